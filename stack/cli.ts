@@ -1,0 +1,65 @@
+// `npm run stack -- up|down|status|env`: the embedded local stack (source + target MariaDB,
+// Temporal dev server with UI) under .cache/stack, started in the background.
+import { localStackDir } from './paths.js';
+import { MissingPrerequisiteError } from './prereqs.js';
+import { choosePorts, downStack, readStackState, stackEnv, stackLiveness, upStack, type StackState } from './stack.js';
+
+const PREFERRED_PORTS = { source: 13306, target: 13307, temporal: 7233, temporalUi: 8233 };
+
+function describe(state: StackState): string {
+  const alive = stackLiveness(state);
+  const mark = (up: boolean) => (up ? 'running' : 'STOPPED');
+  const { source, target } = state.servers;
+  return [
+    `source   MariaDB  127.0.0.1:${source.port}  pid ${source.pid}  ${mark(alive.source)}  (server-id 1, gtid domain 1)`,
+    `target   MariaDB  127.0.0.1:${target.port}  pid ${target.pid}  ${mark(alive.target)}  (server-id 2, gtid domain 2)`,
+    `temporal dev      ${state.temporal.address}  pid ${state.temporal.pid}  ${mark(alive.temporal)}  namespace ${state.temporal.namespace}`,
+    `temporal UI       ${state.temporal.uiUrl ?? '(headless)'}`,
+    `clusters file     ${state.clustersFile}`,
+    `data and logs     ${state.dir}`,
+  ].join('\n');
+}
+
+async function main(command: string | undefined): Promise<number> {
+  switch (command) {
+    case 'up': {
+      const state = await upStack({ dir: localStackDir, detached: true, ports: await choosePorts(PREFERRED_PORTS, true) });
+      console.log(describe(state));
+      return 0;
+    }
+    case 'down': {
+      await downStack(localStackDir, { removeData: process.argv.includes('--purge') });
+      console.log(`stack stopped${process.argv.includes('--purge') ? ' and its data removed' : ''}`);
+      return 0;
+    }
+    case 'status': {
+      const state = readStackState(localStackDir);
+      if (!state) {
+        console.log('no local stack (run `npm run stack -- up`)');
+        return 1;
+      }
+      console.log(describe(state));
+      return Object.values(stackLiveness(state)).every(Boolean) ? 0 : 1;
+    }
+    case 'env': {
+      const state = readStackState(localStackDir);
+      if (!state) {
+        console.error('no local stack (run `npm run stack -- up`)');
+        return 1;
+      }
+      for (const [key, value] of Object.entries(stackEnv(state))) console.log(`export ${key}=${value}`);
+      return 0;
+    }
+    default:
+      console.error('usage: npm run stack -- up | down [--purge] | status | env');
+      return 2;
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof MissingPrerequisiteError ? `missing prerequisite: ${err.message}` : err);
+    process.exit(1);
+  },
+);

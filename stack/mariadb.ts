@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import type { MariadbBinaries } from './prereqs.js';
+import { readTail, startProcess, waitFor } from './processes.js';
+
+const execFileAsync = promisify(execFile);
+
+/** The MariaDB account the stack creates for the worker, tests and demo. */
+export const STACK_USER = 'move_tables';
+
+export interface MariadbServerSpec {
+  /** Cluster name (`source`, `target`). */
+  name: string;
+  dir: string;
+  port: number;
+  serverId: number;
+  gtidDomainId: number;
+}
+
+export interface MariadbServer {
+  name: string;
+  host: '127.0.0.1';
+  port: number;
+  pid: number;
+  dir: string;
+  socket: string;
+  /** Path of the option file; it also marks the process as ours. */
+  configFile: string;
+  errorLog: string;
+}
+
+function optionFile(spec: MariadbServerSpec, dataDir: string): string {
+  return [
+    '[mariadbd]',
+    `datadir=${dataDir}`,
+    `socket=${path.join(spec.dir, 'mariadbd.sock')}`,
+    `pid-file=${path.join(spec.dir, 'mariadbd.pid')}`,
+    `log-error=${path.join(spec.dir, 'error.log')}`,
+    `port=${spec.port}`,
+    'bind-address=127.0.0.1',
+    'skip-name-resolve',
+    `server-id=${spec.serverId}`,
+    `gtid-domain-id=${spec.gtidDomainId}`,
+    'log-bin=binlog',
+    'binlog-format=ROW',
+    'binlog-row-image=FULL',
+    'binlog-row-metadata=FULL',
+    'character-set-server=utf8mb4',
+    'max-connections=400',
+    'performance-schema=OFF',
+    // A local stack for demos and tests: small memory, no fsync per commit.
+    'innodb-buffer-pool-size=256M',
+    'innodb-log-file-size=128M',
+    'innodb-flush-log-at-trx-commit=2',
+    'sync-binlog=0',
+    '',
+  ].join('\n');
+}
+
+/** Extra arguments so mariadbd/mariadb-install-db accept running as root. */
+function userArgs(): string[] {
+  return process.getuid?.() === 0 ? ['--user=root'] : [];
+}
+
+/** Creates the data dir (first time only) and starts mariadbd; resolves when it answers. */
+export async function startMariadb(bin: MariadbBinaries, spec: MariadbServerSpec, password: string, detached: boolean): Promise<MariadbServer> {
+  const dataDir = path.join(spec.dir, 'data');
+  const configFile = path.join(spec.dir, 'my.cnf');
+  const socket = path.join(spec.dir, 'mariadbd.sock');
+  const errorLog = path.join(spec.dir, 'error.log');
+  mkdirSync(spec.dir, { recursive: true });
+  writeFileSync(configFile, optionFile(spec, dataDir));
+  const fresh = !existsSync(path.join(dataDir, 'mysql'));
+  if (fresh) {
+    await execFileAsync(bin.installDb, [
+      `--defaults-file=${configFile}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      ...userArgs(),
+    ]).catch((err: Error & { stdout?: string; stderr?: string }) => {
+      throw new Error(`mariadb-install-db failed for ${spec.name}: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    });
+  }
+  const pid = startProcess(bin.mariadbd, [`--defaults-file=${configFile}`, ...userArgs()], path.join(spec.dir, 'stdout.log'), detached);
+  const tail = () => `${spec.name} error log tail:\n${readTail(errorLog)}`;
+  await waitFor(`MariaDB ${spec.name} on port ${spec.port}`, async () => {
+    const conn = await mysql.createConnection({ socketPath: socket, user: 'root' });
+    try {
+      if (fresh) await createStackUser(conn, password);
+      return true;
+    } finally {
+      await conn.end();
+    }
+  }, 60_000, tail);
+  return { name: spec.name, host: '127.0.0.1', port: spec.port, pid, dir: spec.dir, socket, configFile, errorLog };
+}
+
+async function createStackUser(conn: mysql.Connection, password: string): Promise<void> {
+  // Bootstrap statements are not replicated anywhere: keep them out of the binlog and GTIDs.
+  await conn.query('SET SESSION sql_log_bin = 0');
+  await conn.query(`CREATE USER IF NOT EXISTS '${STACK_USER}'@'127.0.0.1' IDENTIFIED BY ?`, [password]);
+  await conn.query(`GRANT ALL PRIVILEGES ON *.* TO '${STACK_USER}'@'127.0.0.1' WITH GRANT OPTION`);
+}

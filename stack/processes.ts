@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A free TCP port on the loopback interface, chosen by the kernel. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when nothing listens on `port` on the loopback interface. */
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Starts a server process in its own session with output appended to `logFile`.
+ * `detached` processes outlive the caller (the long-lived local stack); attached ones
+ * belong to a test run.
+ */
+export function startProcess(command: string, args: string[], logFile: string, detached: boolean): number {
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(command, args, { detached, stdio: ['ignore', fd, fd] });
+    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    if (detached) child.unref();
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The command line of a live process, or undefined when no such process runs. */
+export function processCommandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` runs and is the process we started (its command line names `marker`). */
+export function isOurProcess(pid: number, marker: string): boolean {
+  const cmdline = processCommandLine(pid);
+  if (cmdline === undefined) return false;
+  // A zombie keeps its pid but has an empty command line: it is not running.
+  return cmdline.includes(marker);
+}
+
+/**
+ * Stops a process we started: SIGTERM, then SIGKILL after `graceMs`. Never signals a pid
+ * whose command line does not name `marker` (pid reuse after a reboot).
+ */
+export async function stopProcess(pid: number, marker: string, graceMs = 15_000): Promise<void> {
+  if (!isOurProcess(pid, marker)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isOurProcess(pid, marker)) return;
+    await sleep(100);
+  }
+  if (isOurProcess(pid, marker)) process.kill(pid, 'SIGKILL');
+  while (isOurProcess(pid, marker)) await sleep(50);
+}
+
+/** Polls `probe` until it resolves truthy; fails with `what` and the last error after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, onFail?: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await sleep(200);
+  }
+  const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}${onFail ? `\n${onFail()}` : ''}`);
+}
+
+/** The last lines of a log file, for error messages. */
+export function readTail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

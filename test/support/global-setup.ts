@@ -1,0 +1,38 @@
+// Starts an isolated stack for one test run (free ports, a temporary dir, headless Temporal)
+// and a prebuilt workflow bundle; tears everything down even when tests fail.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { choosePorts, downStack, upStack, type StackState } from '../../stack/stack.js';
+import { workflowsPath } from '../../worker/create-worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackState;
+    workflowBundlePath: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-test-'));
+  const teardown = async () => {
+    await downStack(dir, { removeData: !process.env.MOVE_TABLES_KEEP_TEST_STACK });
+  };
+  try {
+    const stack = await upStack({ dir, detached: false, ports: await choosePorts() });
+    const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
+    writeFileSync(workflowBundlePath, code);
+    project.provide('stack', stack);
+    project.provide('workflowBundlePath', workflowBundlePath);
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return teardown;
+}
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { Clusters } from '../activities/connections.js';
+import type { WorkerConfig } from './config.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface MoveTablesWorker {
+  worker: Worker;
+  /** Closes the cluster pools and the Temporal connection; call after `worker.run()` returns. */
+  close(): Promise<void>;
+}
+
+/** A worker for the move-tables task queue: all workflows, all activities. */
+export async function createMoveTablesWorker(config: WorkerConfig): Promise<MoveTablesWorker> {
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const clusters = new Clusters(config.clusters);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath }),
+    activities: createActivities({ clusters, ...(config.hooksDir ? { hooksDir: config.hooksDir } : {}) }),
+  });
+  return {
+    worker,
+    async close() {
+      await clusters.close();
+      await connection.close();
+    },
+  };
+}
