@@ -15,7 +15,8 @@ export type FailureType =
   | 'RenameFailed'
   | 'RenameStateConflict'
   | 'DrainTimeout'
-  | 'HookFailed';
+  | 'HookFailed'
+  | 'StreamNotRegistered';
 
 export function failure(type: FailureType, message: string, details?: Record<string, unknown>): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });

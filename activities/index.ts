@@ -1,14 +1,37 @@
+import type { CutOverCheck, DrainInput, HookRequest, RenamePlan, StreamInput } from '../workflows/types.js';
 import type { Clusters } from './connections.js';
 import { readClusterDescription } from './describe-cluster.js';
+import { awaitDrain, captureDrainGtid } from './drain.js';
+import { failure } from './errors.js';
+import { runHooks } from './hooks.js';
+import { inspectRename, renameBack, renameSourceTables } from './rename-tables.js';
+import { markCutOverComplete } from './stream-state.js';
+import { streamChanges } from './stream-changes.js';
+import { validateCutOver } from './validate-cutover.js';
 
 export interface ActivityDeps {
   clusters: Clusters;
+  /** gh-ost-compatible hook executables; undefined: hooks are skipped. */
+  hooksDir?: string;
 }
 
-/** All activities, bound to the worker's cluster connections. */
-export function createActivities({ clusters }: ActivityDeps) {
+/** All activities, bound to the worker's cluster connections and hooks directory. */
+export function createActivities({ clusters, hooksDir }: ActivityDeps) {
   return {
     describeCluster: (name: string) => readClusterDescription(clusters, name),
+    streamChanges: (input: StreamInput) => streamChanges(clusters, input),
+    validateCutOver: (check: CutOverCheck) => validateCutOver(clusters, check),
+    runHooks: (request: HookRequest) => runHooks(clusters, hooksDir, request),
+    renameSourceTables: (plan: RenamePlan) => renameSourceTables(clusters, plan),
+    inspectRename: (plan: RenamePlan) => inspectRename(clusters, plan),
+    renameBack: (plan: RenamePlan) => renameBack(clusters, plan),
+    captureDrainGtid: (source: string) => captureDrainGtid(clusters, source),
+    awaitDrain: (input: DrainInput) => awaitDrain(clusters, input),
+    setCutOverComplete: async (target: string, streamId: string, drainGtid: string) => {
+      if (!(await markCutOverComplete(clusters.pool(target), streamId, drainGtid))) {
+        throw failure('StreamNotRegistered', `no stream "${streamId}" on ${clusters.describe(target)} to mark complete`);
+      }
+    },
   };
 }
 

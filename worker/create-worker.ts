@@ -21,6 +21,9 @@ export async function createMoveTablesWorker(config: WorkerConfig): Promise<Move
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath }),
+    // Heartbeats carry cancellation: a cancelled stream or drain should stop within a second or
+    // two, not after 80% of its heartbeat timeout (the SDK default).
+    maxHeartbeatThrottleInterval: '1 second',
     activities: createActivities({ clusters, ...(config.hooksDir ? { hooksDir: config.hooksDir } : {}) }),
   });
   return {

@@ -1,2 +1,4 @@
 // Workflow entry points registered by the worker.
+export { cutOver } from './cutover.js';
 export { describeClusters } from './describe-clusters.js';
+export { streamTables } from './stream-tables.js';

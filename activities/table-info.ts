@@ -1,0 +1,33 @@
+// Table facts read from information_schema: existence, primary key, row estimate.
+import type mysql from 'mysql2/promise';
+import { failure } from './errors.js';
+import type { TargetTable } from './row-apply.js';
+
+type Queryable = mysql.Pool | mysql.Connection;
+
+/** Primary-key columns of `database.table` in key order; [] when the table has none. */
+export async function primaryKeyColumns(conn: Queryable, database: string, table: string): Promise<string[] | undefined> {
+  const [tables] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [database, table],
+  );
+  if (tables.length === 0) return undefined;
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    `SELECT COLUMN_NAME AS name FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX`,
+    [database, table],
+  );
+  return rows.map((row) => String(row.name));
+}
+
+/** Where each moved table's rows go on the target; fails clearly when a table is missing or keyless. */
+export async function readTargetTables(target: Queryable, database: string, tables: string[]): Promise<Map<string, TargetTable>> {
+  const result = new Map<string, TargetTable>();
+  for (const table of tables) {
+    const primaryKey = await primaryKeyColumns(target, database, table);
+    if (primaryKey === undefined) throw failure('MissingTable', `target table ${database}.${table} does not exist`, { database, table });
+    if (primaryKey.length === 0) throw failure('NoPrimaryKey', `target table ${database}.${table} has no primary key`, { database, table });
+    result.set(table, { database, table, primaryKey });
+  }
+  return result;
+}

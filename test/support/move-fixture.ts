@@ -1,0 +1,124 @@
+// A table being moved, as the cutover tests need it: the same table on source and target with
+// the same starting rows (a finished copy), and a stream registered from the source position.
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type mysql from 'mysql2/promise';
+import { streamIdFor } from '../../workflows/input.js';
+import { streamTables } from '../../workflows/stream-tables.js';
+import { sql, uniqueName } from './stack.js';
+
+export const TABLE_DDL = '(id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)';
+
+export interface MoveFixture {
+  database: string;
+  table: string;
+  streamId: string;
+  source: mysql.Connection;
+  target: mysql.Connection;
+  startPosition: string;
+  base: { source: 'source'; target: 'target'; database: string; tables: string[] };
+  close(): Promise<void>;
+}
+
+export async function createMoveFixture(initialRows = 100): Promise<MoveFixture> {
+  const database = uniqueName('mv');
+  const table = 't';
+  const source = await sql('source');
+  const target = await sql('target');
+  for (const conn of [source, target]) {
+    await conn.query(`CREATE DATABASE ${database}`);
+    await conn.query(`CREATE TABLE ${database}.${table} ${TABLE_DDL}`);
+    if (initialRows > 0) {
+      await conn.query(`INSERT INTO ${database}.${table} (id, v, n) VALUES ?`, [Array.from({ length: initialRows }, (_, i) => [i + 1, `row-${i + 1}`, i])]);
+    }
+  }
+  const [rows] = await source.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
+  return {
+    database, table, source, target,
+    streamId: streamIdFor('source', database, [table]),
+    startPosition: String(rows[0]!.pos),
+    base: { source: 'source', target: 'target', database, tables: [table] },
+    async close() {
+      await source.end();
+      await target.end();
+    },
+  };
+}
+
+export function startStream(client: Client, fixture: MoveFixture, taskQueue: string) {
+  return client.workflow.start(streamTables, {
+    taskQueue,
+    workflowId: uniqueName(`stream-${fixture.database}`),
+    args: [{ ...fixture.base, startPosition: fixture.startPosition }],
+  });
+}
+
+/** Resolves once the stream has registered its state row on the target. */
+export async function streamRegistered(fixture: MoveFixture): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const [rows] = await fixture.target.query<mysql.RowDataPacket[]>(
+      'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', ['_move_tables', 'streams']);
+    if (rows.length) {
+      const [state] = await fixture.target.query<mysql.RowDataPacket[]>('SELECT 1 FROM _move_tables.streams WHERE stream_id = ?', [fixture.streamId]);
+      if (state.length) return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`stream ${fixture.streamId} did not register`);
+}
+
+export async function tableNames(conn: mysql.Connection, database: string): Promise<string[]> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [database]);
+  return rows.map((r) => String(r.name));
+}
+
+export async function allRows(conn: mysql.Connection, database: string, table: string): Promise<unknown[]> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT * FROM \`${database}\`.\`${table}\` ORDER BY id`);
+  return rows.map((r) => ({ ...r }));
+}
+
+export async function cutOverFlag(fixture: MoveFixture): Promise<{ complete: boolean; drainGtid: string | null }> {
+  const [rows] = await fixture.target.query<mysql.RowDataPacket[]>('SELECT cut_over_complete, drain_gtid FROM _move_tables.streams WHERE stream_id = ?', [fixture.streamId]);
+  return { complete: Number(rows[0]?.cut_over_complete) === 1, drainGtid: rows[0]?.drain_gtid ?? null };
+}
+
+/** RENAME TABLE statements in the source binlog that name this fixture's database. */
+export async function renamesInSourceBinlog(fixture: MoveFixture): Promise<string[]> {
+  const [logs] = await fixture.source.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
+  const found: string[] = [];
+  for (const log of logs) {
+    const [events] = await fixture.source.query<mysql.RowDataPacket[]>(`SHOW BINLOG EVENTS IN '${String(log.Log_name)}'`);
+    for (const e of events) {
+      const info = String(e.Info);
+      if (e.Event_type === 'Query' && /RENAME TABLE/i.test(info) && info.includes(fixture.database)) found.push(info);
+    }
+  }
+  return found;
+}
+
+/** A hooks directory whose hooks append "<hook name> <extra>" to a log; `failing` ones exit 3. */
+export function recordingHooks(options: { failing?: string[]; hang?: string[] } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-hooks-'));
+  const log = path.join(dir, 'hooks.log');
+  writeFileSync(log, '');
+  for (const event of ['on-begin-postponed', 'on-before-cut-over', 'on-success', 'on-failure']) {
+    const name = `gh-ost-${event}`;
+    const body = [
+      '#!/bin/sh',
+      `echo "${name} drain=$GH_OST_DRAIN_GTID table=$GH_OST_TABLE_NAME old=$GH_OST_OLD_TABLE_NAME target=$GH_OST_TARGET_HOST:$GH_OST_TARGET_PORT/$GH_OST_TARGET_DATABASE_NAME failure=$GH_OST_FAILURE_MESSAGE" >> "${log}"`,
+      ...(options.hang?.includes(event) ? ['sleep 600'] : []),
+      ...(options.failing?.includes(event) ? ['echo "refusing: $GH_OST_DATABASE_NAME" >&2', 'exit 3'] : []),
+    ].join('\n');
+    const file = path.join(dir, name);
+    writeFileSync(file, `${body}\n`);
+    chmodSync(file, 0o755);
+  }
+  return {
+    dir,
+    lines: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
+    names: () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => line.split(' ')[0]),
+  };
+}

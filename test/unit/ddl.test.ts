@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { classifyQuery, type MovedTables } from '../../activities/ddl.js';
+
+const moved: MovedTables = { database: 'shop', renames: new Map([['orders', '_orders_del'], ['items', '_items_del']]) };
+const one: MovedTables = { database: 'shop', renames: new Map([['orders', '_orders_del']]) };
+
+describe('classifyQuery', () => {
+  it('recognizes the cutover RENAME of all moved tables and its compensation', () => {
+    expect(classifyQuery('RENAME TABLE `shop`.`orders` TO `shop`.`_orders_del`, `shop`.`items` TO `shop`.`_items_del`', 'x', moved))
+      .toEqual({ kind: 'cutover-rename', direction: 'forward' });
+    expect(classifyQuery('/* move-tables:wf */ RENAME TABLE _orders_del TO orders', 'shop', one))
+      .toEqual({ kind: 'cutover-rename', direction: 'back' });
+  });
+
+  it('rejects a RENAME of a moved table to anything else, or of only some moved tables', () => {
+    expect(classifyQuery('RENAME TABLE shop.orders TO shop.orders_archive', 'shop', moved)).toMatchObject({ kind: 'unsupported', tables: ['shop.orders'] });
+    expect(classifyQuery('RENAME TABLE shop.orders TO shop._orders_del', 'shop', moved)).toMatchObject({ kind: 'unsupported' });
+  });
+
+  it.each([
+    'ALTER TABLE orders ADD COLUMN x INT',
+    'alter online table `shop`.`orders` drop column y',
+    'DROP TABLE IF EXISTS other, shop.orders',
+    'TRUNCATE orders',
+    'CREATE INDEX i ON orders (a)',
+    'DROP INDEX i ON `orders`',
+  ])('fails on DDL of a moved table: %s', (query) => {
+    expect(classifyQuery(query, 'shop', one)).toMatchObject({ kind: 'unsupported', tables: ['shop.orders'] });
+  });
+
+  it.each([
+    ['ALTER TABLE orders ADD COLUMN x INT', 'other_db'],
+    ['ALTER TABLE orders_v2 ADD COLUMN orders INT', 'shop'],
+    ['CREATE TABLE audit (orders INT)', 'shop'],
+    ['RENAME TABLE a TO b', 'shop'],
+    ['ANALYZE TABLE orders', 'shop'],
+  ])('ignores statements that do not change a moved table: %s (schema %s)', (query, schema) => {
+    expect(classifyQuery(query, schema, one)).toEqual({ kind: 'unrelated' });
+  });
+
+  it('treats transaction control as control', () => {
+    for (const q of ['BEGIN', 'COMMIT', 'XA START 0x1', 'SAVEPOINT s1']) expect(classifyQuery(q, 'shop', one)).toEqual({ kind: 'control' });
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { opsForUpdate, statementsFor, type RowOp, type TargetTable } from '../../activities/row-apply.js';
+
+const t: TargetTable = { database: 'shop', table: 'orders', primaryKey: ['id'] };
+const composite: TargetTable = { database: 'shop', table: 'lines', primaryKey: ['order_id', 'line'] };
+
+describe('row apply statements', () => {
+  it('upserts after-images in one multi-row statement', () => {
+    const ops: RowOp[] = [{ kind: 'upsert', table: t, row: { id: 1, v: 'a' } }, { kind: 'upsert', table: t, row: { id: 2, v: 'b' } }];
+    expect(statementsFor(ops)).toEqual([{
+      sql: 'INSERT INTO `shop`.`orders` (`id`, `v`) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE `id` = VALUES(`id`), `v` = VALUES(`v`)',
+      values: [1, 'a', 2, 'b'],
+    }]);
+  });
+
+  it('deletes by composite primary key', () => {
+    const ops: RowOp[] = [{ kind: 'delete', table: composite, row: { order_id: 7, line: 1, qty: 3 } }, { kind: 'delete', table: composite, row: { order_id: 7, line: 2, qty: 1 } }];
+    expect(statementsFor(ops)).toEqual([{ sql: 'DELETE FROM `shop`.`lines` WHERE (`order_id`, `line`) IN ((?, ?), (?, ?))', values: [7, 1, 7, 2] }]);
+  });
+
+  it('turns a primary-key change into delete of the old key then upsert of the new row', () => {
+    const ops = opsForUpdate(t, { id: 1, v: 'a' }, { id: 5, v: 'a' });
+    expect(ops.map((op) => [op.kind, op.row.id])).toEqual([['delete', 1], ['upsert', 5]]);
+    expect(opsForUpdate(t, { id: 1, v: 'a' }, { id: 1, v: 'b' }).map((op) => op.kind)).toEqual(['upsert']);
+  });
+
+  it('keeps the order of interleaved upserts and deletes', () => {
+    const ops: RowOp[] = [
+      { kind: 'upsert', table: t, row: { id: 1, v: 'a' } },
+      { kind: 'delete', table: t, row: { id: 1, v: 'a' } },
+      { kind: 'upsert', table: t, row: { id: 1, v: 'c' } },
+    ];
+    expect(statementsFor(ops).map((s) => s.sql.split(' ')[0])).toEqual(['INSERT', 'DELETE', 'INSERT']);
+  });
+
+  it('binds JSON documents as text and buffers as they are', () => {
+    const [statement] = statementsFor([{ kind: 'upsert', table: t, row: { id: 1, doc: { a: [1, 2] }, raw: Buffer.from([0, 255]) } }]);
+    expect(statement!.values).toEqual([1, '{"a":[1,2]}', Buffer.from([0, 255])]);
+  });
+
+  it('refuses a row image without its primary key (binlog_row_image not FULL)', () => {
+    expect(() => statementsFor([{ kind: 'delete', table: t, row: { v: 'a' } }])).toThrow(/lacks primary-key column id/);
+  });
+});

@@ -1,0 +1,162 @@
+// The cooperative cutover (design: "The cutover protocol"). Pure orchestration: every I/O step
+// is an activity with its own retry shape; the drain GTID lives in history between T2 and T3.
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { oldTableName } from '../activities/identifiers.js';
+import type { CutOverInput, CutOverResult, CutOverStatus, CutOverStep } from './cutover-types.js';
+import { cutOverStatusQuery, releaseCutOverSignal } from './definitions.js';
+import { normalizeTables, positive } from './input.js';
+import type { HookEvent, HookRequest, RenamePlan } from './types.js';
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    // ActivityFailure wraps the activity's own error: show that one.
+    return err instanceof ActivityFailure && cause instanceof Error ? cause.message : err.message;
+  }
+  return String(err);
+}
+
+export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
+  const tables = normalizeTables(rawInput);
+  const drainTimeoutMs = positive('drainTimeoutSeconds', rawInput.drainTimeoutSeconds, 60) * 1_000;
+  const pollIntervalMs = positive('drainPollIntervalMs', rawInput.drainPollIntervalMs, 100);
+  const lockWaitTimeoutSeconds = Math.ceil(positive('lockWaitTimeoutSeconds', rawInput.lockWaitTimeoutSeconds, 10));
+  const hookTimeoutMs = positive('hookTimeoutSeconds', rawInput.hookTimeoutSeconds, 60) * 1_000;
+  const onFailure = rawInput.onFailure ?? 'rollback';
+  if (onFailure !== 'rollback' && onFailure !== 'hold') throw ApplicationFailure.nonRetryable(`"onFailure" must be "rollback" or "hold", got ${JSON.stringify(onFailure)}`, 'InvalidInput');
+
+  const status: CutOverStatus = { step: 'validate', postponed: false, released: false };
+  setHandler(cutOverStatusQuery, () => status);
+  setHandler(releaseCutOverSignal, () => {
+    status.released = true;
+  });
+  const hooksRun: string[] = [];
+  if (rawInput.noop) {
+    status.step = 'noop';
+    return { noop: true, renamedTables: [], stepDurationsMs: {}, hooksRun };
+  }
+
+  const { workflowId, startTime } = workflowInfo();
+  const oldTables = tables.tables.map((t) => oldTableName(t, tables.oldTableTemplate));
+  const plan: RenamePlan = { source: tables.source, database: tables.database, tables: tables.tables, oldTableTemplate: tables.oldTableTemplate, lockWaitTimeoutSeconds, tag: workflowId };
+
+  const checks = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+  // Hooks have side effects (notifications, routing flips): never run twice.
+  const hooks = proxyActivities<Activities>({ startToCloseTimeout: hookTimeoutMs + 30_000, retry: { maximumAttempts: 1 } });
+  // T1: no retry. A lost outcome is settled by inspectRename, never by a second RENAME.
+  const t1 = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 30) * 1_000, retry: { maximumAttempts: 1 } });
+  const sourceState = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 90) * 1_000, retry: { maximumAttempts: 10, initialInterval: '1 second' } });
+  const t3 = proxyActivities<Activities>({
+    startToCloseTimeout: drainTimeoutMs + 30_000,
+    scheduleToCloseTimeout: drainTimeoutMs + 120_000,
+    heartbeatTimeout: '5 seconds',
+    retry: { initialInterval: '100 milliseconds', maximumInterval: '1 second' },
+  });
+  const flag = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' } });
+
+  const stepDurationsMs: CutOverResult['stepDurationsMs'] = {};
+  async function step<T>(name: CutOverStep, run: () => Promise<T>): Promise<T> {
+    status.step = name;
+    const started = Date.now();
+    try {
+      return await run();
+    } finally {
+      stepDurationsMs[name] = Date.now() - started;
+    }
+  }
+  async function hook(event: HookEvent, extra: Partial<HookRequest> = {}): Promise<void> {
+    const { ran } = await hooks.runHooks({
+      event, workflowId, source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase,
+      tables: tables.tables, oldTables, elapsedSeconds: Math.round((Date.now() - startTime.getTime()) / 1_000), timeoutMs: hookTimeoutMs,
+      ...(rawInput.hooksHint === undefined ? {} : { hint: rawInput.hooksHint }), ...(status.drainGtid ? { drainGtid: status.drainGtid } : {}), ...extra,
+    });
+    hooksRun.push(...ran);
+  }
+  /** Fires on-failure (best effort: its own failure is reported, never masks the cause) and fails the workflow. */
+  async function fail(failedStep: CutOverStep, err: unknown, outcome: string): Promise<never> {
+    const message = `cutover failed at ${failedStep}: ${errorMessage(err)}; ${outcome}`;
+    status.lastError = message;
+    status.step = 'failed';
+    let hookNote = '';
+    await CancellationScope.nonCancellable(() => hook('on-failure', { failureMessage: message })).catch((hookErr: unknown) => {
+      hookNote = `; on-failure hook also failed: ${errorMessage(hookErr)}`;
+    });
+    throw ApplicationFailure.create({
+      type: 'CutOverFailed', nonRetryable: true, message: message + hookNote, cause: err instanceof Error ? err : undefined,
+      details: [{ step: failedStep, drainGtid: status.drainGtid, stepDurationsMs }],
+    });
+  }
+
+  try {
+    await step('validate', () => checks.validateCutOver({ ...tables }));
+  } catch (err) {
+    // Surface the check's own typed error (UnknownCluster, MissingTable, ...), not its wrapper.
+    throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+  }
+
+  // Gate and T0: nothing has changed yet, so a failure only needs reporting.
+  try {
+    if (rawInput.postpone && !status.released) {
+      await step('postponed', async () => {
+        status.postponed = true;
+        await hook('on-begin-postponed');
+        await condition(() => status.released);
+        status.postponed = false;
+      });
+    }
+    await step('T0', () => hook('on-before-cut-over'));
+  } catch (err) {
+    return fail(status.step, err, 'nothing was renamed; the source is unchanged');
+  }
+
+  const windowStart = Date.now();
+  try {
+    await step('T1', () => t1.renameSourceTables(plan));
+  } catch (err) {
+    // The RENAME may have happened (timeout, lost worker, dropped connection): ask the source.
+    const outcome = await sourceState.inspectRename(plan);
+    if (outcome === 'not-renamed') return fail('T1', err, 'the source tables were not renamed; the source is unchanged');
+  }
+
+  let appliedPosition: string;
+  try {
+    status.drainGtid = await step('T2', () => sourceState.captureDrainGtid(tables.source));
+    ({ appliedPosition } = await step('T3', () =>
+      t3.awaitDrain({ target: tables.target, streamId: tables.streamId, drainGtid: status.drainGtid!, pollIntervalMs, timeoutMs: drainTimeoutMs })));
+    status.appliedPosition = appliedPosition;
+    await step('T4', () => flag.setCutOverComplete(tables.target, tables.streamId, status.drainGtid!));
+  } catch (err) {
+    const failedStep = status.step;
+    status.step = 'compensating';
+    status.lastError = errorMessage(err);
+    const outcome = await CancellationScope.nonCancellable(async () => {
+      if (onFailure === 'hold') return `held: the source tables stay renamed (${oldTables.join(', ')}) and writes to them fail until an operator acts`;
+      try {
+        const { renamedBack } = await sourceState.renameBack(plan);
+        return renamedBack ? 'compensated: the tables were renamed back and the source takes writes again' : 'the source tables were not renamed; nothing to undo';
+      } catch (compErr) {
+        return `compensation FAILED (${errorMessage(compErr)}): the source tables stay renamed (${oldTables.join(', ')}); rename them back by hand`;
+      }
+    });
+    return fail(failedStep, err, outcome);
+  }
+  const cutoverWindowMs = Date.now() - windowStart;
+
+  try {
+    await step('T5', () => hook('on-success'));
+  } catch (err) {
+    return fail('T5', err, `the cutover itself completed (drain GTID ${status.drainGtid}, complete flag set, stream stopped); the source tables stay renamed`);
+  }
+
+  status.step = 'T6';
+  return {
+    noop: false,
+    drainGtid: status.drainGtid,
+    appliedPosition,
+    renamedTables: tables.tables.map((t, i) => ({ from: `${tables.database}.${t}`, to: `${tables.database}.${oldTables[i]}` })),
+    stepDurationsMs,
+    cutoverWindowMs,
+    hooksRun,
+  };
+}
