@@ -17,6 +17,8 @@ export default defineConfig({
           // Files share one stack (two MariaDB servers, one Temporal server) on a 2-core
           // machine: run them one after another so timings stay predictable.
           fileParallelism: false,
+          // Worker and SDK logs only for tests that fail.
+          silent: 'passed-only',
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

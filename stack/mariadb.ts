@@ -39,6 +39,8 @@ function optionFile(spec: MariadbServerSpec, dataDir: string): string {
     `socket=${path.join(spec.dir, 'mariadbd.sock')}`,
     `pid-file=${path.join(spec.dir, 'mariadbd.pid')}`,
     `log-error=${path.join(spec.dir, 'error.log')}`,
+    // Private temp files: a shared /tmp may be cleaned under a running server's feet.
+    `tmpdir=${path.join(spec.dir, 'tmp')}`,
     `port=${spec.port}`,
     'bind-address=127.0.0.1',
     'skip-name-resolve',
@@ -71,7 +73,7 @@ export async function startMariadb(bin: MariadbBinaries, spec: MariadbServerSpec
   const configFile = path.join(spec.dir, 'my.cnf');
   const socket = path.join(spec.dir, 'mariadbd.sock');
   const errorLog = path.join(spec.dir, 'error.log');
-  mkdirSync(spec.dir, { recursive: true });
+  mkdirSync(path.join(spec.dir, 'tmp'), { recursive: true });
   writeFileSync(configFile, optionFile(spec, dataDir));
   const fresh = !existsSync(path.join(dataDir, 'mysql'));
   if (fresh) {
@@ -81,7 +83,7 @@ export async function startMariadb(bin: MariadbBinaries, spec: MariadbServerSpec
       '--skip-test-db',
       ...userArgs(),
     ]).catch((err: Error & { stdout?: string; stderr?: string }) => {
-      throw new Error(`mariadb-install-db failed for ${spec.name}: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+      throw new Error(`mariadb-install-db failed for ${spec.name}: ${(err.stderr ?? err.message).trim()}\n${spec.name} error log tail:\n${readTail(errorLog)}`);
     });
   }
   const pid = startProcess(bin.mariadbd, [`--defaults-file=${configFile}`, ...userArgs()], path.join(spec.dir, 'stdout.log'), detached);
