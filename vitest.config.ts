@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Worker and SDK logs only for tests that fail.
+    silent: 'passed-only',
     projects: [
       {
         test: {
@@ -17,8 +19,6 @@ export default defineConfig({
           // Files share one stack (two MariaDB servers, one Temporal server) on a 2-core
           // machine: run them one after another so timings stay predictable.
           fileParallelism: false,
-          // Worker and SDK logs only for tests that fail.
-          silent: 'passed-only',
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

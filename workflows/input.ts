@@ -2,6 +2,7 @@
 // non-retryable InvalidInput error, before any activity (or change) runs.
 import { failure } from '../activities/errors.js';
 import { DEFAULT_OLD_TABLE_TEMPLATE, identifierProblem, oldTableName } from '../activities/identifiers.js';
+import type { MovedTablesSpec } from './types.js';
 
 const CLUSTER_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
@@ -19,7 +20,7 @@ export interface TablesInput {
   streamId?: string;
 }
 
-export type NormalizedTables = Required<TablesInput>;
+export type NormalizedTables = MovedTablesSpec;
 
 export function invalid(message: string): never {
   throw failure('InvalidInput', message);

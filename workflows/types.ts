@@ -16,18 +16,22 @@ export interface ClusterDescription {
   binlogRowMetadata: string;
 }
 
-/** Input of the binlog stream (workflow `streamTables`, activity `streamChanges`). */
-export interface StreamInput {
-  /** Identifies the stream's state row on the target; the cutover uses the same id. */
-  streamId: string;
+/** The tables of one move, validated (see `normalizeTables`). */
+export interface MovedTablesSpec {
+  /** Cluster names, resolved by the worker. */
   source: string;
   target: string;
   database: string;
-  /** Database on the target; defaults to `database`. */
   targetDatabase: string;
   tables: string[];
   /** Name the tables get at T1 (`{table}` is replaced): the stream accepts that RENAME. */
   oldTableTemplate: string;
+  /** Identifies the stream's state row on the target; the cutover uses the same id. */
+  streamId: string;
+}
+
+/** Input of the binlog stream (workflow `streamTables`, activity `streamChanges`). */
+export interface StreamInput extends MovedTablesSpec {
   /** GTID position to stream from when the target holds no position for this stream yet. */
   startPosition: string;
 }
@@ -96,12 +100,4 @@ export interface HookResult {
 }
 
 /** Pre-flight checks of a cutover; fails with a typed error before any change. */
-export interface CutOverCheck {
-  source: string;
-  target: string;
-  database: string;
-  targetDatabase: string;
-  tables: string[];
-  oldTableTemplate: string;
-  streamId: string;
-}
+export type CutOverCheck = MovedTablesSpec;

@@ -1,7 +1,8 @@
 // The cooperative cutover (T0-T6) on real servers: two MariaDB servers, the Temporal dev
 // server, a real worker, real hook scripts, and the binlog stream applying to the target.
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../support/cleanups.js';
 import { cutOver } from '../../workflows/cutover.js';
 import type { CutOverInput, CutOverStatus } from '../../workflows/cutover-types.js';
 import { cutOverStatusQuery, releaseCutOverSignal } from '../../workflows/definitions.js';
@@ -12,25 +13,22 @@ import { saveHistory } from '../support/histories.js';
 import { startWorker, temporalClient, uniqueName } from '../support/stack.js';
 
 let client: Client;
-const cleanups: Array<() => Promise<void>> = [];
+const defer = cleanupAfterEach();
 
 beforeAll(async () => {
   client = await temporalClient();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 /** A fixture, a worker with recording hooks, and a running stream. */
 async function scenario(options: { hooks?: Parameters<typeof recordingHooks>[0]; stream?: boolean } = {}) {
   const fixture = await createMoveFixture();
-  cleanups.push(() => fixture.close());
+  defer(() => fixture.close());
   const hooks = recordingHooks(options.hooks);
   const taskQueue = uniqueName('q');
   const worker = await startWorker({ taskQueue, hooksDir: hooks.dir });
-  cleanups.push(() => worker.stop());
+  defer(() => worker.stop());
   const stream = await startStream(client, fixture, taskQueue);
-  cleanups.push(async () => { await stream.cancel().catch(() => undefined); });
+  defer(async () => { await stream.cancel().catch(() => undefined); });
   await streamRegistered(fixture);
   if (options.stream === false) {
     await stream.cancel();
@@ -77,6 +75,16 @@ describe('cutOver', () => {
     expect(await renamesInSourceBinlog(fixture)).toEqual([]);
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-failure']);
     expect((await cutOverFlag(fixture)).complete).toBe(false);
+  });
+
+  it('fails a hook that hangs past its timeout, before any RENAME', async () => {
+    const { fixture, hooks, run } = await scenario({ hooks: { hang: ['on-before-cut-over'] } });
+    const started = Date.now();
+    const message = await failureOf((await run({ hookTimeoutSeconds: 1 })).result());
+    expect(message).toMatch(/^CutOverFailed: cutover failed at T0: hook gh-ost-on-before-cut-over timed out after 1000 ms/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-failure']);
+    expect(await tableNames(fixture.source, fixture.database)).toEqual(['t']);
   });
 
   it('postpones: fires on-begin-postponed once, waits for the signal, then proceeds', async () => {

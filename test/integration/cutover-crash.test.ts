@@ -1,0 +1,66 @@
+// A worker process that dies between T2 and T3 loses nothing: the replacement resumes the
+// drain with the drain GTID from history, and the RENAME is not sent again.
+import { afterEach, describe, expect, it } from 'vitest';
+import { cutOver } from '../../workflows/cutover.js';
+import { cutOverStatusQuery } from '../../workflows/definitions.js';
+import { allRows, createMoveFixture, renamesInSourceBinlog, startStream, streamRegistered, tableNames } from '../support/move-fixture.js';
+import { spawnWorkerProcess, temporalClient, uniqueName, type WorkerProcess } from '../support/stack.js';
+
+const workers: WorkerProcess[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) await worker.stop().catch(() => undefined);
+});
+
+describe('cutOver across a lost worker', () => {
+  it('resumes the drain on a new worker after SIGKILL between T2 and T3', async () => {
+    const client = await temporalClient();
+    const fixture = await createMoveFixture();
+    const taskQueue = uniqueName('q');
+    const env = { MOVE_TABLES_TASK_QUEUE: taskQueue };
+    try {
+      const first = await spawnWorkerProcess(env);
+      workers.push(first);
+      // Register the stream, then stop it: the drain cannot finish while the first worker lives.
+      const stream = await startStream(client, fixture, taskQueue);
+      await streamRegistered(fixture);
+      await stream.cancel();
+      await stream.result().catch(() => undefined);
+      await fixture.source.query(`INSERT INTO ${fixture.database}.t (v, n) VALUES ('before-rename', 1)`);
+
+      const handle = await client.workflow.start(cutOver, { taskQueue, workflowId: uniqueName('cutover-crash'), args: [{ ...fixture.base, drainTimeoutSeconds: 90 }] });
+      let status = await handle.query(cutOverStatusQuery);
+      const deadline = Date.now() + 30_000;
+      while (status.step !== 'T3' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = await handle.query(cutOverStatusQuery);
+      }
+      expect(status.step).toBe('T3');
+      const drainGtid = status.drainGtid!;
+      expect(drainGtid).toMatch(/^1-1-\d+$/);
+
+      await first.kill();
+      const second = await spawnWorkerProcess(env);
+      workers.push(second);
+      // The stream comes back (a new run resumes from the position stored on the target).
+      const resumedStream = await startStream(client, fixture, taskQueue);
+
+      const result = await handle.result();
+      expect(result.drainGtid).toBe(drainGtid);
+      expect(await tableNames(fixture.source, fixture.database)).toEqual(['_t_del']);
+      expect(await renamesInSourceBinlog(fixture)).toHaveLength(1);
+      expect(await allRows(fixture.target, fixture.database, 't')).toEqual(await allRows(fixture.source, fixture.database, '_t_del'));
+      expect(await resumedStream.result()).toMatchObject({ stoppedBecause: 'cut-over-complete' });
+
+      // History: T1 scheduled once; T3 finished on a later attempt, on the second worker.
+      const { events } = await handle.fetchHistory();
+      const scheduled = (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
+      const types = scheduled.map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+      expect(types.filter((t) => t === 'renameSourceTables')).toHaveLength(1);
+      const drainScheduled = scheduled.find((e) => e.activityTaskScheduledEventAttributes!.activityType!.name === 'awaitDrain')!;
+      const drainStarted = (events ?? []).find((e) => e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === drainScheduled.eventId?.toString());
+      expect(drainStarted!.activityTaskStartedEventAttributes!.attempt).toBeGreaterThanOrEqual(2);
+    } finally {
+      await fixture.close();
+    }
+  });
+});
