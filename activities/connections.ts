@@ -26,7 +26,7 @@ export class Clusters {
     return describeCluster(name, this.settings(name));
   }
 
-  /** mysql2 options shared by every connection: exact types, UTC, multi-row results. */
+  /** mysql2 options shared by every connection: values exactly as stored (strings for big numbers, dates, JSON), UTC. */
   connectionOptions(name: string): mysql.ConnectionOptions {
     const { host, port, user, password } = this.settings(name);
     return {
@@ -36,6 +36,8 @@ export class Clusters {
       supportBigNumbers: true,
       bigNumberStrings: true,
       decimalNumbers: false,
+      // JSON as its stored text: re-serialising a parsed document would change MariaDB's bytes.
+      jsonStrings: true,
       charset: 'utf8mb4_general_ci',
       connectTimeout: 10_000,
     };

@@ -11,10 +11,10 @@ import { normalizePosition, positionCovers } from './gtid.js';
 import { readStreamState } from './stream-state.js';
 
 /**
- * T2: every transaction committed on the source so far, read strictly after T1 returned, so it
+ * The source's GTID position now. As T2 (read strictly after T1 returned) it is the drain GTID: it
  * includes every write that reached the table before the RENAME, and the RENAME itself.
  */
-export async function captureDrainGtid(clusters: Clusters, source: string): Promise<string> {
+export async function currentGtidPosition(clusters: Clusters, source: string): Promise<string> {
   const pool = clusters.pool(source);
   const variable = (await serverFlavor(pool)) === 'mariadb' ? '@@global.gtid_binlog_pos' : '@@global.gtid_executed';
   const [rows] = await pool.query<mysql.RowDataPacket[]>(`SELECT ${variable} AS position`);

@@ -16,7 +16,9 @@ export type FailureType =
   | 'RenameStateConflict'
   | 'DrainTimeout'
   | 'HookFailed'
-  | 'StreamNotRegistered';
+  | 'StreamNotRegistered'
+  | 'MissingPrivilege'
+  | 'VerificationFailed';
 
 export function failure(type: FailureType, message: string, details?: Record<string, unknown>): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });

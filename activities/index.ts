@@ -1,13 +1,17 @@
-import type { CutOverCheck, DrainInput, HookRequest, RenamePlan, StreamInput } from '../workflows/types.js';
+import type { CopySliceInput, CutOverCheck, DrainInput, HookRequest, MovedTablesSpec, RenamePlan, StreamInput, StreamLagInput, VerifyInput } from '../workflows/types.js';
 import type { Clusters } from './connections.js';
 import { readClusterDescription } from './describe-cluster.js';
-import { awaitDrain, captureDrainGtid } from './drain.js';
+import { awaitDrain, currentGtidPosition } from './drain.js';
 import { failure } from './errors.js';
 import { runHooks } from './hooks.js';
 import { inspectRename, renameBack, renameSourceTables } from './rename-tables.js';
 import { markCutOverComplete } from './stream-state.js';
 import { streamChanges } from './stream-changes.js';
 import { validateCutOver } from './validate-cutover.js';
+import { copyRows } from './copy-rows.js';
+import { prepareMove } from './prepare-move.js';
+import { measureStreamLag } from './stream-lag.js';
+import { verifyTables } from './verify-tables.js';
 
 export interface ActivityDeps {
   clusters: Clusters;
@@ -19,13 +23,17 @@ export interface ActivityDeps {
 export function createActivities({ clusters, hooksDir }: ActivityDeps) {
   return {
     describeCluster: (name: string) => readClusterDescription(clusters, name),
+    prepareMove: (spec: MovedTablesSpec) => prepareMove(clusters, spec),
+    copyRows: (input: CopySliceInput) => copyRows(clusters, input),
+    measureStreamLag: (input: StreamLagInput) => measureStreamLag(clusters, input),
+    verifyTables: (input: VerifyInput) => verifyTables(clusters, input),
     streamChanges: (input: StreamInput) => streamChanges(clusters, input),
     validateCutOver: (check: CutOverCheck) => validateCutOver(clusters, check),
     runHooks: (request: HookRequest) => runHooks(clusters, hooksDir, request),
     renameSourceTables: (plan: RenamePlan) => renameSourceTables(clusters, plan),
     inspectRename: (plan: RenamePlan) => inspectRename(clusters, plan),
     renameBack: (plan: RenamePlan) => renameBack(clusters, plan),
-    captureDrainGtid: (source: string) => captureDrainGtid(clusters, source),
+    captureDrainGtid: (source: string) => currentGtidPosition(clusters, source),
     awaitDrain: (input: DrainInput) => awaitDrain(clusters, input),
     setCutOverComplete: async (target: string, streamId: string, drainGtid: string) => {
       if (!(await markCutOverComplete(clusters.pool(target), streamId, drainGtid))) {

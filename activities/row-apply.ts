@@ -53,6 +53,15 @@ function bindable(value: unknown): unknown {
   return value;
 }
 
+/** Row copy: rows already on the target (brought by the stream, newer) win. */
+export function insertIgnoreStatement(table: TargetTable, columns: string[], rows: unknown[][]): Statement {
+  const placeholders = `(${columns.map(() => '?').join(', ')})`;
+  return {
+    sql: `INSERT IGNORE INTO ${qualified(table.database, table.table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
+    values: rows.flatMap((row) => row.map(bindable)),
+  };
+}
+
 function upsertStatement(table: TargetTable, rows: Row[]): Statement {
   const columns = Object.keys(rows[0]!);
   const placeholders = `(${columns.map(() => '?').join(', ')})`;

@@ -31,3 +31,21 @@ export async function readTargetTables(target: Queryable, database: string, tabl
   }
   return result;
 }
+
+/** Column names in table order. */
+export async function columnNames(conn: Queryable, database: string, table: string): Promise<string[]> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    [database, table],
+  );
+  return rows.map((row) => String(row.name));
+}
+
+/** The server's row estimate (information_schema.TABLES.TABLE_ROWS): cheap, approximate. */
+export async function estimatedRows(conn: Queryable, database: string, table: string): Promise<number> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [database, table],
+  );
+  return Number(rows[0]?.n ?? 0);
+}

@@ -11,11 +11,14 @@ export interface WriteLoadOptions {
   /** Statements per second across all connections. */
   ratePerSecond: number;
   connections?: number;
+  /** Share of statements that move a row to a new primary key (0..1); default 0. */
+  primaryKeyChanges?: number;
 }
 
 export interface WriteLoadStats {
   inserts: number;
   updates: number;
+  keyChanges: number;
   deletes: number;
   /** Statements that failed because the table was renamed away. */
   rejected: number;
@@ -27,27 +30,34 @@ export interface WriteLoadStats {
 
 /**
  * Table shape it writes: `(id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)`.
- * Updates and deletes pick random ids below the highest id seen.
+ * Updates, key changes and deletes pick random ids below the highest id inserted.
  */
 export function startWriteLoad(options: WriteLoadOptions): { stop: () => Promise<WriteLoadStats>; stats: WriteLoadStats } {
-  const stats: WriteLoadStats = { inserts: 0, updates: 0, deletes: 0, rejected: 0, acceptedPerSecond: 0, errors: [] };
+  const stats: WriteLoadStats = { inserts: 0, updates: 0, keyChanges: 0, deletes: 0, rejected: 0, acceptedPerSecond: 0, errors: [] };
   const workers = options.connections ?? 4;
   const interval = (1_000 * workers) / options.ratePerSecond;
   const table = `\`${options.database}\`.\`${options.table}\``;
   let stopped = false;
   let tableGone = false;
   let maxId = 1;
+  const keyChangeShare = options.primaryKeyChanges ?? 0;
   const started = Date.now();
   let lastAccepted = started;
 
   async function run(): Promise<void> {
     const conn = await mysql.createConnection(options.connection);
     try {
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT IFNULL(MAX(id), 1) AS id FROM ${table} WHERE id < 1e12`);
+      maxId = Math.max(maxId, Number(rows[0]!.id));
       let next = Date.now();
       while (!stopped && !tableGone) {
         const dice = Math.random();
         try {
-          if (dice < 0.5) {
+          if (dice < keyChangeShare) {
+            // New keys far above the auto-increment range: no collision with inserts.
+            await conn.query(`UPDATE ${table} SET id = ? WHERE id = ?`, [1e12 + Math.floor(Math.random() * 1e12), 1 + Math.floor(Math.random() * maxId)]);
+            stats.keyChanges++;
+          } else if (dice < 0.5) {
             const [result] = await conn.query<mysql.ResultSetHeader>(`INSERT INTO ${table} (v, n) VALUES (?, ?)`, [`ins-${Date.now()}`, Math.floor(Math.random() * 1e6)]);
             maxId = Math.max(maxId, result.insertId);
             stats.inserts++;
@@ -84,7 +94,7 @@ export function startWriteLoad(options: WriteLoadOptions): { stop: () => Promise
     async stop() {
       stopped = true;
       await Promise.all(runners);
-      const accepted = stats.inserts + stats.updates + stats.deletes;
+      const accepted = stats.inserts + stats.updates + stats.keyChanges + stats.deletes;
       stats.acceptedPerSecond = accepted / Math.max(0.001, (lastAccepted - started) / 1_000);
       return stats;
     },

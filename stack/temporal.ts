@@ -6,7 +6,7 @@ import { readTail, startProcess, waitFor } from './processes.js';
 export const NAMESPACE = 'default';
 
 /** Search attributes the workflows publish; registered when the dev server starts. */
-export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'> = {};
+export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'> = { MoveTablesPhase: 'Keyword' };
 
 export interface TemporalSpec {
   dir: string;

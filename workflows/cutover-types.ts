@@ -1,4 +1,5 @@
 import type { TablesInput } from './input.js';
+import type { VerifyReport } from './types.js';
 
 export interface CutOverInput extends TablesInput {
   /** Wait at the gate for the `releaseCutOver` signal (on-begin-postponed fires once). */
@@ -17,9 +18,11 @@ export interface CutOverInput extends TablesInput {
   noop?: boolean;
   /** Passed to hooks as GH_OST_HOOKS_HINT. */
   hooksHint?: string;
+  /** Checksum the frozen source against the target between T4 and T5 (before the target is released). */
+  verifyBeforeRelease?: { chunkSize: number };
 }
 
-export type CutOverStep = 'validate' | 'postponed' | 'T0' | 'T1' | 'T2' | 'T3' | 'T4' | 'T5' | 'T6' | 'compensating' | 'failed' | 'noop';
+export type CutOverStep = 'validate' | 'postponed' | 'T0' | 'T1' | 'T2' | 'T3' | 'T4' | 'verify' | 'T5' | 'T6' | 'compensating' | 'failed' | 'noop';
 
 export interface CutOverStatus {
   step: CutOverStep;
@@ -41,4 +44,6 @@ export interface CutOverResult {
   /** Write unavailability: T1 start to T4 done. */
   cutoverWindowMs?: number;
   hooksRun: string[];
+  /** Present when verified before release. */
+  verify?: VerifyReport;
 }

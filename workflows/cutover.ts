@@ -1,21 +1,14 @@
 // The cooperative cutover (design: "The cutover protocol"). Pure orchestration: every I/O step
 // is an activity with its own retry shape; the drain GTID lives in history between T2 and T3.
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { oldTableName } from '../activities/identifiers.js';
 import type { CutOverInput, CutOverResult, CutOverStatus, CutOverStep } from './cutover-types.js';
-import { cutOverStatusQuery, releaseCutOverSignal } from './definitions.js';
+import { cutOverProgressSignal, cutOverStatusQuery, releaseCutOverSignal } from './definitions.js';
+import { errorMessage, surfaced } from './failures.js';
 import { normalizeTables, positive } from './input.js';
-import type { HookEvent, HookRequest, RenamePlan } from './types.js';
-
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: unknown }).cause;
-    // ActivityFailure wraps the activity's own error: show that one.
-    return err instanceof ActivityFailure && cause instanceof Error ? cause.message : err.message;
-  }
-  return String(err);
-}
+import type { HookEvent, HookRequest, RenamePlan, VerifyReport } from './types.js';
+import { verificationFailure } from './verification.js';
 
 export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const tables = normalizeTables(rawInput);
@@ -37,7 +30,11 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     return { noop: true, renamedTables: [], stepDurationsMs: {}, hooksRun };
   }
 
-  const { workflowId, startTime } = workflowInfo();
+  const { workflowId, startTime, parent } = workflowInfo();
+  /** A parent move shows the cutover's progress in its own status. */
+  function report(): void {
+    if (parent) void getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(cutOverProgressSignal, { ...status }).catch(() => undefined);
+  }
   const oldTables = tables.tables.map((t) => oldTableName(t, tables.oldTableTemplate));
   const plan: RenamePlan = { source: tables.source, database: tables.database, tables: tables.tables, oldTableTemplate: tables.oldTableTemplate, lockWaitTimeoutSeconds, tag: workflowId };
 
@@ -58,6 +55,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const stepDurationsMs: CutOverResult['stepDurationsMs'] = {};
   async function step<T>(name: CutOverStep, run: () => Promise<T>): Promise<T> {
     status.step = name;
+    report();
     const started = Date.now();
     try {
       return await run();
@@ -78,10 +76,12 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     const message = `cutover failed at ${failedStep}: ${errorMessage(err)}; ${outcome}`;
     status.lastError = message;
     status.step = 'failed';
+    report();
     let hookNote = '';
     await CancellationScope.nonCancellable(() => hook('on-failure', { failureMessage: message })).catch((hookErr: unknown) => {
       hookNote = `; on-failure hook also failed: ${errorMessage(hookErr)}`;
     });
+    if (isCancellation(err)) throw err;
     throw ApplicationFailure.create({
       type: 'CutOverFailed', nonRetryable: true, message: message + hookNote, cause: err instanceof Error ? err : undefined,
       details: [{ step: failedStep, drainGtid: status.drainGtid, stepDurationsMs }],
@@ -92,7 +92,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     await step('validate', () => checks.validateCutOver({ ...tables }));
   } catch (err) {
     // Surface the check's own typed error (UnknownCluster, MissingTable, ...), not its wrapper.
-    throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+    throw surfaced(err);
   }
 
   // Gate and T0: nothing has changed yet, so a failure only needs reporting.
@@ -111,13 +111,17 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   }
 
   const windowStart = Date.now();
-  try {
-    await step('T1', () => t1.renameSourceTables(plan));
-  } catch (err) {
-    // The RENAME may have happened (timeout, lost worker, dropped connection): ask the source.
-    const outcome = await sourceState.inspectRename(plan);
-    if (outcome === 'not-renamed') return fail('T1', err, 'the source tables were not renamed; the source is unchanged');
-  }
+  // Not cancellable: a cancellation must not leave the RENAME's outcome unknown.
+  const t1Error = await CancellationScope.nonCancellable(async () => {
+    try {
+      await step('T1', () => t1.renameSourceTables(plan));
+      return undefined;
+    } catch (err) {
+      // The RENAME may have happened (timeout, lost worker, dropped connection): ask the source.
+      return (await sourceState.inspectRename(plan)) === 'not-renamed' ? err : undefined;
+    }
+  });
+  if (t1Error !== undefined) return fail('T1', t1Error, 'the source tables were not renamed; the source is unchanged');
 
   let appliedPosition: string;
   try {
@@ -130,6 +134,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     const failedStep = status.step;
     status.step = 'compensating';
     status.lastError = errorMessage(err);
+    report();
     const outcome = await CancellationScope.nonCancellable(async () => {
       if (onFailure === 'hold') return `held: the source tables stay renamed (${oldTables.join(', ')}) and writes to them fail until an operator acts`;
       try {
@@ -142,6 +147,23 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     return fail(failedStep, err, outcome);
   }
   const cutoverWindowMs = Date.now() - windowStart;
+
+  let verify: VerifyReport | undefined;
+  if (rawInput.verifyBeforeRelease) {
+    // The source is frozen and the target not yet released: parity must be exact.
+    const checker = proxyActivities<Activities>({ startToCloseTimeout: '24 hours', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+    try {
+      verify = await step('verify', () => checker.verifyTables({
+        source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase,
+        tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })), chunkSize: rawInput.verifyBeforeRelease!.chunkSize,
+      }));
+    } catch (err) {
+      return fail('verify', err, 'the target was not released (on-success did not run); the source tables stay renamed');
+    }
+    if (!verify.ok) {
+      return fail('verify', verificationFailure(verify), 'the target was not released (on-success did not run); the source tables stay renamed');
+    }
+  }
 
   try {
     await step('T5', () => hook('on-success'));
@@ -158,5 +180,6 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     stepDurationsMs,
     cutoverWindowMs,
     hooksRun,
+    ...(verify ? { verify } : {}),
   };
 }

@@ -30,6 +30,11 @@ export function streamIdFor(source: string, database: string, tables: string[]):
   return `${source}/${database}/${[...tables].sort().join(',')}`;
 }
 
+/** One move per source table set: its workflow id, derived so a second start collides. */
+export function moveWorkflowId(input: TablesInput): string {
+  return `move:${input.streamId ?? streamIdFor(input.source, input.database, input.tables)}`;
+}
+
 export function normalizeTables(input: TablesInput): NormalizedTables {
   if (typeof input !== 'object' || input === null) invalid('input must be an object');
   for (const key of ['source', 'target'] as const) {

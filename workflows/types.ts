@@ -101,3 +101,80 @@ export interface HookResult {
 
 /** Pre-flight checks of a cutover; fails with a typed error before any change. */
 export type CutOverCheck = MovedTablesSpec;
+
+/** One slice of the row copy of one table (activity `copyRows`). */
+export interface CopySliceInput {
+  source: string;
+  target: string;
+  database: string;
+  targetDatabase: string;
+  table: string;
+  streamId: string;
+  chunkSize: number;
+  /** The slice returns after about this long, so the workflow can report and react. */
+  maxSliceMs: number;
+  /** Copy waits while a server's Threads_running is above its threshold. */
+  maxThreadsRunning: { source: number; target: number };
+}
+
+export interface CopySliceResult {
+  table: string;
+  /** Total for the table, across slices and restarts. */
+  rowsCopied: number;
+  estimatedRows: number;
+  done: boolean;
+  /** This slice's rate. */
+  rowsPerSecond: number;
+  throttledMs: number;
+}
+
+export interface PrepareResult {
+  /** Source GTID position read before the copy: where the stream starts. */
+  startPosition: string;
+  /** Tables prepare created on the target (the others existed, empty). */
+  createdTables: string[];
+  estimatedRows: Record<string, number>;
+}
+
+export interface VerifyInput {
+  source: string;
+  target: string;
+  database: string;
+  targetDatabase: string;
+  /** Frozen source table (`_t_del`) and its copy on the target. */
+  tables: Array<{ sourceTable: string; targetTable: string }>;
+  chunkSize: number;
+}
+
+export interface VerifyTableReport {
+  table: string;
+  sourceTable: string;
+  sourceRows: number;
+  targetRows: number;
+  chunks: number;
+  mismatchedChunks: number;
+  /** Key ranges (after `afterKey`, up to and including `upToKey`; null: open end) that differ. */
+  mismatches: Array<{ afterKey: unknown[] | null; upToKey: unknown[] | null; sourceRows: number; targetRows: number }>;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  tables: VerifyTableReport[];
+  durationMs: number;
+}
+
+export interface StreamLagInput {
+  source: string;
+  target: string;
+  streamId: string;
+  /** Give up measuring after this long (the lag is at least this much). */
+  timeoutMs: number;
+}
+
+export interface StreamLag {
+  /** Time the stream took to apply the source position read at the start. */
+  lagMs: number;
+  caughtUp: boolean;
+  appliedPosition: string;
+  sourcePosition: string;
+}

@@ -11,7 +11,7 @@ const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort(
 
 describe('replay of recorded histories', () => {
   it('has recorded histories to replay', () => {
-    expect(files).toEqual(expect.arrayContaining(['cutover-happy-path.json', 'cutover-drain-timeout-compensated.json']));
+    expect(files).toEqual(expect.arrayContaining(['cutover-happy-path.json', 'cutover-drain-timeout-compensated.json', 'move-tables-under-load.json']));
   });
 
   it.each(files)('replays %s', async (file) => {

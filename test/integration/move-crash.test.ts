@@ -1,0 +1,54 @@
+// A worker process SIGKILLed mid-copy: a new worker continues the copy after the last key
+// recorded on the target, and the move completes with every row exactly once.
+import type mysql from 'mysql2/promise';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startMove } from '../../client/moves.js';
+import { allRows, TABLE_DDL } from '../support/move-fixture.js';
+import { spawnWorkerProcess, sql, temporalClient, uniqueName, type WorkerProcess } from '../support/stack.js';
+
+const workers: WorkerProcess[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) await worker.stop().catch(() => undefined);
+});
+
+describe('moveTables across a lost worker', () => {
+  it('resumes the copy on a new worker after SIGKILL mid-copy', async () => {
+    const client = await temporalClient();
+    const database = uniqueName('crash');
+    const source = await sql('source');
+    const target = await sql('target');
+    try {
+      await source.query(`CREATE DATABASE ${database}`);
+      await source.query(`CREATE TABLE ${database}.t ${TABLE_DDL}`);
+      await source.query(`INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_200000`);
+      const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+      const first = await spawnWorkerProcess(env);
+      workers.push(first);
+      const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 }, env.MOVE_TABLES_TASK_QUEUE);
+
+      // Kill once some chunks are on the target and most are not.
+      let copied = 0;
+      const deadline = Date.now() + 60_000;
+      while (copied < 5_000 && Date.now() < deadline) {
+        const [rows] = await target.query<mysql.RowDataPacket[]>('SELECT rows_copied FROM _move_tables.copy_progress WHERE stream_id = ?', [`source/${database}/t`]).catch(() => [[]] as never);
+        copied = Number(rows[0]?.rows_copied ?? 0);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(copied).toBeGreaterThanOrEqual(5_000);
+      expect(copied).toBeLessThan(200_000);
+      await first.kill();
+      await source.query(`UPDATE ${database}.t SET v = 'changed while no worker ran' WHERE id IN (1, 199999)`);
+      await source.query(`DELETE FROM ${database}.t WHERE id = 150000`);
+      const second = await spawnWorkerProcess(env);
+      workers.push(second);
+
+      const result = await handle.result();
+      expect(result.rowsCopied).toBe(199_999);
+      expect(result.verify!.ok).toBe(true);
+      expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
+    } finally {
+      await source.end();
+      await target.end();
+    }
+  });
+});

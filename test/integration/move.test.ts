@@ -1,0 +1,189 @@
+// The whole move on real servers: prepare, stream, copy, catch-up, cutover, verify.
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type mysql from 'mysql2/promise';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MoveAlreadyRunningError, startMove } from '../../client/moves.js';
+import { startWriteLoad } from '../../client/write-load.js';
+import { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from '../../workflows/definitions.js';
+import type { MoveStatus, MoveTablesInput } from '../../workflows/move-types.js';
+import { cleanupAfterEach } from '../support/cleanups.js';
+import { saveHistory } from '../support/histories.js';
+import { allRows, tableNames, TABLE_DDL } from '../support/move-fixture.js';
+import { sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
+
+let client: Client;
+const defer = cleanupAfterEach();
+beforeAll(async () => {
+  client = await temporalClient();
+});
+
+/** A source database with tables; nothing on the target (prepare creates it). */
+async function sourceDatabase(tables: Record<string, { ddl: string; fill?: string }>) {
+  const database = uniqueName('move');
+  const source = await sql('source');
+  const target = await sql('target');
+  defer(async () => { await source.end(); await target.end(); });
+  await source.query(`CREATE DATABASE ${database}`);
+  for (const [name, { ddl, fill }] of Object.entries(tables)) {
+    await source.query(`CREATE TABLE ${database}.${name} ${ddl}`);
+    if (fill) await source.query(fill.replaceAll('{db}', database));
+  }
+  return { database, source, target };
+}
+
+async function worker() {
+  const taskQueue = uniqueName('q');
+  const w = await startWorker({ taskQueue });
+  defer(() => w.stop());
+  return taskQueue;
+}
+
+async function waitForStatus(handle: { query: (q: typeof moveStatusQuery) => Promise<MoveStatus> }, predicate: (s: MoveStatus) => boolean, what: string): Promise<MoveStatus> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = await handle.query(moveStatusQuery);
+    if (predicate(status)) return status;
+    if (Date.now() > deadline) throw new Error(`move never reached: ${what}; last status ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const SEQ_FILL = (n: number) => `INSERT INTO {db}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM {db}.seq_1_to_${n}`;
+
+describe('moveTables', () => {
+  it('moves a table under inserts, updates, key changes and deletes; verify finds parity', async () => {
+    const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(30_000) } });
+    const taskQueue = await worker();
+    const load = startWriteLoad({ connection: testClusters().connectionOptions('source'), database, table: 't', ratePerSecond: 250, primaryKeyChanges: 0.05 });
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 2_000 }, taskQueue);
+    const result = await handle.result();
+    const stats = await load.stop();
+    expect(stats.errors).toEqual([]);
+    expect(stats.keyChanges).toBeGreaterThan(0);
+    expect(stats.deletes).toBeGreaterThan(0);
+    expect(result.rowsCopied).toBeGreaterThanOrEqual(29_000);
+    expect(result.verify).toMatchObject({ ok: true, tables: [{ table: 't', mismatchedChunks: 0 }] });
+    expect(result.verify!.tables[0]!.sourceRows).toBe(result.verify!.tables[0]!.targetRows);
+    expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
+    expect(await handle.query(moveStatusQuery)).toMatchObject({ phase: 'done', cutOver: { step: 'T6' } });
+    await saveHistory('move-tables-under-load', await handle.fetchHistory());
+  });
+
+  it('moves two tables at once, renamed in one statement', async () => {
+    const { database, source, target } = await sourceDatabase({
+      a: { ddl: TABLE_DDL, fill: SEQ_FILL(5_000).replace('{db}.t', '{db}.a') },
+      b: { ddl: TABLE_DDL, fill: SEQ_FILL(3_000).replace('{db}.t', '{db}.b') },
+    });
+    const taskQueue = await worker();
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['a', 'b'] }, taskQueue);
+    await source.query(`UPDATE ${database}.a SET v = 'during' WHERE id < 100`);
+    const result = await handle.result();
+    expect(result.cutOver.renamedTables.map((r) => r.to)).toEqual([`${database}._a_del`, `${database}._b_del`]);
+    expect(result.verify!.ok).toBe(true);
+    expect(await tableNames(source, database)).toEqual(['_a_del', '_b_del']);
+    expect(await allRows(target, database, 'a')).toEqual(await allRows(source, database, '_a_del'));
+    expect(await allRows(target, database, 'b')).toEqual(await allRows(source, database, '_b_del'));
+  });
+
+  it('keeps every type exact: composite key, JSON, DECIMAL, DATETIME(6), BLOB, utf8mb4, ENUM, NULLs', async () => {
+    const ddl = `(tenant INT NOT NULL, id BIGINT UNSIGNED NOT NULL, doc JSON, amount DECIMAL(20,6), at DATETIME(6), raw BLOB,
+      name VARCHAR(100) CHARACTER SET utf8mb4, state ENUM('new','paid','void'), note TEXT NULL, PRIMARY KEY (tenant, id)) CHARACTER SET utf8mb4`;
+    const row = (tenant: number, id: string, name: string) =>
+      `(${tenant}, ${id}, '{"a": [1, 2.5, "x"], "ü": null}', 12345678901234.123456, '2024-02-29 23:59:59.999999', X'00FF10', '${name}', 'paid', NULL)`;
+    const { database, source, target } = await sourceDatabase({
+      typed: { ddl, fill: `INSERT INTO {db}.typed VALUES ${row(1, '1', 'Zoë 🚀 naïve')}, ${row(1, '18446744073709551615', '漢字')}, ${row(2, '1', '')}` },
+    });
+    const taskQueue = await worker();
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['typed'], postpone: true }, taskQueue);
+    await waitForStatus(handle, (s) => s.cutOver?.step === 'postponed', 'postponed cutover');
+    // Changes streamed through the binlog, not copied.
+    await source.query(`INSERT INTO ${database}.typed VALUES ${row(3, '7', 'streamed 😀')}`);
+    await source.query(`UPDATE ${database}.typed SET amount = -0.000001, at = '1999-12-31 00:00:00.000001', raw = X'', state = 'void', note = 'n' WHERE tenant = 1 AND id = 1`);
+    await source.query(`UPDATE ${database}.typed SET id = 2 WHERE tenant = 2 AND id = 1`);
+    await handle.signal(releaseCutOverSignal);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    const order = 'ORDER BY tenant, id';
+    const [expected] = await source.query<mysql.RowDataPacket[]>(`SELECT * FROM ${database}._typed_del ${order}`);
+    const [actual] = await target.query<mysql.RowDataPacket[]>(`SELECT * FROM ${database}.typed ${order}`);
+    expect(actual).toEqual(expected);
+    expect(actual.map((r) => [r.tenant, r.id, r.name])).toEqual([[1, '1', 'Zoë 🚀 naïve'], [1, '18446744073709551615', '漢字'], [2, '2', ''], [3, '7', 'streamed 😀']]);
+    expect(actual[0]!.amount).toBe('-0.000001');
+    expect(actual[0]!.at).toBe('1999-12-31 00:00:00.000001');
+    // The document's own text, spacing included, not a re-serialisation.
+    expect(actual[1]!.doc).toBe('{"a": [1, 2.5, "x"], "ü": null}');
+  });
+
+  it('reports a corrupted target row with its key range', async () => {
+    const { database, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(2_500) } });
+    const taskQueue = await worker();
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true, verifyChunkSize: 1_000 }, taskQueue);
+    await waitForStatus(handle, (s) => s.cutOver?.step === 'postponed', 'postponed cutover');
+    await target.query(`UPDATE ${database}.t SET v = 'corrupted' WHERE id = 1500`);
+    await handle.signal(releaseCutOverSignal);
+    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as Error & { type?: string };
+    expect(cause.type).toBe('VerificationFailed');
+    expect(cause.message).toBe('checksum verification found differences: t: 1 of 3 chunks differ: (["1000"], ["2000"]] source 1000 rows / target 1000');
+    expect(await handle.query(moveStatusQuery)).toMatchObject({ phase: 'failed' });
+  });
+
+  it('shows progress, pauses, resumes, changes chunk size, and is findable by phase', async () => {
+    const { database, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(60_000) } });
+    const taskQueue = await worker();
+    const input: MoveTablesInput = { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 };
+    const handle = await startMove(client, input, taskQueue);
+    await expect(startMove(client, input, taskQueue)).rejects.toBeInstanceOf(MoveAlreadyRunningError);
+    await handle.signal(pauseSignal);
+    await waitForStatus(handle, (s) => s.paused && s.phase === 'copy', 'paused copy');
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Nothing copied while paused: the status says so and so does the target.
+    const stillPaused = await handle.query(moveStatusQuery);
+    expect(stillPaused).toMatchObject({ paused: true, rowsCopied: 0 });
+    expect(stillPaused.estimatedRows).toBeGreaterThan(50_000);
+    const [count] = await target.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${database}.t`);
+    expect(Number(count[0]!.n)).toBe(0);
+    const listed = await waitForListed(`MoveTablesPhase = 'copy' AND WorkflowId = '${handle.workflowId}'`);
+    expect(listed).toBe(handle.workflowId);
+    await handle.signal(setChunkSizeSignal, 20_000);
+    await handle.signal(resumeSignal);
+    const result = await handle.result();
+    expect(result.rowsCopied).toBe(60_000);
+    expect(await handle.query(moveStatusQuery)).toMatchObject({ phase: 'done', chunkSize: 20_000, paused: false, etaSeconds: 0 });
+  });
+
+  it('rejects bad input with a clear error before any change', async () => {
+    const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL }, nokey: { ddl: '(a INT)' } });
+    const taskQueue = await worker();
+    await target.query(`CREATE DATABASE ${database}`);
+    await target.query(`CREATE TABLE ${database}.t ${TABLE_DDL}`);
+    await target.query(`INSERT INTO ${database}.t (v, n) VALUES ('already', 1)`);
+    const cases: Array<[Partial<MoveTablesInput>, RegExp]> = [
+      [{ tables: ['t'] }, /TargetNotEmpty: target table move_\w+\.t already holds rows/],
+      [{ tables: ['nokey'] }, /NoPrimaryKey: source table move_\w+\.nokey has no primary key/],
+      [{ tables: ['absent'] }, /MissingTable: source table move_\w+\.absent does not exist/],
+      [{ database: 'no_such_db', tables: ['t'] }, /MissingTable: database no_such_db does not exist/],
+      [{ target: 'elsewhere', tables: ['t'] }, /UnknownCluster: unknown cluster "elsewhere"/],
+      [{ tables: ['t'], chunkSize: 0 }, /InvalidInput: "chunkSize" must be a positive number, got 0/],
+      [{ tables: ['t'], verify: 'sometimes' as never }, /InvalidInput: "verify" must be/],
+    ];
+    for (const [input, expected] of cases) {
+      const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], ...input }, taskQueue);
+      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      const cause = (err as WorkflowFailedError).cause as Error & { type?: string };
+      expect(`${cause.type}: ${cause.message}`).toMatch(expected);
+    }
+    expect(await tableNames(source, database)).toEqual(['nokey', 't']);
+    expect(await tableNames(target, database)).toEqual(['t']);
+  });
+});
+
+async function waitForListed(query: string): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    for await (const execution of client.workflow.list({ query })) return execution.workflowId;
+    if (Date.now() > deadline) throw new Error(`no workflow matched ${query}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

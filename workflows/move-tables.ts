@@ -1,0 +1,169 @@
+// The whole move: prepare -> stream (child) -> copy -> catch up -> cutOver (child) -> verify.
+// Pure orchestration; progress lives in workflow state for the `status` query.
+import {
+  ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, condition, isCancellation, proxyActivities, setHandler,
+  startChild, upsertSearchAttributes, workflowInfo, type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { oldTableName } from '../activities/identifiers.js';
+import { cutOver } from './cutover.js';
+import type { CutOverInput } from './cutover-types.js';
+import {
+  cutOverProgressSignal, movePhaseSearchAttribute, moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal,
+} from './definitions.js';
+import { errorMessage, surfaced } from './failures.js';
+import { invalid, normalizeTables, positive } from './input.js';
+import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from './move-types.js';
+import { streamTables } from './stream-tables.js';
+import type { VerifyReport } from './types.js';
+import { verificationFailure } from './verification.js';
+
+const COPY_SLICE_MS = 10_000;
+const LAG_MEASURE_TIMEOUT_MS = 30_000;
+
+const prepare = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 3 } });
+const copy = proxyActivities<Activities>({
+  startToCloseTimeout: COPY_SLICE_MS + 120_000,
+  // Heartbeats come every chunk (or throttle wait): a lost copier is replaced within seconds.
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+const lag = proxyActivities<Activities>({ startToCloseTimeout: LAG_MEASURE_TIMEOUT_MS + 30_000, heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 10 } });
+const checker = proxyActivities<Activities>({ startToCloseTimeout: '24 hours', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+
+function isVerifyMode(value: unknown): value is VerifyMode {
+  return value === 'after-release' || value === 'before-release' || value === 'skip';
+}
+
+export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResult> {
+  const tables = normalizeTables(input);
+  const maxStreamLagMs = positive('maxStreamLagMs', input.maxStreamLagMs, 1_000);
+  const maxThreadsRunning = {
+    source: positive('maxThreadsRunning.source', input.maxThreadsRunning?.source, 50),
+    target: positive('maxThreadsRunning.target', input.maxThreadsRunning?.target, 50),
+  };
+  const verifyMode = input.verify ?? 'after-release';
+  if (!isVerifyMode(verifyMode)) invalid(`"verify" must be "after-release", "before-release" or "skip", got ${JSON.stringify(verifyMode)}`);
+  const verifyChunkSize = Math.floor(positive('verifyChunkSize', input.verifyChunkSize, 10_000));
+  const moveId = workflowInfo().workflowId;
+
+  const status: MoveStatus = {
+    phase: 'prepare', paused: false, chunkSize: Math.floor(positive('chunkSize', input.chunkSize, 5_000)),
+    tables: {}, rowsCopied: 0, estimatedRows: 0, rowsPerSecond: 0,
+    streamWorkflowId: `${moveId}/stream`, cutOverWorkflowId: `${moveId}/cutover`,
+  };
+  let released = false;
+  let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
+  setHandler(moveStatusQuery, () => status);
+  setHandler(pauseSignal, () => { status.paused = true; });
+  setHandler(resumeSignal, () => { status.paused = false; });
+  setHandler(setChunkSizeSignal, (size) => {
+    if (Number.isInteger(size) && size > 0) status.chunkSize = size;
+  });
+  setHandler(releaseCutOverSignal, () => {
+    released = true;
+    void cutOverHandle?.signal(releaseCutOverSignal);
+  });
+  setHandler(cutOverProgressSignal, (progress) => { status.cutOver = progress; });
+  const phase = (next: MovePhase) => {
+    status.phase = next;
+    upsertSearchAttributes([{ key: movePhaseSearchAttribute, value: next }]);
+  };
+  phase('prepare');
+
+  let streamError: unknown;
+  let streamDone: Promise<void> | undefined;
+  try {
+    const prepared = await prepare.prepareMove(tables).catch((err: unknown) => { throw surfaced(err); });
+    status.startPosition = prepared.startPosition;
+    for (const table of tables.tables) status.tables[table] = { rowsCopied: 0, estimatedRows: prepared.estimatedRows[table] ?? 0, done: false };
+    status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
+
+    const stream = await startChild(streamTables, {
+      workflowId: status.streamWorkflowId,
+      args: [{ ...tables, startPosition: prepared.startPosition }],
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+    });
+    streamDone = stream.result().then(() => undefined, (err: unknown) => { streamError = err; });
+    const checkStream = () => {
+      if (streamError !== undefined) throw ApplicationFailure.create({ type: 'StreamFailed', nonRetryable: true, message: `the binlog stream failed: ${errorMessage(streamError)}`, cause: surfaced(streamError) as Error });
+    };
+
+    phase('copy');
+    const copyStarted = Date.now();
+    for (const table of tables.tables) {
+      for (;;) {
+        await condition(() => !status.paused || streamError !== undefined);
+        checkStream();
+        const slice = await copy.copyRows({
+          source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase, table,
+          streamId: tables.streamId, chunkSize: status.chunkSize, maxSliceMs: COPY_SLICE_MS, maxThreadsRunning,
+        });
+        status.tables[table] = { rowsCopied: slice.rowsCopied, estimatedRows: slice.estimatedRows, done: slice.done };
+        status.rowsCopied = Object.values(status.tables).reduce((sum, t) => sum + t.rowsCopied, 0);
+        status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
+        status.rowsPerSecond = Math.round(slice.rowsPerSecond);
+        status.etaSeconds = status.rowsPerSecond > 0 ? Math.max(0, Math.round((status.estimatedRows - status.rowsCopied) / status.rowsPerSecond)) : undefined;
+        if (slice.done) break;
+      }
+    }
+    const copySeconds = (Date.now() - copyStarted) / 1_000;
+    status.etaSeconds = 0;
+
+    phase('catch-up');
+    for (;;) {
+      checkStream();
+      const measured = await lag.measureStreamLag({ source: tables.source, target: tables.target, streamId: tables.streamId, timeoutMs: LAG_MEASURE_TIMEOUT_MS });
+      status.streamLagMs = measured.lagMs;
+      status.appliedGtid = measured.appliedPosition;
+      if (measured.caughtUp && measured.lagMs <= maxStreamLagMs) break;
+    }
+
+    phase('cutover');
+    const cutOverInput: CutOverInput = {
+      ...tables,
+      ...(input.drainTimeoutSeconds === undefined ? {} : { drainTimeoutSeconds: input.drainTimeoutSeconds }),
+      ...(input.drainPollIntervalMs === undefined ? {} : { drainPollIntervalMs: input.drainPollIntervalMs }),
+      ...(input.lockWaitTimeoutSeconds === undefined ? {} : { lockWaitTimeoutSeconds: input.lockWaitTimeoutSeconds }),
+      ...(input.hookTimeoutSeconds === undefined ? {} : { hookTimeoutSeconds: input.hookTimeoutSeconds }),
+      ...(input.onFailure === undefined ? {} : { onFailure: input.onFailure }),
+      ...(input.hooksHint === undefined ? {} : { hooksHint: input.hooksHint }),
+      postpone: Boolean(input.postpone) && !released,
+      ...(verifyMode === 'before-release' ? { verifyBeforeRelease: { chunkSize: verifyChunkSize } } : {}),
+    };
+    cutOverHandle = await startChild(cutOver, { workflowId: status.cutOverWorkflowId, args: [cutOverInput] });
+    if (released) await cutOverHandle.signal(releaseCutOverSignal);
+    const cutOverResult = await cutOverHandle.result().catch((err: unknown) => { throw surfaced(err); });
+    status.appliedGtid = cutOverResult.appliedPosition;
+    // The child's last step reports may still be in flight: its result is final.
+    status.cutOver = { step: 'T6', postponed: false, released, ...(cutOverResult.drainGtid ? { drainGtid: cutOverResult.drainGtid } : {}), ...(cutOverResult.appliedPosition ? { appliedPosition: cutOverResult.appliedPosition } : {}) };
+    await streamDone;
+
+    let verify: VerifyReport | undefined = cutOverResult.verify;
+    if (verifyMode === 'after-release') {
+      phase('verify');
+      verify = await checker.verifyTables({
+        source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase,
+        tables: tables.tables.map((t) => ({ sourceTable: oldTableName(t, tables.oldTableTemplate), targetTable: t })), chunkSize: verifyChunkSize,
+      });
+      if (!verify.ok) throw verificationFailure(verify);
+    }
+
+    phase('done');
+    return {
+      startPosition: prepared.startPosition, rowsCopied: status.rowsCopied, copySeconds,
+      copyRowsPerSecond: Math.round(status.rowsCopied / Math.max(copySeconds, 0.001)), cutOver: cutOverResult, ...(verify ? { verify } : {}),
+    };
+  } catch (err) {
+    status.lastError = errorMessage(err);
+    if (isCancellation(err)) {
+      // The stream is cancelled with the move: report cancelled once it has stopped. The target
+      // table stays as it is; after T1 the cutover's compensation has run.
+      phase('cancelled');
+      if (streamDone) await CancellationScope.nonCancellable(() => streamDone!);
+    } else {
+      phase('failed');
+    }
+    throw err;
+  }
+}
