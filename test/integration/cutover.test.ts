@@ -129,7 +129,7 @@ describe('cutOver', () => {
     expect(sourceRows).toHaveLength(101);
     expect(await allRows(fixture.target, fixture.database, 't')).toEqual(sourceRows);
     expect(await stream.result()).toMatchObject({ stoppedBecause: 'cut-over-complete' });
-    await saveHistory('cutover-happy-path', await handle.fetchHistory());
+    await saveHistory('cutover-happy-path', handle);
   });
 
   it('propagates a RENAME failure: flag not set, no on-success, source unchanged', async () => {
@@ -164,7 +164,7 @@ describe('cutOver', () => {
     expect(renames).toHaveLength(2);
     expect(renames[0]).toMatch(/:forward \*\/ RENAME TABLE/);
     expect(renames[1]).toMatch(/:back \*\/ RENAME TABLE/);
-    await saveHistory('cutover-drain-timeout-compensated', await handle.fetchHistory());
+    await saveHistory('cutover-drain-timeout-compensated', handle);
   });
 
   it('holds instead of compensating when asked', async () => {

@@ -66,7 +66,7 @@ describe('moveTables', () => {
     expect(result.verify!.tables[0]!.sourceRows).toBe(result.verify!.tables[0]!.targetRows);
     expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
     expect(await handle.query(moveStatusQuery)).toMatchObject({ phase: 'done', cutOver: { step: 'T6' } });
-    await saveHistory('move-tables-under-load', await handle.fetchHistory());
+    await saveHistory('move-tables-under-load', handle);
   });
 
   it('moves two tables at once, renamed in one statement', async () => {

@@ -4,10 +4,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { historiesDir } from '../support/histories.js';
+import { historiesDir, recordedWorkflowIds } from '../support/histories.js';
 import { workflowsPath } from '../../worker/create-worker.js';
 
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort();
+const workflowIds = recordedWorkflowIds();
+const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json') && f in workflowIds).sort();
 
 describe('replay of recorded histories', () => {
   it('has recorded histories to replay', () => {
@@ -16,6 +17,6 @@ describe('replay of recorded histories', () => {
 
   it.each(files)('replays %s', async (file) => {
     const history = JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
-    await Worker.runReplayHistory({ workflowsPath, replayName: file }, history);
+    await Worker.runReplayHistory({ workflowsPath, replayName: file }, history, workflowIds[file]);
   }, 60_000);
 });
