@@ -9,6 +9,7 @@ import { failure } from './errors.js';
 import { oldTableName, qualified, quoteIdentifier } from './identifiers.js';
 import { grantsOfCurrentUser, missingPrivileges, REQUIRED_PRIVILEGES } from './privileges.js';
 import { estimatedRows, primaryKeyColumns } from './table-info.js';
+import { resetStream } from './stream-state.js';
 import { checkSourceBinlog } from './validate-cutover.js';
 
 async function checkPrivileges(clusters: Clusters, role: 'source' | 'target', cluster: string, database: string): Promise<void> {
@@ -48,6 +49,7 @@ export async function prepareMove(clusters: Clusters, spec: MovedTablesSpec): Pr
     if (state === 'absent') toCreate.push(table);
   }
 
+  await resetStream(target, spec.streamId);
   // Read the start position before the copy reads any row.
   const startPosition = await currentGtidPosition(clusters, spec.source);
   await target.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(spec.targetDatabase)}`);

@@ -63,3 +63,15 @@ export async function markCutOverComplete(conn: Queryable, streamId: string, dra
   );
   return result.affectedRows === 1;
 }
+
+/**
+ * Forgets a stream's state and copy progress: a new move of the same tables starts from its own
+ * prepared position, never from what an abandoned earlier move left behind.
+ */
+export async function resetStream(conn: Queryable, streamId: string): Promise<void> {
+  await ensureStateTable(conn);
+  await conn.query(`DELETE FROM ${STATE_TABLE} WHERE stream_id = ?`, [streamId]);
+  await conn.query(`DELETE FROM \`${STATE_DATABASE}\`.\`copy_progress\` WHERE stream_id = ?`, [streamId]).catch((err: { code?: string }) => {
+    if (err.code !== 'ER_NO_SUCH_TABLE') throw err;
+  });
+}

@@ -5,7 +5,7 @@ import type { ClusterSettings } from '../worker/cluster-config.js';
 import { STACK_USER, startMariadb, type MariadbServer } from './mariadb.js';
 import { ensureMariadb, ensureTemporal } from './prereqs.js';
 import { freePort, isOurProcess, portIsFree, stopProcess } from './processes.js';
-import { NAMESPACE, startTemporal, type TemporalServer } from './temporal.js';
+import { NAMESPACE, prepareNamespace, startTemporal, type TemporalServer } from './temporal.js';
 
 /** The two MariaDB servers every stack runs: distinct server ids and GTID domains. */
 const SERVERS = [
@@ -104,6 +104,8 @@ export async function upStack(options: StackOptions): Promise<StackState> {
   const temporal = previous && alive?.temporal
     ? previous.temporal
     : await startTemporal(temporalBinary, { dir: path.join(options.dir, 'temporal'), port: ports.temporal, ...(ports.temporalUi === undefined ? {} : { uiPort: ports.temporalUi }) }, options.detached);
+
+  await prepareNamespace(temporal.address);
 
   const clustersFile = path.join(options.dir, 'clusters.json');
   const clusters = Object.fromEntries(SERVERS.map(({ name }) => [name, { host: '127.0.0.1', port: servers[name].port, user: STACK_USER, password }]));

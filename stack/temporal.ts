@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { registerSearchAttributes } from '../worker/search-attributes.js';
 import { readTail, startProcess, waitFor } from './processes.js';
 
 export const NAMESPACE = 'default';
 
-/** Search attributes the workflows publish; registered when the dev server starts. */
-export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'> = { MoveTablesPhase: 'Keyword' };
 
 export interface TemporalSpec {
   dir: string;
@@ -38,7 +37,6 @@ export async function startTemporal(binary: string, spec: TemporalSpec, detached
     '--namespace', NAMESPACE,
     '--log-level', 'warn',
     ...(spec.uiPort === undefined ? ['--headless'] : ['--ui-port', String(spec.uiPort)]),
-    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const pid = startProcess(binary, args, log, detached);
   const address = `127.0.0.1:${spec.port}`;
@@ -52,6 +50,16 @@ export async function temporalAnswers(address: string): Promise<boolean> {
   try {
     await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
     return true;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Registers the workflows' search attributes on the (new or already running) dev server. */
+export async function prepareNamespace(address: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await registerSearchAttributes(connection.operatorService, NAMESPACE);
   } finally {
     await connection.close();
   }

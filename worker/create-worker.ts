@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { Clusters } from '../activities/connections.js';
 import type { WorkerConfig } from './config.js';
+import { checkSearchAttributes } from './search-attributes.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -15,6 +16,12 @@ export interface MoveTablesWorker {
 /** A worker for the move-tables task queue: all workflows, all activities. */
 export async function createMoveTablesWorker(config: WorkerConfig): Promise<MoveTablesWorker> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  try {
+    await checkSearchAttributes(connection.operatorService, config.namespace);
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
   const clusters = new Clusters(config.clusters);
   const worker = await Worker.create({
     connection,

@@ -100,6 +100,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     if (rawInput.postpone && !status.released) {
       await step('postponed', async () => {
         status.postponed = true;
+        report();
         await hook('on-begin-postponed');
         await condition(() => status.released);
         status.postponed = false;
