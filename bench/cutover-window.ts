@@ -3,32 +3,19 @@
 // a running stream, write load at the given rate for 3 s, then the cutover while the load keeps
 // writing until the RENAME turns it away. Prints each run's window (T1 start -> T4 done) and
 // step timings, then median and max. Figures only: nothing is asserted.
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
-import { Clusters } from '../activities/connections.js';
 import { startWriteLoad } from '../client/write-load.js';
-import { choosePorts, downStack, stackEnv, upStack } from '../stack/stack.js';
-import { loadClusterConfig } from '../worker/cluster-config.js';
-import { loadWorkerConfig } from '../worker/config.js';
-import { createMoveTablesWorker } from '../worker/create-worker.js';
 import { cutOver } from '../workflows/cutover.js';
 import { streamTables } from '../workflows/stream-tables.js';
+import { BENCH_QUEUE, median, startBenchStack } from './bench-stack.js';
 
 const runs = Number(process.argv[2] ?? 10);
 const rate = Number(process.argv[3] ?? 300);
 const ROWS = 10_000;
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-bench-'));
-const state = await upStack({ dir, detached: false, ports: await choosePorts() });
-const env = { ...process.env, ...stackEnv(state), MOVE_TABLES_TASK_QUEUE: 'bench' };
-const clusters = new Clusters(loadClusterConfig(env));
-const { worker, close } = await createMoveTablesWorker(loadWorkerConfig(env));
-const running = worker.run();
-const client = new Client({ connection: await Connection.connect({ address: state.temporal.address }) });
+const bench = await startBenchStack();
+const { clusters, client } = bench;
 
 const windows: number[] = [];
 try {
@@ -43,10 +30,10 @@ try {
     }
     const [pos] = await source.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
     const base = { source: 'source', target: 'target', database, tables: ['t'] };
-    const stream = await client.workflow.start(streamTables, { taskQueue: 'bench', workflowId: `bench-stream-${run}-${Date.now()}`, args: [{ ...base, startPosition: String(pos[0]!.pos) }] });
+    const stream = await client.workflow.start(streamTables, { taskQueue: BENCH_QUEUE, workflowId: `bench-stream-${run}-${Date.now()}`, args: [{ ...base, startPosition: String(pos[0]!.pos) }] });
     const load = startWriteLoad({ connection: clusters.connectionOptions('source'), database, table: 't', ratePerSecond: rate });
     await sleep(3_000);
-    const result = await client.workflow.execute(cutOver, { taskQueue: 'bench', workflowId: `bench-cutover-${run}-${Date.now()}`, args: [base] });
+    const result = await client.workflow.execute(cutOver, { taskQueue: BENCH_QUEUE, workflowId: `bench-cutover-${run}-${Date.now()}`, args: [base] });
     const stats = await load.stop();
     await stream.result();
     windows.push(result.cutoverWindowMs!);
@@ -55,14 +42,7 @@ try {
     await source.end();
     await target.end();
   }
-  const sorted = [...windows].sort((a, b) => a - b);
-  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-  console.log(`cutover window over ${runs} runs at ${rate} writes/s: median ${median} ms, max ${sorted.at(-1)} ms, min ${sorted[0]} ms`);
+  console.log(`cutover window over ${runs} runs at ${rate} writes/s: median ${median(windows)} ms, max ${Math.max(...windows)} ms, min ${Math.min(...windows)} ms`);
 } finally {
-  worker.shutdown();
-  await running;
-  await close();
-  await clusters.close();
-  await client.connection.close();
-  await downStack(dir, { removeData: true });
+  await bench.close();
 }

@@ -1,17 +1,17 @@
 // Helpers for integration tests: the run's stack (from global setup), SQL access to the
 // two clusters, Temporal clients and workers (in-process or as a real child process).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import { inject } from 'vitest';
 import { Clusters } from '../../activities/connections.js';
-import { repoRoot } from '../../stack/paths.js';
 import { stackEnv } from '../../stack/stack.js';
 import { loadClusterConfig } from '../../worker/cluster-config.js';
 import { loadWorkerConfig, type WorkerConfig } from '../../worker/config.js';
 import { createMoveTablesWorker } from '../../worker/create-worker.js';
+import { spawnWorkerProcess as spawnWorker, type WorkerProcess } from '../../worker/process.js';
+
+export type { WorkerProcess };
 
 export const stack = () => inject('stack');
 
@@ -53,43 +53,7 @@ export async function startWorker(overrides: Partial<WorkerConfig> = {}, env: Re
   };
 }
 
-export interface WorkerProcess {
-  child: ChildProcess;
-  output: () => string;
-  /** SIGKILL: no graceful shutdown, as when a machine dies. */
-  kill(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** The real worker entry point (`worker/main.ts`) as a child process. */
+/** The real worker entry point as a child process, on this run's stack. */
 export async function spawnWorkerProcess(env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env, ...testEnv(env) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker process did not start:\n${output}`)), 60_000);
-    const check = () => {
-      if (output.includes('worker started')) { clearTimeout(timer); resolve(); }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker process exited (${code}):\n${output}`)); });
-  });
-  return {
-    child,
-    output: () => output,
-    async kill() {
-      child.kill('SIGKILL');
-      await exited;
-    },
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return spawnWorker(testEnv(env));
 }

@@ -1,0 +1,86 @@
+// Stream apply rate and lag: `npm run bench:stream [seconds=15] [rates=5000,20000,max]`. On a
+// private stack, a stream applies a write load of multi-row inserts and updates (100 rows per
+// statement, 6 connections) paced at each rate in row events/s (`max`: unpaced); every 500 ms a
+// probe reads the source position and times how long the target takes to cover it. Prints per
+// rate the events written and applied per second and the lag. Figures only: nothing is asserted.
+import { setTimeout as sleep } from 'node:timers/promises';
+import mysql from 'mysql2/promise';
+import { currentGtidPosition } from '../activities/drain.js';
+import { positionCovers } from '../activities/gtid.js';
+import { readStreamState } from '../activities/stream-state.js';
+import { streamTables } from '../workflows/stream-tables.js';
+import { BENCH_QUEUE, median, startBenchStack } from './bench-stack.js';
+
+const seconds = Number(process.argv[2] ?? 15);
+const rates = (process.argv[3] ?? '5000,20000,max').split(',');
+const connections = 6;
+const BATCH = 100;
+const bench = await startBenchStack();
+const { clusters, client } = bench;
+
+async function lagOnce(): Promise<number> {
+  const position = await currentGtidPosition(clusters, 'source');
+  const started = Date.now();
+  for (;;) {
+    const state = await readStreamState(clusters.pool('target'), 'source/sbench/t');
+    if (state && positionCovers(state.appliedPosition, position)) return Date.now() - started;
+    await sleep(5);
+  }
+}
+
+async function phase(rate: string, round: number): Promise<void> {
+  const perSecond = rate === 'max' ? Infinity : Number(rate);
+  const interval = (1_000 * connections * 2 * BATCH) / perSecond;
+  let events = 0;
+  let stop = false;
+  const writers = Array.from({ length: connections }, async (_, w) => {
+    const conn = await mysql.createConnection(clusters.connectionOptions('source'));
+    let id = round * 1e12 + w * 1e9;
+    let next = Date.now();
+    while (!stop) {
+      const first = id;
+      const values = Array.from({ length: BATCH }, (_, i) => [first + i, `v-${first + i}`, i]);
+      await conn.query('INSERT INTO sbench.t (id, v, n) VALUES ?', [values]);
+      await conn.query('UPDATE sbench.t SET n = n + 1, v = CONCAT(v, "+") WHERE id BETWEEN ? AND ?', [first, first + BATCH - 1]);
+      events += 2 * BATCH;
+      id += BATCH;
+      if (Number.isFinite(interval)) {
+        next += interval;
+        const wait = next - Date.now();
+        if (wait > 0) await sleep(wait);
+      }
+    }
+    await conn.end();
+  });
+  const lags: number[] = [];
+  const loadStarted = Date.now();
+  const prober = (async () => {
+    while (!stop) {
+      lags.push(await lagOnce());
+      await sleep(500);
+    }
+  })();
+  await sleep(seconds * 1_000);
+  stop = true;
+  await Promise.all(writers);
+  const written = (Date.now() - loadStarted) / 1_000;
+  await prober;
+  await lagOnce();
+  const applied = (Date.now() - loadStarted) / 1_000;
+  const sorted = [...lags].sort((a, b) => a - b);
+  console.log(`rate ${rate}: written ${Math.round(events / written)} events/s (${events} in ${written.toFixed(1)} s); applied ${Math.round(events / applied)} events/s (caught up ${(applied - written).toFixed(2)} s after the load stopped); lag over ${lags.length} probes: median ${median(lags)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]} ms, max ${sorted.at(-1)} ms`);
+}
+
+try {
+  for (const side of ['source', 'target'] as const) {
+    await clusters.pool(side).query('CREATE DATABASE sbench');
+    await clusters.pool(side).query('CREATE TABLE sbench.t (id BIGINT PRIMARY KEY, v VARCHAR(64), n INT)');
+  }
+  const start = await currentGtidPosition(clusters, 'source');
+  const stream = await client.workflow.start(streamTables, { taskQueue: BENCH_QUEUE, workflowId: `bench-stream-${Date.now()}`, args: [{ source: 'source', target: 'target', database: 'sbench', tables: ['t'], startPosition: start }] });
+  await sleep(1_000);
+  for (const [round, rate] of rates.entries()) await phase(rate, round);
+  await stream.cancel();
+} finally {
+  await bench.close();
+}
