@@ -153,6 +153,21 @@ describe('moveTables', () => {
     expect(await handle.query(moveStatusQuery)).toMatchObject({ phase: 'done', chunkSize: 20_000, paused: false, etaSeconds: 0 });
   });
 
+  it('starts from its own position, not from state an abandoned earlier move left on the target', async () => {
+    const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(3_000) } });
+    const taskQueue = await worker();
+    // What an abandoned move of the same table leaves: a stream position from long ago, a finished copy.
+    const streamId = `source/${database}/t`;
+    await target.query('CREATE DATABASE IF NOT EXISTS _move_tables');
+    await target.query('CREATE TABLE IF NOT EXISTS _move_tables.streams (stream_id VARCHAR(191) NOT NULL PRIMARY KEY, applied_position TEXT NOT NULL, cut_over_complete TINYINT NOT NULL DEFAULT 0, drain_gtid TEXT NULL, updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))');
+    await target.query('INSERT INTO _move_tables.streams (stream_id, applied_position) VALUES (?, ?)', [streamId, '1-1-1']);
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, taskQueue);
+    const result = await handle.result();
+    expect(result.rowsCopied).toBe(3_000);
+    expect(result.verify!.ok).toBe(true);
+    expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
+  });
+
   it('rejects bad input with a clear error before any change', async () => {
     const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL }, nokey: { ddl: '(a INT)' } });
     const taskQueue = await worker();
