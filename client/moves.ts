@@ -1,5 +1,5 @@
 // Typed helpers for starting and following moves from a Temporal client.
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { moveWorkflowId } from '../workflows/input.js';
 import { moveTables } from '../workflows/move-tables.js';
 import type { MoveTablesInput } from '../workflows/move-types.js';
@@ -14,7 +14,7 @@ export class MoveAlreadyRunningError extends Error {
 }
 
 /** Starts `moveTables` under its derived workflow id (`move:<source>/<database>/<tables>`). */
-export async function startMove(client: Client, input: MoveTablesInput, taskQueue = TASK_QUEUE): Promise<WorkflowHandle<typeof moveTables>> {
+export async function startMove(client: Client, input: MoveTablesInput, taskQueue = TASK_QUEUE): Promise<WorkflowHandleWithFirstExecutionRunId<typeof moveTables>> {
   const workflowId = moveWorkflowId(input);
   try {
     return await client.workflow.start(moveTables, { taskQueue, workflowId, args: [input] });

@@ -15,9 +15,9 @@ export type ClusterConfig = ReadonlyMap<string, ClusterSettings>;
 
 export const CLUSTER_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
 
-/** The cluster configuration is unreadable or malformed; the message never echoes a password. */
-export class ClusterConfigError extends Error {
-  override name = 'ClusterConfigError';
+/** The worker's configuration is unreadable or malformed; the message never echoes a password. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
 }
 
 interface ClusterFileEntry {
@@ -30,18 +30,18 @@ interface ClusterFileEntry {
 
 function settingsFromFileEntry(name: string, entry: ClusterFileEntry, env: NodeJS.ProcessEnv, file: string): ClusterSettings {
   const where = `cluster "${name}" in ${file}`;
-  if (typeof entry.host !== 'string' || !entry.host) throw new ClusterConfigError(`${where}: "host" must be a non-empty string`);
+  if (typeof entry.host !== 'string' || !entry.host) throw new ConfigError(`${where}: "host" must be a non-empty string`);
   const port = entry.port ?? 3306;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new ClusterConfigError(`${where}: "port" must be an integer 1-65535`);
-  if (typeof entry.user !== 'string' || !entry.user) throw new ClusterConfigError(`${where}: "user" must be a non-empty string`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`${where}: "port" must be an integer 1-65535`);
+  if (typeof entry.user !== 'string' || !entry.user) throw new ConfigError(`${where}: "user" must be a non-empty string`);
   let password: string | undefined;
   if (typeof entry.passwordEnv === 'string') {
     password = env[entry.passwordEnv];
-    if (password === undefined) throw new ClusterConfigError(`${where}: environment variable ${entry.passwordEnv} (passwordEnv) is not set`);
+    if (password === undefined) throw new ConfigError(`${where}: environment variable ${entry.passwordEnv} (passwordEnv) is not set`);
   } else if (typeof entry.password === 'string') {
     password = entry.password;
   } else if (entry.password !== undefined) {
-    throw new ClusterConfigError(`${where}: "password" must be a string`);
+    throw new ConfigError(`${where}: "password" must be a string`);
   }
   return { host: entry.host, port, user: entry.user, ...(password === undefined ? {} : { password }) };
 }
@@ -51,10 +51,10 @@ function settingsFromUrl(variable: string, value: string): ClusterSettings {
   try {
     url = new URL(value);
   } catch {
-    throw new ClusterConfigError(`${variable} is not a URL of the form mysql://user:password@host:port`);
+    throw new ConfigError(`${variable} is not a URL of the form mysql://user:password@host:port`);
   }
   if (url.protocol !== 'mysql:' || !url.hostname || !url.username) {
-    throw new ClusterConfigError(`${variable} must look like mysql://user:password@host:port`);
+    throw new ConfigError(`${variable} must look like mysql://user:password@host:port`);
   }
   const password = url.password ? decodeURIComponent(url.password) : undefined;
   return {
@@ -82,20 +82,20 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): Cluster
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
     } catch (err) {
-      throw new ClusterConfigError(`cannot read cluster file ${file}: ${(err as Error).message}`);
+      throw new ConfigError(`cannot read cluster file ${file}: ${(err as Error).message}`);
     }
     if (typeof parsed.clusters !== 'object' || parsed.clusters === null) {
-      throw new ClusterConfigError(`${file} must hold {"clusters": {"<name>": {...}}}`);
+      throw new ConfigError(`${file} must hold {"clusters": {"<name>": {...}}}`);
     }
     for (const [name, entry] of Object.entries(parsed.clusters)) {
-      if (!CLUSTER_NAME_PATTERN.test(name)) throw new ClusterConfigError(`${file}: invalid cluster name "${name}" (use ${CLUSTER_NAME_PATTERN})`);
+      if (!CLUSTER_NAME_PATTERN.test(name)) throw new ConfigError(`${file}: invalid cluster name "${name}" (use ${CLUSTER_NAME_PATTERN})`);
       clusters.set(name, settingsFromFileEntry(name, entry, env, file));
     }
   }
   for (const [variable, value] of Object.entries(env)) {
     if (!variable.startsWith(ENV_PREFIX) || !value) continue;
     const name = variable.slice(ENV_PREFIX.length).toLowerCase().replaceAll('_', '-');
-    if (!CLUSTER_NAME_PATTERN.test(name)) throw new ClusterConfigError(`${variable}: invalid cluster name "${name}"`);
+    if (!CLUSTER_NAME_PATTERN.test(name)) throw new ConfigError(`${variable}: invalid cluster name "${name}"`);
     clusters.set(name, settingsFromUrl(variable, value));
   }
   return clusters;

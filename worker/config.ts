@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { TASK_QUEUE } from '../workflows/types.js';
-import { loadClusterConfig, type ClusterConfig } from './cluster-config.js';
+import { ConfigError, loadClusterConfig, type ClusterConfig } from './cluster-config.js';
+
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 export interface WorkerConfig {
   temporalAddress: string;
@@ -8,18 +11,59 @@ export interface WorkerConfig {
   clusters: ClusterConfig;
   /** Directory holding gh-ost-compatible hook executables; undefined: no hooks. */
   hooksDir?: string;
-  /** Prebuilt workflow bundle (tests build it once); undefined: bundle at start. */
+  /** Prebuilt workflow bundle; undefined: bundle at start. */
   workflowBundlePath?: string;
+  /** Serve Prometheus metrics on this port (all interfaces); undefined: off. */
+  metricsPort?: number;
+  logLevel: LogLevel;
 }
 
-/** Worker settings from the environment (see README, "Configuration"). */
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+/** Keys of the optional JSON config file (MOVE_TABLES_CONFIG) and the variables that override them. */
+const FILE_KEYS = {
+  temporalAddress: 'TEMPORAL_ADDRESS',
+  namespace: 'TEMPORAL_NAMESPACE',
+  taskQueue: 'MOVE_TABLES_TASK_QUEUE',
+  clustersFile: 'MOVE_TABLES_CLUSTERS_FILE',
+  hooksDir: 'MOVE_TABLES_HOOKS_DIR',
+  workflowBundle: 'MOVE_TABLES_WORKFLOW_BUNDLE',
+  metricsPort: 'MOVE_TABLES_METRICS_PORT',
+  logLevel: 'MOVE_TABLES_LOG_LEVEL',
+} as const;
+
+/** The config file's values as environment variables, then the real environment on top. */
+function mergedEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const file = env.MOVE_TABLES_CONFIG;
+  if (!file) return env;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`cannot read worker config ${file}: ${(err as Error).message}`);
+  }
+  const fromFile: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const variable = FILE_KEYS[key as keyof typeof FILE_KEYS];
+    if (!variable) throw new ConfigError(`${file}: unknown key "${key}" (known: ${Object.keys(FILE_KEYS).join(', ')})`);
+    fromFile[variable] = String(value);
+  }
+  return { ...fromFile, ...env };
+}
+
+/** Worker settings from MOVE_TABLES_CONFIG (a JSON file) and the environment, which wins (README, "Configuration"). */
+export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const env = mergedEnvironment(rawEnv);
+  const logLevel = (env.MOVE_TABLES_LOG_LEVEL ?? 'INFO').toUpperCase();
+  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) throw new ConfigError(`MOVE_TABLES_LOG_LEVEL must be TRACE, DEBUG, INFO, WARN or ERROR, got ${logLevel}`);
+  const metricsPort = env.MOVE_TABLES_METRICS_PORT ? Number(env.MOVE_TABLES_METRICS_PORT) : undefined;
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535)) throw new ConfigError('MOVE_TABLES_METRICS_PORT must be a port number');
   return {
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.MOVE_TABLES_TASK_QUEUE ?? TASK_QUEUE,
     clusters: loadClusterConfig(env),
+    logLevel: logLevel as LogLevel,
     ...(env.MOVE_TABLES_HOOKS_DIR ? { hooksDir: env.MOVE_TABLES_HOOKS_DIR } : {}),
     ...(env.MOVE_TABLES_WORKFLOW_BUNDLE ? { workflowBundlePath: env.MOVE_TABLES_WORKFLOW_BUNDLE } : {}),
+    ...(metricsPort === undefined ? {} : { metricsPort }),
   };
 }

@@ -1,0 +1,220 @@
+// `move-tables`: start, follow and steer moves from a terminal. Talks to Temporal only: cluster
+// credentials stay with the worker. Run `move-tables help` for commands and exit codes.
+import { parseArgs } from 'node:util';
+import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from '../workflows/definitions.js';
+import { moveWorkflowId } from '../workflows/input.js';
+import type { moveTables } from '../workflows/move-tables.js';
+import type { MoveStatus, MoveTablesInput, VerifyMode } from '../workflows/move-types.js';
+import { TASK_QUEUE } from '../workflows/types.js';
+import { formatStatus } from './format-status.js';
+import { MoveAlreadyRunningError, startMove } from './moves.js';
+
+export const EXIT = { ok: 0, moveFailed: 1, usage: 2, notFound: 3, alreadyRunning: 4, unreachable: 5 } as const;
+
+const HELP = `move-tables: move MySQL/MariaDB tables online between clusters (durable on Temporal)
+
+Usage: move-tables <command> [options]
+
+Commands
+  start     --database DB --tables T1,T2 [--source NAME] [--target NAME] [--target-database DB]
+            [--postpone] [--chunk-size N] [--drain-timeout SECONDS] [--verify after-release|before-release|skip]
+            [--on-failure rollback|hold] [--wait]
+            Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end.
+  status    <move> [--watch]   Phase, progress bar with rate and ETA, stream lag, cutover step.
+  release   <move>             Releases a postponed cutover.
+  pause     <move>             Holds the row copy after the current slice (the stream keeps applying).
+  resume    <move>             Resumes the row copy.
+  chunk-size <move> N          Rows per copy chunk from the next slice on.
+  abort     <move>             Cancels the move (before T1: stops; from T1 on: the cutover compensates).
+  list                         Moves in progress.
+  help                         This text.
+
+<move> is a workflow id (move:source/shop/orders) or --database/--tables[/--source] naming the move.
+
+Options for every command
+  --address HOST:PORT   Temporal frontend (env TEMPORAL_ADDRESS, default 127.0.0.1:7233)
+  --namespace NAME      (env TEMPORAL_NAMESPACE, default "default")
+  --task-queue NAME     (env MOVE_TABLES_TASK_QUEUE, default "move-tables"; start only)
+  --json                Machine-readable output.
+
+Exit codes: 0 done; 1 the move failed or was cancelled; 2 bad usage; 3 no such move;
+4 a move of these tables is already running; 5 Temporal unreachable.`;
+
+class UsageError extends Error {}
+
+const options = {
+  database: { type: 'string' }, tables: { type: 'string' }, source: { type: 'string', default: 'source' }, target: { type: 'string', default: 'target' },
+  'target-database': { type: 'string' }, postpone: { type: 'boolean' }, 'chunk-size': { type: 'string' }, 'drain-timeout': { type: 'string' },
+  verify: { type: 'string' }, 'on-failure': { type: 'string' }, wait: { type: 'boolean' }, watch: { type: 'boolean' }, json: { type: 'boolean' },
+  address: { type: 'string' }, namespace: { type: 'string' }, 'task-queue': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+function positiveInt(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+function tablesOf(values: Values): string[] {
+  if (!values.database || !values.tables) throw new UsageError('name the move: a workflow id, or --database and --tables');
+  return values.tables.split(',').map((t) => t.trim()).filter(Boolean);
+}
+
+function moveInput(values: Values): MoveTablesInput {
+  const verify = values.verify as VerifyMode | undefined;
+  if (verify !== undefined && !['after-release', 'before-release', 'skip'].includes(verify)) throw new UsageError('--verify must be after-release, before-release or skip');
+  const onFailure = values['on-failure'];
+  if (onFailure !== undefined && onFailure !== 'rollback' && onFailure !== 'hold') throw new UsageError('--on-failure must be rollback or hold');
+  const chunkSize = positiveInt('chunk-size', values['chunk-size']);
+  const drain = positiveInt('drain-timeout', values['drain-timeout']);
+  return {
+    source: values.source!, target: values.target!, database: values.database!, tables: tablesOf(values),
+    ...(values['target-database'] ? { targetDatabase: values['target-database'] } : {}),
+    ...(values.postpone ? { postpone: true } : {}),
+    ...(chunkSize ? { chunkSize } : {}),
+    ...(drain ? { drainTimeoutSeconds: drain } : {}),
+    ...(verify ? { verify } : {}),
+    ...(onFailure ? { onFailure } : {}),
+  };
+}
+
+function moveIdOf(positionals: string[], values: Values): string {
+  return positionals[0] ?? moveWorkflowId({ source: values.source!, target: values.target!, database: values.database ?? '', tables: tablesOf(values) });
+}
+
+function print(values: Values, json: unknown, text: string): void {
+  console.log(values.json ? JSON.stringify(json) : text);
+}
+
+/** Follows a move to its end, printing status changes; returns the exit code. */
+async function follow(handle: WorkflowHandle<typeof moveTables>, values: Values): Promise<number> {
+  let last = '';
+  for (;;) {
+    const description = await handle.describe();
+    const status = await handle.query(moveStatusQuery).catch(() => undefined);
+    if (status) {
+      const line = values.json ? JSON.stringify(status) : formatStatus(status);
+      if (line !== last) console.log(line);
+      last = line;
+    }
+    if (description.status.name !== 'RUNNING') break;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  try {
+    const result = await handle.result();
+    print(values, { result }, `move complete: ${result.rowsCopied} rows copied at ${result.copyRowsPerSecond} rows/s; cutover window ${result.cutOver.cutoverWindowMs} ms; drain GTID ${result.cutOver.drainGtid}; checksum ${result.verify ? (result.verify.ok ? 'MATCH' : 'MISMATCH') : 'not run'}`);
+    return EXIT.ok;
+  } catch (err) {
+    const cause = (err as { cause?: Error & { type?: string } }).cause;
+    print(values, { error: cause?.message ?? String(err), type: cause?.type }, `move did not complete: ${cause?.type ? `${cause.type}: ` : ''}${cause?.message ?? String(err)}`);
+    return EXIT.moveFailed;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const [command, ...rest] = positionals;
+  if (!command || command === 'help' || values.help) {
+    console.log(HELP);
+    return command || values.help ? EXIT.ok : EXIT.usage;
+  }
+  const address = values.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const namespace = values.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 5_000 });
+  } catch (err) {
+    console.error(`cannot reach Temporal at ${address}: ${(err as Error).message}`);
+    return EXIT.unreachable;
+  }
+  const client = new Client({ connection, namespace });
+  try {
+    const handleOf = () => client.workflow.getHandle<typeof moveTables>(moveIdOf(rest, values));
+    switch (command) {
+      case 'start': {
+        const handle = await startMove(client, moveInput(values), values['task-queue'] ?? process.env.MOVE_TABLES_TASK_QUEUE ?? TASK_QUEUE);
+        const id = handle.workflowId;
+        print(values, { workflowId: id, runId: handle.firstExecutionRunId }, [
+          `started move ${id}`,
+          `  follow:  move-tables status '${id}' --watch`,
+          `  release: move-tables release '${id}'   (when postponed)`,
+          `  with the Temporal CLI: temporal workflow query --workflow-id '${id}' --type status`,
+        ].join('\n'));
+        return values.wait ? await follow(handle, values) : EXIT.ok;
+      }
+      case 'status': {
+        const handle = handleOf();
+        if (values.watch) return await follow(handle, values);
+        const status: MoveStatus = await handle.query(moveStatusQuery);
+        print(values, status, formatStatus(status));
+        return EXIT.ok;
+      }
+      case 'release':
+      case 'pause':
+      case 'resume': {
+        const handle = handleOf();
+        await handle.signal(command === 'release' ? releaseCutOverSignal : command === 'pause' ? pauseSignal : resumeSignal);
+        print(values, { workflowId: handle.workflowId, signal: command }, `${command}: sent to ${handle.workflowId}`);
+        return EXIT.ok;
+      }
+      case 'chunk-size': {
+        const size = positiveInt('chunk-size', rest.length > 1 ? rest[1] : rest[0]);
+        if (size === undefined) throw new UsageError('chunk-size needs a number of rows');
+        const handle = client.workflow.getHandle<typeof moveTables>(rest.length > 1 ? rest[0]! : moveIdOf([], values));
+        await handle.signal(setChunkSizeSignal, size);
+        print(values, { workflowId: handle.workflowId, chunkSize: size }, `chunk size ${size}: sent to ${handle.workflowId}`);
+        return EXIT.ok;
+      }
+      case 'abort': {
+        const handle = handleOf();
+        await handle.cancel();
+        print(values, { workflowId: handle.workflowId, cancelled: true }, `cancellation requested for ${handle.workflowId}`);
+        return EXIT.ok;
+      }
+      case 'list': {
+        const moves = [];
+        for await (const execution of client.workflow.list({ query: `WorkflowType = 'moveTables' AND ExecutionStatus = 'Running'` })) {
+          const phase = execution.searchAttributes?.MoveTablesPhase;
+          moves.push({ workflowId: execution.workflowId, phase: Array.isArray(phase) ? String(phase[0]) : undefined, startTime: execution.startTime.toISOString() });
+        }
+        print(values, moves, moves.length ? moves.map((m) => `${m.workflowId}  phase ${m.phase ?? '?'}  started ${m.startTime}`).join('\n') : 'no moves in progress');
+        return EXIT.ok;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}" (see move-tables help)`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n(see move-tables help)`);
+      return EXIT.usage;
+    }
+    if (err instanceof MoveAlreadyRunningError) {
+      console.error(err.message);
+      return EXIT.alreadyRunning;
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      console.error(`no such move: ${err.workflowId ?? ''} (${err.message})`);
+      return EXIT.notFound;
+    }
+    throw err;
+  } finally {
+    await connection.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(err as Error).message}\n(see move-tables help)`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    console.error(err);
+    process.exitCode = EXIT.moveFailed;
+  },
+);

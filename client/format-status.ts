@@ -1,0 +1,25 @@
+// One line of human-readable move status, with a progress bar: what `move-tables status` and the
+// demo print.
+import type { MoveStatus } from '../workflows/move-types.js';
+
+const BAR_WIDTH = 24;
+
+export function progressBar(done: number, total: number): string {
+  const fraction = total > 0 ? Math.min(1, done / total) : 0;
+  const filled = Math.round(fraction * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`;
+}
+
+export function formatStatus(status: MoveStatus): string {
+  const parts = [
+    `${status.phase.padEnd(8)}`,
+    progressBar(status.rowsCopied, status.estimatedRows),
+    `${status.rowsCopied}/${status.estimatedRows} rows`,
+  ];
+  if (status.phase === 'copy') parts.push(`${status.rowsPerSecond} rows/s`, `ETA ${status.etaSeconds === undefined ? '?' : `${status.etaSeconds} s`}`);
+  if (status.paused) parts.push('PAUSED');
+  if (status.streamLagMs !== undefined) parts.push(`stream lag ${status.streamLagMs} ms`);
+  if (status.cutOver) parts.push(`cutover ${status.cutOver.step}${status.cutOver.postponed ? ' (postponed: release to proceed)' : ''}`);
+  if (status.lastError) parts.push(`error: ${status.lastError}`);
+  return parts.join('  ');
+}

@@ -1,0 +1,61 @@
+// Another service's workflow runs a move as a child (examples/parent-workflow.ts), on its own
+// worker and task queue; terminating the parent cancels the move (REQUEST_CANCEL).
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type mysql from 'mysql2/promise';
+import { describe, expect, it } from 'vitest';
+import { relocateTenant } from '../../examples/parent-workflow.js';
+import { moveStatusQuery } from '../../workflows/definitions.js';
+import { cleanupAfterEach } from '../support/cleanups.js';
+import { TABLE_DDL } from '../support/move-fixture.js';
+import { sql, stack, startWorker, temporalClient, uniqueName } from '../support/stack.js';
+
+const defer = cleanupAfterEach();
+const parentWorkflows = fileURLToPath(new URL('../../examples/parent-workflow.ts', import.meta.url));
+
+async function setup(rows: number) {
+  const database = uniqueName('tenant');
+  const source = await sql('source');
+  defer(() => source.end());
+  await source.query(`CREATE DATABASE ${database}`);
+  await source.query(`CREATE TABLE ${database}.t ${TABLE_DDL}`);
+  await source.query(`INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`);
+  const moveQueue = uniqueName('moves');
+  const moves = await startWorker({ taskQueue: moveQueue });
+  defer(() => moves.stop());
+  const client = await temporalClient();
+  const parentQueue = uniqueName('tenant-ops');
+  const connection = await NativeConnection.connect({ address: stack().temporal.address });
+  const parentWorker = await Worker.create({ connection, namespace: 'default', taskQueue: parentQueue, workflowsPath: parentWorkflows });
+  const running = parentWorker.run();
+  defer(async () => { parentWorker.shutdown(); await running; await connection.close(); });
+  return { database, source, client, moveQueue, parentQueue };
+}
+
+describe('moveTables as a child workflow', () => {
+  it('runs under a parent in its own task queue and returns the move summary', async () => {
+    const { database, client, moveQueue, parentQueue } = await setup(4_000);
+    const result = await client.workflow.execute(relocateTenant, {
+      taskQueue: parentQueue, workflowId: uniqueName('relocate'), args: [{ tenantDatabase: database, tables: ['t'], targetTaskQueue: moveQueue }],
+    });
+    expect(result).toMatchObject({ moveWorkflowId: `move:source/${database}/t`, rowsCopied: 4_000, verified: true });
+    expect(result.cutoverWindowMs).toBeGreaterThan(0);
+  });
+
+  it('is cancelled, not killed, when its parent is terminated: the source stays as it was', async () => {
+    const { database, source, client, moveQueue, parentQueue } = await setup(300_000);
+    const parent = await client.workflow.start(relocateTenant, {
+      taskQueue: parentQueue, workflowId: uniqueName('relocate'), args: [{ tenantDatabase: database, tables: ['t'], targetTaskQueue: moveQueue }],
+    });
+    const move = client.workflow.getHandle(`move:source/${database}/t`);
+    const deadline = Date.now() + 60_000;
+    while ((await move.query(moveStatusQuery).catch(() => undefined))?.phase !== 'copy' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await parent.terminate('the parent service gave up');
+    const err = await move.result().then(() => undefined, (e: unknown) => e);
+    expect(String((err as { cause?: Error }).cause?.name)).toBe('CancelledFailure');
+    expect((await move.describe()).status.name).toBe('CANCELLED');
+    expect(await move.query(moveStatusQuery)).toMatchObject({ phase: 'cancelled' });
+    const [tables] = await source.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+    expect(tables.map((r) => r.t)).toEqual(['t']);
+  });
+});
