@@ -14,7 +14,7 @@ import { loadWorkerConfig } from '../worker/config.js';
 import { createMoveTablesWorker } from '../worker/create-worker.js';
 import { moveStatusQuery, releaseCutOverSignal } from '../workflows/definitions.js';
 import { moveWorkflowId } from '../workflows/input.js';
-import type { MoveStatus } from '../workflows/move-types.js';
+import { formatStatus } from './format-status.js';
 import { startMove } from './moves.js';
 import { startWriteLoad } from './write-load.js';
 
@@ -23,15 +23,6 @@ const TABLE = 'orders';
 const { values: args } = parseArgs({ options: { wait: { type: 'boolean', default: false }, rows: { type: 'string', default: '150000' } } });
 const rows = Number(args.rows);
 if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a positive integer');
-
-function describe(status: MoveStatus): string {
-  const pct = status.estimatedRows ? Math.min(100, (100 * status.rowsCopied) / status.estimatedRows).toFixed(0) : '0';
-  const parts = [`phase ${status.phase}`, `copied ${status.rowsCopied}/${status.estimatedRows} (${pct}%)`];
-  if (status.phase === 'copy') parts.push(`${status.rowsPerSecond} rows/s`, `ETA ${status.etaSeconds ?? '?'} s`);
-  if (status.streamLagMs !== undefined) parts.push(`stream lag ${status.streamLagMs} ms`);
-  if (status.cutOver) parts.push(`cutover ${status.cutOver.step}${status.cutOver.postponed ? ' (postponed)' : ''}`);
-  return parts.join(', ');
-}
 
 const state = await upStack({ dir: localStackDir, detached: true, ports: await choosePorts({ source: 13306, target: 13307, temporal: 7233, temporalUi: 8233 }, true) });
 console.log(`stack: source 127.0.0.1:${state.servers.source.port}, target 127.0.0.1:${state.servers.target.port}, Temporal ${state.temporal.address}, UI ${state.temporal.uiUrl}`);
@@ -68,7 +59,7 @@ try {
   while (!done) {
     const status = await handle.query(moveStatusQuery).catch(() => undefined);
     if (status) {
-      const line = describe(status);
+      const line = formatStatus(status);
       if (line !== last) console.log(`  ${line}`);
       last = line;
       if (status.cutOver?.postponed && !released) {

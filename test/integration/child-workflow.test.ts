@@ -7,19 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { relocateTenant } from '../../examples/parent-workflow.js';
 import { moveStatusQuery } from '../../workflows/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
-import { TABLE_DDL } from '../support/move-fixture.js';
-import { sql, stack, startWorker, temporalClient, uniqueName } from '../support/stack.js';
+import { createSourceTable } from '../support/move-fixture.js';
+import { stack, startWorker, temporalClient, uniqueName } from '../support/stack.js';
 
 const defer = cleanupAfterEach();
 const parentWorkflows = fileURLToPath(new URL('../../examples/parent-workflow.ts', import.meta.url));
 
 async function setup(rows: number) {
-  const database = uniqueName('tenant');
-  const source = await sql('source');
+  const { database, source } = await createSourceTable('tenant', rows);
   defer(() => source.end());
-  await source.query(`CREATE DATABASE ${database}`);
-  await source.query(`CREATE TABLE ${database}.t ${TABLE_DDL}`);
-  await source.query(`INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`);
   const moveQueue = uniqueName('moves');
   const moves = await startWorker({ taskQueue: moveQueue });
   defer(() => moves.stop());

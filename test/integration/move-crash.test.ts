@@ -3,7 +3,7 @@
 import type mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
-import { allRows, TABLE_DDL } from '../support/move-fixture.js';
+import { allRows, createSourceTable } from '../support/move-fixture.js';
 import { spawnWorkerProcess, sql, temporalClient, uniqueName, type WorkerProcess } from '../support/stack.js';
 
 const workers: WorkerProcess[] = [];
@@ -14,13 +14,9 @@ afterEach(async () => {
 describe('moveTables across a lost worker', () => {
   it('resumes the copy on a new worker after SIGKILL mid-copy', async () => {
     const client = await temporalClient();
-    const database = uniqueName('crash');
-    const source = await sql('source');
+    const { database, source } = await createSourceTable('crash', 200_000);
     const target = await sql('target');
     try {
-      await source.query(`CREATE DATABASE ${database}`);
-      await source.query(`CREATE TABLE ${database}.t ${TABLE_DDL}`);
-      await source.query(`INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_200000`);
       const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
       const first = await spawnWorkerProcess(env);
       workers.push(first);

@@ -10,8 +10,8 @@ import { freePort } from '../../stack/processes.js';
 import { ensureTemporal } from '../../stack/prereqs.js';
 import { TASK_QUEUE } from '../../workflows/types.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
-import { TABLE_DDL } from '../support/move-fixture.js';
-import { spawnWorkerProcess, sql, stack, startWorker, uniqueName } from '../support/stack.js';
+import { createSourceTable } from '../support/move-fixture.js';
+import { spawnWorkerProcess, stack, startWorker, uniqueName } from '../support/stack.js';
 
 const run = promisify(execFile);
 const defer = cleanupAfterEach();
@@ -34,13 +34,9 @@ async function temporal(...args: string[]): Promise<string> {
 }
 
 async function sourceTable(rows: number) {
-  const database = uniqueName('ops');
-  const source = await sql('source');
-  defer(() => source.end());
-  await source.query(`CREATE DATABASE ${database}`);
-  await source.query(`CREATE TABLE ${database}.t ${TABLE_DDL}`);
-  await source.query(`INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`);
-  return { database, source };
+  const table = await createSourceTable('ops', rows);
+  defer(() => table.source.end());
+  return table;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {

@@ -22,6 +22,16 @@ export interface MoveFixture {
   close(): Promise<void>;
 }
 
+/** A new database on the source with table `t` holding ids 1..rows; nothing on the target. */
+export async function createSourceTable(prefix: string, rows: number): Promise<{ database: string; source: mysql.Connection }> {
+  const database = uniqueName(prefix);
+  const source = await sql('source');
+  await source.query(`CREATE DATABASE ${database}`);
+  await source.query(`CREATE TABLE ${database}.t ${TABLE_DDL}`);
+  if (rows > 0) await source.query(`INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`);
+  return { database, source };
+}
+
 export async function createMoveFixture(initialRows = 100): Promise<MoveFixture> {
   const database = uniqueName('mv');
   const table = 't';
