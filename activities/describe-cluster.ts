@@ -8,9 +8,10 @@ export async function readClusterDescription(clusters: Clusters, name: string): 
   const flavor = await serverFlavor(pool);
   const gtidVariable = flavor === 'mariadb' ? '@@global.gtid_binlog_pos' : '@@global.gtid_executed';
   const [rows] = await pool.query<mysql.RowDataPacket[]>(
-    `SELECT VERSION() AS version, @@server_id AS serverId, ${gtidVariable} AS gtidPosition,
-            @@log_bin AS logBin, @@binlog_format AS binlogFormat, @@binlog_row_image AS binlogRowImage,
-            @@binlog_row_metadata AS binlogRowMetadata`,
+    // Global values: a pooled session keeps the settings it started with.
+    `SELECT VERSION() AS version, @@global.server_id AS serverId, ${gtidVariable} AS gtidPosition,
+            @@global.log_bin AS logBin, @@global.binlog_format AS binlogFormat, @@global.binlog_row_image AS binlogRowImage,
+            @@global.binlog_row_metadata AS binlogRowMetadata`,
   );
   const row = rows[0]!;
   return {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { HookRequest, HookResult } from '../workflows/types.js';
 import type { Clusters } from './connections.js';
 import { failure } from './errors.js';
+import { whileHeartbeating } from './heartbeat.js';
 
 const STDERR_TAIL_BYTES = 2_000;
 
@@ -87,7 +88,7 @@ export async function runHooks(clusters: Clusters, hooksDir: string | undefined,
   const files = hookFiles(hooksDir, request.event);
   const env = hookEnvironment(clusters, request);
   for (const file of files) {
-    const { code, timedOut, stderr } = await runOne(file, env, request.timeoutMs);
+    const { code, timedOut, stderr } = await whileHeartbeating(runOne(file, env, request.timeoutMs));
     if (timedOut || code !== 0) {
       const what = timedOut ? `timed out after ${request.timeoutMs} ms` : `exited with code ${code}`;
       throw failure('HookFailed', `hook ${path.basename(file)} ${what}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`, {

@@ -7,6 +7,7 @@ import type mysql from 'mysql2/promise';
 import type { RenameOutcome, RenamePlan } from '../workflows/types.js';
 import type { Clusters } from './connections.js';
 import { failure } from './errors.js';
+import { whileHeartbeating } from './heartbeat.js';
 import { oldTableName, qualified } from './identifiers.js';
 
 const IN_FLIGHT_POLL_MS = 200;
@@ -35,7 +36,7 @@ async function runRename(clusters: Clusters, plan: RenamePlan, direction: 'forwa
     // Bounded wait for the metadata lock: a long-running transaction on the table must not
     // leave the RENAME (and every write queued behind it) waiting indefinitely.
     await conn.query('SET SESSION lock_wait_timeout = ?', [plan.lockWaitTimeoutSeconds]);
-    await conn.query(renameStatement(plan, direction));
+    await whileHeartbeating(conn.query(renameStatement(plan, direction)));
   } catch (err) {
     const e = err as { code?: string; sqlMessage?: string; message: string };
     throw failure('RenameFailed', `RENAME ${direction === 'forward' ? '' : 'back '}on ${clusters.describe(plan.source)} failed: ${e.sqlMessage ?? e.message}`, { code: e.code, direction });

@@ -1,8 +1,8 @@
-// `npm run stack -- up|down|status|env`: the embedded local stack (source + target MariaDB,
+// `npm run stack -- up|down|status|env|restart <part>`: the embedded local stack (source + target MariaDB,
 // Temporal dev server with UI) under .cache/stack, started in the background.
 import { localStackDir } from './paths.js';
 import { MissingPrerequisiteError } from './prereqs.js';
-import { choosePorts, downStack, readStackState, stackEnv, stackLiveness, upStack, type StackState } from './stack.js';
+import { choosePorts, downStack, readStackState, restartStackPart, stackEnv, stackLiveness, upStack, type StackState } from './stack.js';
 
 const PREFERRED_PORTS = { source: 13306, target: 13307, temporal: 7233, temporalUi: 8233 };
 
@@ -32,6 +32,15 @@ async function main(command: string | undefined): Promise<number> {
       console.log(`stack stopped${process.argv.includes('--purge') ? ' and its data removed' : ''}`);
       return 0;
     }
+    case 'restart': {
+      const part = process.argv[3];
+      if (part !== 'source' && part !== 'target' && part !== 'temporal') {
+        console.error('usage: npm run stack -- restart source|target|temporal');
+        return 2;
+      }
+      console.log(describe(await restartStackPart(localStackDir, part)));
+      return 0;
+    }
     case 'status': {
       const state = readStackState(localStackDir);
       if (!state) {
@@ -51,7 +60,7 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: npm run stack -- up | down [--purge] | status | env');
+      console.error('usage: npm run stack -- up | down [--purge] | status | env | restart source|target|temporal');
       return 2;
   }
 }

@@ -26,6 +26,8 @@ export interface StackPorts {
 /** What runs where; saved as `state.json` in the stack dir. Holds no secret. */
 export interface StackState {
   dir: string;
+  /** Started to outlive its starter (`npm run stack`), or owned by a test run. */
+  detached: boolean;
   /** Cluster configuration file (the worker's contract); mode 0600, holds the password. */
   clustersFile: string;
   servers: Record<ClusterName, MariadbServer>;
@@ -111,8 +113,29 @@ export async function upStack(options: StackOptions): Promise<StackState> {
   const clusters = Object.fromEntries(SERVERS.map(({ name }) => [name, { host: '127.0.0.1', port: servers[name].port, user: STACK_USER, password }]));
   writeFileSync(clustersFile, `${JSON.stringify({ clusters }, null, 2)}\n`, { mode: 0o600 });
 
-  const state: StackState = { dir: options.dir, clustersFile, servers, temporal };
+  const state: StackState = { dir: options.dir, detached: options.detached, clustersFile, servers, temporal };
   writeFileSync(stateFile(options.dir), `${JSON.stringify(state, null, 2)}\n`);
+  return state;
+}
+
+/**
+ * Stops one part and starts it again on the same port and data (fault tests; `stack restart`).
+ * Clients see what they would see when a production server restarts.
+ */
+export async function restartStackPart(dir: string, part: ClusterName | 'temporal'): Promise<StackState> {
+  const state = readStackState(dir);
+  if (!state) throw new Error(`no stack in ${dir}`);
+  if (part === 'temporal') {
+    await stopProcess(state.temporal.pid, state.temporal.dbFile);
+    const uiPort = state.temporal.uiUrl ? Number(new URL(state.temporal.uiUrl).port) : undefined;
+    state.temporal = await startTemporal(ensureTemporal(), { dir: state.temporal.dir, port: Number(state.temporal.address.split(':')[1]), ...(uiPort === undefined ? {} : { uiPort }) }, state.detached ?? true);
+  } else {
+    const server = state.servers[part];
+    await stopProcess(server.pid, server.configFile);
+    const spec = SERVERS.find((s) => s.name === part)!;
+    state.servers[part] = await startMariadb(ensureMariadb(), { ...spec, dir: server.dir, port: server.port }, readOrCreatePassword(dir), state.detached ?? true);
+  }
+  writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
   return state;
 }
 

@@ -40,9 +40,9 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
 
   const checks = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
   // Hooks have side effects (notifications, routing flips): never run twice.
-  const hooks = proxyActivities<Activities>({ startToCloseTimeout: hookTimeoutMs + 30_000, retry: { maximumAttempts: 1 } });
+  const hooks = proxyActivities<Activities>({ startToCloseTimeout: hookTimeoutMs + 30_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } });
   // T1: no retry. A lost outcome is settled by inspectRename, never by a second RENAME.
-  const t1 = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 30) * 1_000, retry: { maximumAttempts: 1 } });
+  const t1 = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 30) * 1_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } });
   const sourceState = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 90) * 1_000, retry: { maximumAttempts: 10, initialInterval: '1 second' } });
   const t3 = proxyActivities<Activities>({
     startToCloseTimeout: drainTimeoutMs + 30_000,
@@ -98,9 +98,8 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   // Gate and T0: nothing has changed yet, so a failure only needs reporting.
   try {
     if (rawInput.postpone && !status.released) {
+      status.postponed = true;
       await step('postponed', async () => {
-        status.postponed = true;
-        report();
         await hook('on-begin-postponed');
         await condition(() => status.released);
         status.postponed = false;

@@ -1,0 +1,281 @@
+// Faults injected on the real stack: lost workers at protocol steps, restarted servers, killed
+// connections, failing hooks, bad input, and a look for credentials in histories and logs.
+// Each test ends by recording its row of the result table (scripts/test prints it).
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type mysql from 'mysql2/promise';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startMove } from '../../client/moves.js';
+import { startWriteLoad } from '../../client/write-load.js';
+import { restartStackPart } from '../../stack/stack.js';
+import { moveStatusQuery, releaseCutOverSignal } from '../../workflows/definitions.js';
+import type { MoveStatus, MoveTablesInput } from '../../workflows/move-types.js';
+import { cleanupAfterEach } from '../support/cleanups.js';
+import { recordFault } from '../support/fault-report.js';
+import { allRows, createSourceTable, recordingHooks } from '../support/move-fixture.js';
+import { spawnWorkerProcess, sql, stack, startWorker, temporalClient, testClusters, uniqueName, type WorkerProcess } from '../support/stack.js';
+
+let client: Client;
+const defer = cleanupAfterEach();
+beforeAll(async () => {
+  client = await temporalClient();
+});
+
+async function table(rows: number) {
+  const created = await createSourceTable('fault', rows);
+  const target = await sql('target');
+  defer(async () => { await created.source.end(); await target.end(); });
+  return { ...created, target };
+}
+
+async function workerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const worker = await spawnWorkerProcess(env);
+  defer(() => worker.stop().catch(() => undefined));
+  return worker;
+}
+
+async function waitFor(handle: { query: (q: typeof moveStatusQuery) => Promise<MoveStatus> }, predicate: (s: MoveStatus) => boolean, what: string): Promise<MoveStatus> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const status = await handle.query(moveStatusQuery).catch(() => undefined);
+    if (status && predicate(status)) return status;
+    if (Date.now() > deadline) throw new Error(`never reached ${what}; last ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function renamesOf(source: mysql.Connection, database: string): Promise<string[]> {
+  const [logs] = await source.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
+  const found: string[] = [];
+  for (const log of logs) {
+    const [events] = await source.query<mysql.RowDataPacket[]>(`SHOW BINLOG EVENTS IN '${String(log.Log_name)}'`);
+    for (const e of events) if (e.Event_type === 'Query' && /RENAME TABLE/i.test(String(e.Info)) && String(e.Info).includes(database)) found.push(String(e.Info));
+  }
+  return found;
+}
+
+async function parity(source: mysql.Connection, target: mysql.Connection, database: string): Promise<number> {
+  const frozen = await allRows(source, database, '_t_del');
+  expect(await allRows(target, database, 't')).toEqual(frozen);
+  return frozen.length;
+}
+
+function failureOf(err: unknown): string {
+  const cause = (err as WorkflowFailedError).cause as Error & { type?: string };
+  return `${cause?.type ?? ''}: ${cause?.message ?? String(err)}`;
+}
+
+describe('lost workers at protocol steps', () => {
+  it('SIGKILL at the postpone gate: a new worker carries on; on-begin-postponed fired once', async () => {
+    const { database, source, target } = await table(2_000);
+    const hooks = recordingHooks();
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
+    const first = await workerProcess(env);
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true }, env.MOVE_TABLES_TASK_QUEUE);
+    await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
+    await first.kill();
+    const second = await workerProcess(env);
+    await handle.signal(releaseCutOverSignal);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    expect(hooks.names()).toEqual(['gh-ost-on-begin-postponed', 'gh-ost-on-before-cut-over', 'gh-ost-on-success']);
+    expect(await renamesOf(source, database)).toHaveLength(1);
+    const rows = await parity(source, target, database);
+    // No credential in any history of the move (parent and children) or in either worker's log.
+    const password = testClusters().settings('source').password!;
+    for (const id of [handle.workflowId, `${handle.workflowId}/stream`, `${handle.workflowId}/cutover`]) {
+      const history = JSON.stringify(await client.workflow.getHandle(id).fetchHistory());
+      expect(history).not.toContain(password);
+      expect(history).not.toMatch(/mysql:\/\/[^"\s]*:[^"\s]*@/);
+    }
+    expect(first.output() + second.output()).not.toContain(password);
+    recordFault('SIGKILL worker at the postpone gate', 'new worker waits at the gate; release completes the move; hook fired once', `completed, ${rows} rows equal, 1 RENAME, hooks ${hooks.names().join(' > ')}; no password in 3 histories or worker logs`);
+  });
+
+  it('SIGKILL right after the RENAME was sent (T1 in flight): settled by inspecting the source, never renamed twice', async () => {
+    const { database, source, target } = await table(2_000);
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+    const first = await workerProcess(env);
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true, lockWaitTimeoutSeconds: 30 }, env.MOVE_TABLES_TASK_QUEUE);
+    await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
+    // An open transaction holds the table's metadata lock: the RENAME will wait for it.
+    const blocker = await sql('source');
+    defer(() => blocker.end());
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT * FROM ${database}.t LIMIT 1`);
+    await handle.signal(releaseCutOverSignal);
+    const deadline = Date.now() + 30_000;
+    let waiting: mysql.RowDataPacket[] = [];
+    while (waiting.length === 0 && Date.now() < deadline) {
+      [waiting] = await source.query<mysql.RowDataPacket[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%move-tables:%RENAME TABLE%' AND INFO NOT LIKE '%PROCESSLIST%'");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(waiting.length).toBe(1);
+    await first.kill();
+    await workerProcess(env);
+    await new Promise((r) => setTimeout(r, 2_000));
+    await blocker.query('ROLLBACK');
+    // Either outcome keeps the invariants: at most one RENAME, and the source either cut over
+    // with parity or unchanged and writable. Which one depends on whether the server still ran
+    // the dead connection's RENAME when its lock came free.
+    const outcome = await handle.result().then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
+    const renames = await renamesOf(source, database);
+    let observed: string;
+    if (outcome.ok) {
+      expect(outcome.r.verify!.ok).toBe(true);
+      expect(renames).toHaveLength(1);
+      observed = `RENAME ran once; move completed, ${await parity(source, target, database)} rows equal`;
+    } else {
+      expect(failureOf(outcome.e)).toMatch(/^CutOverFailed: cutover failed at T1: Activity task timed out; the source tables were not renamed; the source is unchanged/);
+      expect(renames).toHaveLength(0);
+      const [names] = await source.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+      expect(names.map((r) => r.t)).toEqual(['t']);
+      await source.query(`INSERT INTO ${database}.t (v, n) VALUES ('still writable', 1)`);
+      observed = 'the server dropped the dead connection\'s waiting RENAME; inspection found the source unrenamed; cutover stopped at T1, 0 RENAMEs, source writable';
+    }
+    recordFault('SIGKILL worker with the T1 RENAME in flight', 'outcome read from the source after the in-flight RENAME ends; never a second RENAME; completes or stops cleanly', observed);
+  });
+
+  it('on-success hook exits non-zero at T5: the move stops, reporting a completed cutover', async () => {
+    const { database, source, target } = await table(1_000);
+    const hooks = recordingHooks({ failing: ['on-success'] });
+    const taskQueue = uniqueName('q');
+    const worker = await startWorker({ taskQueue, hooksDir: hooks.dir });
+    defer(() => worker.stop());
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, taskQueue);
+    const message = failureOf(await handle.result().then(() => undefined, (e: unknown) => e));
+    expect(message).toMatch(/^CutOverFailed: cutover failed at T5: hook gh-ost-on-success exited with code 3; stderr: refusing: fault_\w+; the cutover itself completed \(drain GTID 1-1-\d+, complete flag set, stream stopped\)/);
+    expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-success', 'gh-ost-on-failure']);
+    const rows = await parity(source, target, database);
+    recordFault('on-success hook exits 3 at T5', 'move fails naming T5; cutover data complete; on-failure fires', `CutOverFailed at T5, ${rows} rows equal, on-failure ran`);
+  });
+});
+
+describe('servers restarted and connections killed', () => {
+  it('Temporal dev server restarted mid-copy: the move completes from its persisted history', async () => {
+    const { database, source, target } = await table(150_000);
+    const taskQueue = uniqueName('q');
+    const worker = await startWorker({ taskQueue });
+    defer(() => worker.stop());
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 }, taskQueue);
+    await waitFor(handle, (s) => s.phase === 'copy', 'the copy');
+    await restartStackPart(stack().dir, 'temporal');
+    const result = await client.workflow.getHandle(handle.workflowId).result();
+    expect(result.verify!.ok).toBe(true);
+    const rows = await parity(source, target, database);
+    recordFault('Temporal dev server restarted mid-copy', 'worker reconnects; move completes', `completed, ${rows} rows equal, checksum ok`);
+  });
+
+  it('target server restarted mid-copy: copy and stream resume from the target state', async () => {
+    const { database, source, target: _unused } = await table(150_000);
+    const taskQueue = uniqueName('q');
+    const worker = await startWorker({ taskQueue });
+    defer(() => worker.stop());
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 }, taskQueue);
+    await waitFor(handle, (s) => s.phase === 'copy', 'the copy');
+    await new Promise((r) => setTimeout(r, 1_000));
+    await restartStackPart(stack().dir, 'target');
+    await source.query(`UPDATE ${database}.t SET v = 'after target restart' WHERE id % 1000 = 0`);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    const target = await sql('target');
+    defer(() => target.end());
+    const rows = await parity(source, target, database);
+    recordFault('target server restarted mid-copy', 'copy and stream retry and resume from the target; parity', `completed, ${rows} rows equal, checksum ok`);
+  });
+
+  it('source server restarted mid-stream under write load: the stream resumes from its stored position', async () => {
+    const { database, source, target } = await table(5_000);
+    const taskQueue = uniqueName('q');
+    const worker = await startWorker({ taskQueue });
+    defer(() => worker.stop());
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true }, taskQueue);
+    await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
+    const connection = testClusters().connectionOptions('source');
+    const before = startWriteLoad({ connection, database, table: 't', ratePerSecond: 200, primaryKeyChanges: 0.05 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    await before.stop();
+    await restartStackPart(stack().dir, 'source');
+    const after = startWriteLoad({ connection, database, table: 't', ratePerSecond: 200, primaryKeyChanges: 0.05 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    await handle.signal(releaseCutOverSignal);
+    const result = await handle.result();
+    const stats = await after.stop();
+    expect(stats.errors).toEqual([]);
+    expect(result.verify!.ok).toBe(true);
+    const fresh = await sql('source');
+    defer(() => fresh.end());
+    const rows = await parity(fresh, target, database);
+    void source;
+    recordFault('source server restarted mid-stream, writes before and after', 'stream reconnects from its stored GTID position; parity', `completed, ${rows} rows equal, checksum ok`);
+  });
+
+  it("the copy's and the stream's connections killed on the source: both resume", async () => {
+    const { database, source, target } = await table(150_000);
+    const taskQueue = uniqueName('q');
+    const worker = await startWorker({ taskQueue });
+    defer(() => worker.stop());
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 }, taskQueue);
+    await waitFor(handle, (s) => s.phase === 'copy', 'the copy');
+    await new Promise((r) => setTimeout(r, 500));
+    const [mine] = await source.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+    const [victims] = await source.query<mysql.RowDataPacket[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'move_tables' AND ID <> ? AND (COMMAND LIKE 'Binlog Dump%' OR INFO LIKE 'SELECT%FOR UPDATE')", [Number(mine[0]!.id)]);
+    expect(victims.length).toBeGreaterThan(0);
+    for (const v of victims) await source.query('KILL ?', [Number(v.ID)]).catch(() => undefined);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    const rows = await parity(source, target, database);
+    recordFault("copy's and stream's connections KILLed on the source", 'activities retry and resume from the target state; parity', `completed, ${rows} rows equal, ${victims.length} connections killed`);
+  });
+});
+
+describe('bad input: a clear error before any change', () => {
+  it('rejects binlog settings, missing privileges and bad identifiers, and leaves both servers as they were', async () => {
+    const { database, source, target } = await table(10);
+    const limited = uniqueName('lim');
+    const admin = await sql('source');
+    defer(() => admin.end());
+    await admin.query(`CREATE USER '${limited}'@'127.0.0.1' IDENTIFIED BY 'limited-pw'`);
+    await admin.query(`GRANT SELECT ON *.* TO '${limited}'@'127.0.0.1'`);
+    defer(async () => { await admin.query(`DROP USER '${limited}'@'127.0.0.1'`); });
+    const { port } = testClusters().settings('source');
+    const taskQueue = uniqueName('q');
+    const worker = await startWorker({ taskQueue }, { MOVE_TABLES_CLUSTER_LIMITED: `mysql://${limited}:limited-pw@127.0.0.1:${port}` });
+    defer(() => worker.stop());
+    const attempt = async (input: Partial<MoveTablesInput>) => {
+      const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], ...input }, taskQueue);
+      return failureOf(await handle.result().then(() => undefined, (e: unknown) => e));
+    };
+    const observed: string[] = [];
+    for (const [variable, bad, expected] of [
+      ['binlog_format', 'STATEMENT', /^BinlogMisconfigured: binlog_format is STATEMENT on source \(move_tables@127\.0\.0\.1:\d+\): it must be ROW$/],
+      ['binlog_row_image', 'MINIMAL', /^BinlogMisconfigured: binlog_row_image is MINIMAL on source .*: it must be FULL$/],
+    ] as const) {
+      await admin.query(`SET GLOBAL ${variable} = '${bad}'`);
+      try {
+        const message = await attempt({});
+        expect(message).toMatch(expected);
+        observed.push(message.split(':')[0]!);
+      } finally {
+        await admin.query(`SET GLOBAL ${variable} = '${variable === 'binlog_format' ? 'ROW' : 'FULL'}'`);
+      }
+    }
+    const privilege = await attempt({ source: 'limited' });
+    expect(privilege).toMatch(/^MissingPrivilege: the worker's account on limited \(lim_\w+@127\.0\.0\.1:\d+\) lacks REPLICATION SLAVE, ALTER, DROP, CREATE, INSERT \(on \*\.\* or fault_\w+\.\*\), needed on the source/);
+    observed.push('MissingPrivilege');
+    for (const [tables, pattern] of [
+      [['t`x'], /InvalidInput: table "t`x" may hold only letters/],
+      [["t'x"], /InvalidInput: table "t'x" may hold only letters/],
+      [['db.t'], /InvalidInput: table "db.t" may hold only letters/],
+      [['x'.repeat(65)], /InvalidInput: table "x{65}" is 65 characters long/],
+      [['x'.repeat(62)], /InvalidInput: old table name "_x{62}_del" \(from "oldTableTemplate"\) is 67 characters long/],
+    ] as const) {
+      expect(await attempt({ tables: [...tables] })).toMatch(pattern);
+    }
+    observed.push('InvalidInput x5');
+    const [names] = await source.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+    expect(names.map((r) => r.t)).toEqual(['t']);
+    const [onTarget] = await target.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+    expect(Number(onTarget[0]!.n)).toBe(0);
+    recordFault('bad input: binlog_format STATEMENT, binlog_row_image MINIMAL, SELECT-only account, identifiers with ` \' . or > 64 chars', 'typed error naming the problem; no change on either server', `${observed.join(', ')}; source unchanged, nothing created on the target`);
+  });
+});
