@@ -3,6 +3,7 @@ import type { Clusters } from './connections.js';
 import { readClusterDescription } from './describe-cluster.js';
 import { awaitDrain, currentGtidPosition } from './drain.js';
 import { failure } from './errors.js';
+import { whileHeartbeating } from './heartbeat.js';
 import { runHooks } from './hooks.js';
 import { inspectRename, renameBack, renameSourceTables } from './rename-tables.js';
 import { markCutOverComplete } from './stream-state.js';
@@ -36,7 +37,7 @@ export function createActivities({ clusters, hooksDir }: ActivityDeps) {
     captureDrainGtid: (source: string) => currentGtidPosition(clusters, source),
     awaitDrain: (input: DrainInput) => awaitDrain(clusters, input),
     setCutOverComplete: async (target: string, streamId: string, drainGtid: string) => {
-      if (!(await markCutOverComplete(clusters.pool(target), streamId, drainGtid))) {
+      if (!(await whileHeartbeating(markCutOverComplete(clusters.pool(target), streamId, drainGtid)))) {
         throw failure('StreamNotRegistered', `no stream "${streamId}" on ${clusters.describe(target)} to mark complete`);
       }
     },

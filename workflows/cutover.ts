@@ -50,7 +50,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     heartbeatTimeout: '5 seconds',
     retry: { initialInterval: '100 milliseconds', maximumInterval: '1 second' },
   });
-  const flag = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' } });
+  const flag = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' } });
 
   const stepDurationsMs: CutOverResult['stepDurationsMs'] = {};
   async function step<T>(name: CutOverStep, run: () => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cutOver } from '../../workflows/cutover.js';
 import { cutOverStatusQuery } from '../../workflows/definitions.js';
 import { allRows, createMoveFixture, renamesInSourceBinlog, startStream, streamRegistered, tableNames } from '../support/move-fixture.js';
+import { recordFault } from '../support/fault-report.js';
 import { spawnWorkerProcess, temporalClient, uniqueName, type WorkerProcess } from '../support/stack.js';
 
 const workers: WorkerProcess[] = [];
@@ -59,6 +60,7 @@ describe('cutOver across a lost worker', () => {
       const drainScheduled = scheduled.find((e) => e.activityTaskScheduledEventAttributes!.activityType!.name === 'awaitDrain')!;
       const drainStarted = (events ?? []).find((e) => e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === drainScheduled.eventId?.toString());
       expect(drainStarted!.activityTaskStartedEventAttributes!.attempt).toBeGreaterThanOrEqual(2);
+      recordFault('SIGKILL worker mid-drain (between T2 and T3)', 'new worker resumes T3 with the drain GTID from history; RENAME once', `completed with the same drain GTID ${drainGtid}; T3 finished on attempt ${drainStarted!.activityTaskStartedEventAttributes!.attempt}; 1 RENAME`);
     } finally {
       await fixture.close();
     }

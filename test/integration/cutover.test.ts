@@ -9,6 +9,7 @@ import { cutOverStatusQuery, releaseCutOverSignal } from '../../workflows/defini
 import {
   allRows, createMoveFixture, cutOverFlag, recordingHooks, renamesInSourceBinlog, startStream, streamRegistered, tableNames, type MoveFixture,
 } from '../support/move-fixture.js';
+import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
 import { startWorker, temporalClient, uniqueName } from '../support/stack.js';
 
@@ -75,6 +76,7 @@ describe('cutOver', () => {
     expect(await renamesInSourceBinlog(fixture)).toEqual([]);
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-failure']);
     expect((await cutOverFlag(fixture)).complete).toBe(false);
+    recordFault('on-before-cut-over hook exits 3 at T0', 'cutover stops before any RENAME', 'CutOverFailed at T0 with exit code and stderr; no RENAME in the binlog; flag not set');
   });
 
   it('fails a hook that hangs past its timeout, before any RENAME', async () => {
@@ -85,6 +87,7 @@ describe('cutOver', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-failure']);
     expect(await tableNames(fixture.source, fixture.database)).toEqual(['t']);
+    recordFault('hook hangs past its timeout (T0)', 'hook killed at the timeout; cutover stops before any RENAME', 'CutOverFailed at T0 "timed out after 1000 ms"; source unchanged; on-failure ran');
   });
 
   it('postpones: fires on-begin-postponed once, waits for the signal, then proceeds', async () => {
@@ -165,6 +168,7 @@ describe('cutOver', () => {
     expect(renames[0]).toMatch(/:forward \*\/ RENAME TABLE/);
     expect(renames[1]).toMatch(/:back \*\/ RENAME TABLE/);
     await saveHistory('cutover-drain-timeout-compensated', handle);
+    recordFault('drain that cannot complete (stream stopped)', 'T3 times out; compensation renames back; source writable', 'CutOverFailed at T3; renamed back (2 RENAMEs: forward, back); insert into the source succeeded; flag not set');
   });
 
   it('holds instead of compensating when asked', async () => {

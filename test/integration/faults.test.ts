@@ -135,6 +135,59 @@ describe('lost workers at protocol steps', () => {
     recordFault('SIGKILL worker with the T1 RENAME in flight', 'outcome read from the source after the in-flight RENAME ends; never a second RENAME; completes or stops cleanly', observed);
   });
 
+  it('SIGKILL while the on-before-cut-over hook runs (T0): stops before any RENAME', async () => {
+    const { database, source } = await table(1_000);
+    const hooks = recordingHooks({ hang: ['on-before-cut-over'] });
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
+    const first = await workerProcess(env);
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, env.MOVE_TABLES_TASK_QUEUE);
+    await waitFor(handle, (s) => s.cutOver?.step === 'T0' && hooks.names().includes('gh-ost-on-before-cut-over'), 'the T0 hook running');
+    await first.kill();
+    await workerProcess(env);
+    const message = failureOf(await handle.result().then(() => undefined, (e: unknown) => e));
+    expect(message).toMatch(/^CutOverFailed: cutover failed at T0: Activity task timed out; nothing was renamed; the source is unchanged/);
+    expect(await renamesOf(source, database)).toHaveLength(0);
+    await source.query(`INSERT INTO ${database}.t (v, n) VALUES ('writable', 1)`);
+    recordFault('SIGKILL worker during the T0 hook', 'lost worker noticed by heartbeat; cutover stops before any RENAME', 'CutOverFailed at T0 (heartbeat timeout); 0 RENAMEs; source writable');
+  });
+
+  it('SIGKILL while the on-success hook runs (T5): the move stops, reporting a completed cutover', async () => {
+    const { database, source, target } = await table(1_000);
+    const hooks = recordingHooks({ hang: ['on-success'] });
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
+    const first = await workerProcess(env);
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, env.MOVE_TABLES_TASK_QUEUE);
+    await waitFor(handle, (s) => s.cutOver?.step === 'T5' && hooks.names().includes('gh-ost-on-success'), 'the T5 hook running');
+    await first.kill();
+    await workerProcess(env);
+    const message = failureOf(await handle.result().then(() => undefined, (e: unknown) => e));
+    expect(message).toMatch(/^CutOverFailed: cutover failed at T5: Activity task timed out; the cutover itself completed/);
+    expect(hooks.names().filter((n) => n === 'gh-ost-on-success')).toHaveLength(1);
+    const rows = await parity(source, target, database);
+    recordFault('SIGKILL worker during the T5 hook', 'no second on-success run; the error says the cutover completed', `CutOverFailed at T5 (heartbeat timeout); on-success ran once; ${rows} rows equal`);
+  });
+
+  it('SIGKILL mid-stream under write load: the stream resumes on the new worker; parity', async () => {
+    const { database, source, target } = await table(3_000);
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+    const first = await workerProcess(env);
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true }, env.MOVE_TABLES_TASK_QUEUE);
+    await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
+    const load = startWriteLoad({ connection: testClusters().connectionOptions('source'), database, table: 't', ratePerSecond: 250, primaryKeyChanges: 0.05 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    await first.kill();
+    await new Promise((r) => setTimeout(r, 1_000));
+    await workerProcess(env);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await handle.signal(releaseCutOverSignal);
+    const result = await handle.result();
+    const stats = await load.stop();
+    expect(stats.errors).toEqual([]);
+    expect(result.verify!.ok).toBe(true);
+    const rows = await parity(source, target, database);
+    recordFault('SIGKILL worker mid-stream under write load', 'stream resumes from the position stored on the target; parity', `completed, ${rows} rows equal after ${stats.inserts + stats.updates + stats.keyChanges + stats.deletes} writes`);
+  });
+
   it('on-success hook exits non-zero at T5: the move stops, reporting a completed cutover', async () => {
     const { database, source, target } = await table(1_000);
     const hooks = recordingHooks({ failing: ['on-success'] });

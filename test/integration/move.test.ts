@@ -7,6 +7,7 @@ import { startWriteLoad } from '../../client/write-load.js';
 import { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from '../../workflows/definitions.js';
 import type { MoveStatus, MoveTablesInput } from '../../workflows/move-types.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
+import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
 import { allRows, tableNames, TABLE_DDL } from '../support/move-fixture.js';
 import { sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
@@ -135,6 +136,7 @@ describe('moveTables', () => {
     const input: MoveTablesInput = { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 };
     const handle = await startMove(client, input, taskQueue);
     await expect(startMove(client, input, taskQueue)).rejects.toBeInstanceOf(MoveAlreadyRunningError);
+    recordFault('second move of a table already being moved', 'refused with a clear message', 'MoveAlreadyRunningError naming the running workflow; the first move went on');
     await handle.signal(pauseSignal);
     await waitForStatus(handle, (s) => s.paused && s.phase === 'copy', 'paused copy');
     await new Promise((r) => setTimeout(r, 1_500));

@@ -119,7 +119,7 @@ export function recordingHooks(options: { failing?: string[]; hang?: string[] } 
     const body = [
       '#!/bin/sh',
       `echo "${name} drain=$GH_OST_DRAIN_GTID table=$GH_OST_TABLE_NAME old=$GH_OST_OLD_TABLE_NAME target=$GH_OST_TARGET_HOST:$GH_OST_TARGET_PORT/$GH_OST_TARGET_DATABASE_NAME failure=$GH_OST_FAILURE_MESSAGE" >> "${log}"`,
-      ...(options.hang?.includes(event) ? ['sleep 600'] : []),
+      ...(options.hang?.includes(event) ? ['sleep 30'] : []),
       ...(options.failing?.includes(event) ? ['echo "refusing: $GH_OST_DATABASE_NAME" >&2', 'exit 3'] : []),
     ].join('\n');
     const file = path.join(dir, name);
