@@ -18,6 +18,8 @@ export interface MariadbServerSpec {
   port: number;
   serverId: number;
   gtidDomainId: number;
+  /** Default true; false runs a server without a binary log (a misconfigured source, for tests). */
+  logBin?: boolean;
 }
 
 export interface MariadbServer {
@@ -46,10 +48,7 @@ function optionFile(spec: MariadbServerSpec, dataDir: string): string {
     'skip-name-resolve',
     `server-id=${spec.serverId}`,
     `gtid-domain-id=${spec.gtidDomainId}`,
-    'log-bin=binlog',
-    'binlog-format=ROW',
-    'binlog-row-image=FULL',
-    'binlog-row-metadata=FULL',
+    ...(spec.logBin === false ? [] : ['log-bin=binlog', 'binlog-format=ROW', 'binlog-row-image=FULL', 'binlog-row-metadata=FULL']),
     'character-set-server=utf8mb4',
     'max-connections=400',
     'performance-schema=OFF',

@@ -2,10 +2,16 @@
 // connections, failing hooks, bad input, and a look for credentials in histories and logs.
 // Each test ends by recording its row of the result table (scripts/test prints it).
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import type mysql from 'mysql2/promise';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
 import { startWriteLoad } from '../../client/write-load.js';
+import { startMariadb } from '../../stack/mariadb.js';
+import { ensureMariadb } from '../../stack/prereqs.js';
+import { freePort, stopProcess } from '../../stack/processes.js';
 import { restartStackPart } from '../../stack/stack.js';
 import { moveStatusQuery, releaseCutOverSignal } from '../../workflows/definitions.js';
 import type { MoveStatus, MoveTablesInput } from '../../workflows/move-types.js';
@@ -329,6 +335,19 @@ describe('bad input: a clear error before any change', () => {
     expect(names.map((r) => r.t)).toEqual(['t']);
     const [onTarget] = await target.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
     expect(Number(onTarget[0]!.n)).toBe(0);
-    recordFault('bad input: binlog_format STATEMENT, binlog_row_image MINIMAL, SELECT-only account, identifiers with ` \' . or > 64 chars', 'typed error naming the problem; no change on either server', `${observed.join(', ')}; source unchanged, nothing created on the target`);
+    // A source without a binary log at all: a third server, started for this check.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-nobinlog-'));
+    const server = await startMariadb(ensureMariadb(), { name: 'nobinlog', dir, port: await freePort(), serverId: 3, gtidDomainId: 3, logBin: false }, testClusters().settings('source').password!, false);
+    defer(async () => { await stopProcess(server.pid, server.configFile); rmSync(dir, { recursive: true, force: true }); });
+    const noBinlogWorker = await startWorker({ taskQueue: uniqueName('q') }, { MOVE_TABLES_CLUSTER_NOBINLOG: `mysql://move_tables:${encodeURIComponent(testClusters().settings('source').password!)}@127.0.0.1:${server.port}` });
+    defer(() => noBinlogWorker.stop());
+    const plain = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'move_tables', password: testClusters().settings('source').password! });
+    defer(() => plain.end());
+    await plain.query(`CREATE DATABASE ${database}`);
+    await plain.query(`CREATE TABLE ${database}.t (id INT PRIMARY KEY)`);
+    const noBinlog = await startMove(client, { source: 'nobinlog', target: 'target', database, tables: ['t'] }, noBinlogWorker.taskQueue);
+    expect(failureOf(await noBinlog.result().then(() => undefined, (e: unknown) => e))).toMatch(/^BinlogMisconfigured: binary log is off on nobinlog \(move_tables@127\.0\.0\.1:\d+\): enable log_bin$/);
+    observed.push('BinlogMisconfigured (log_bin off)');
+    recordFault('bad input: binary log off, binlog_format STATEMENT, binlog_row_image MINIMAL, SELECT-only account, identifiers with ` \' . or > 64 chars', 'typed error naming the problem; no change on either server', `${observed.join(', ')}; source unchanged, nothing created on the target`);
   });
 });
