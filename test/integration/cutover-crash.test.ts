@@ -1,16 +1,14 @@
 // A worker process that dies between T2 and T3 loses nothing: the replacement resumes the
 // drain with the drain GTID from history, and the RENAME is not sent again.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../support/cleanups.js';
 import { cutOver } from '../../workflows/cutover.js';
 import { cutOverStatusQuery } from '../../workflows/definitions.js';
 import { allRows, createMoveFixture, renamesInSourceBinlog, startStream, streamRegistered, tableNames } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
-import { spawnWorkerProcess, temporalClient, uniqueName, type WorkerProcess } from '../support/stack.js';
+import { spawnWorkerProcess, temporalClient, uniqueName } from '../support/stack.js';
 
-const workers: WorkerProcess[] = [];
-afterEach(async () => {
-  for (const worker of workers.splice(0)) await worker.stop().catch(() => undefined);
-});
+const defer = cleanupAfterEach();
 
 describe('cutOver across a lost worker', () => {
   it('resumes the drain on a new worker after SIGKILL between T2 and T3', async () => {
@@ -20,7 +18,7 @@ describe('cutOver across a lost worker', () => {
     const env = { MOVE_TABLES_TASK_QUEUE: taskQueue };
     try {
       const first = await spawnWorkerProcess(env);
-      workers.push(first);
+      defer(() => first.stop().catch(() => undefined));
       // Register the stream, then stop it: the drain cannot finish while the first worker lives.
       const stream = await startStream(client, fixture, taskQueue);
       await streamRegistered(fixture);
@@ -41,7 +39,7 @@ describe('cutOver across a lost worker', () => {
 
       await first.kill();
       const second = await spawnWorkerProcess(env);
-      workers.push(second);
+      defer(() => second.stop().catch(() => undefined));
       // The stream comes back (a new run resumes from the position stored on the target).
       const resumedStream = await startStream(client, fixture, taskQueue);
 

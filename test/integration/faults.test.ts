@@ -39,6 +39,16 @@ async function workerProcess(env: Record<string, string>): Promise<WorkerProcess
   return worker;
 }
 
+/** A source table of `rows` rows, an in-process worker, and a move of the table started on it. */
+async function moveWithWorker(rows: number, input: Partial<MoveTablesInput> = {}) {
+  const created = await table(rows);
+  const taskQueue = uniqueName('q');
+  const worker = await startWorker({ taskQueue });
+  defer(() => worker.stop());
+  const handle = await startMove(client, { source: 'source', target: 'target', database: created.database, tables: ['t'], ...input }, taskQueue);
+  return { ...created, handle };
+}
+
 async function waitFor(handle: { query: (q: typeof moveStatusQuery) => Promise<MoveStatus> }, predicate: (s: MoveStatus) => boolean, what: string): Promise<MoveStatus> {
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -141,16 +151,22 @@ describe('lost workers at protocol steps', () => {
     recordFault('SIGKILL worker with the T1 RENAME in flight', 'outcome read from the source after the in-flight RENAME ends; never a second RENAME; completes or stops cleanly', observed);
   });
 
-  it('SIGKILL while the on-before-cut-over hook runs (T0): stops before any RENAME', async () => {
-    const { database, source } = await table(1_000);
-    const hooks = recordingHooks({ hang: ['on-before-cut-over'] });
+  /** Kills the worker while a hook of `event` runs (at `step`); a new worker takes over. */
+  async function killDuringHook(event: 'on-before-cut-over' | 'on-success', step: 'T0' | 'T5') {
+    const { database, source, target } = await table(1_000);
+    const hooks = recordingHooks({ hang: [event] });
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
     const first = await workerProcess(env);
     const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, env.MOVE_TABLES_TASK_QUEUE);
-    await waitFor(handle, (s) => s.cutOver?.step === 'T0' && hooks.names().includes('gh-ost-on-before-cut-over'), 'the T0 hook running');
+    await waitFor(handle, (s) => s.cutOver?.step === step && hooks.names().includes(`gh-ost-${event}`), `the ${step} hook running`);
     await first.kill();
     await workerProcess(env);
     const message = failureOf(await handle.result().then(() => undefined, (e: unknown) => e));
+    return { database, source, target, hooks, message };
+  }
+
+  it('SIGKILL while the on-before-cut-over hook runs (T0): stops before any RENAME', async () => {
+    const { database, source, message } = await killDuringHook('on-before-cut-over', 'T0');
     expect(message).toMatch(/^CutOverFailed: cutover failed at T0: Activity task timed out; nothing was renamed; the source is unchanged/);
     expect(await renamesOf(source, database)).toHaveLength(0);
     await source.query(`INSERT INTO ${database}.t (v, n) VALUES ('writable', 1)`);
@@ -158,15 +174,7 @@ describe('lost workers at protocol steps', () => {
   });
 
   it('SIGKILL while the on-success hook runs (T5): the move stops, reporting a completed cutover', async () => {
-    const { database, source, target } = await table(1_000);
-    const hooks = recordingHooks({ hang: ['on-success'] });
-    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
-    const first = await workerProcess(env);
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, env.MOVE_TABLES_TASK_QUEUE);
-    await waitFor(handle, (s) => s.cutOver?.step === 'T5' && hooks.names().includes('gh-ost-on-success'), 'the T5 hook running');
-    await first.kill();
-    await workerProcess(env);
-    const message = failureOf(await handle.result().then(() => undefined, (e: unknown) => e));
+    const { database, source, target, hooks, message } = await killDuringHook('on-success', 'T5');
     expect(message).toMatch(/^CutOverFailed: cutover failed at T5: Activity task timed out; the cutover itself completed/);
     expect(hooks.names().filter((n) => n === 'gh-ost-on-success')).toHaveLength(1);
     const rows = await parity(source, target, database);
@@ -211,11 +219,7 @@ describe('lost workers at protocol steps', () => {
 
 describe('servers restarted and connections killed', () => {
   it('Temporal dev server restarted mid-copy: the move completes from its persisted history', async () => {
-    const { database, source, target } = await table(150_000);
-    const taskQueue = uniqueName('q');
-    const worker = await startWorker({ taskQueue });
-    defer(() => worker.stop());
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 }, taskQueue);
+    const { database, source, target, handle } = await moveWithWorker(150_000, { chunkSize: 500 });
     await waitFor(handle, (s) => s.phase === 'copy', 'the copy');
     await restartStackPart(stack().dir, 'temporal');
     const result = await client.workflow.getHandle(handle.workflowId).result();
@@ -225,11 +229,7 @@ describe('servers restarted and connections killed', () => {
   });
 
   it('target server restarted mid-copy: copy and stream resume from the target state', async () => {
-    const { database, source, target: _unused } = await table(150_000);
-    const taskQueue = uniqueName('q');
-    const worker = await startWorker({ taskQueue });
-    defer(() => worker.stop());
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 }, taskQueue);
+    const { database, source, handle } = await moveWithWorker(150_000, { chunkSize: 500 });
     await waitFor(handle, (s) => s.phase === 'copy', 'the copy');
     await new Promise((r) => setTimeout(r, 1_000));
     await restartStackPart(stack().dir, 'target');
@@ -243,11 +243,7 @@ describe('servers restarted and connections killed', () => {
   });
 
   it('source server restarted mid-stream under write load: the stream resumes from its stored position', async () => {
-    const { database, source, target } = await table(5_000);
-    const taskQueue = uniqueName('q');
-    const worker = await startWorker({ taskQueue });
-    defer(() => worker.stop());
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true }, taskQueue);
+    const { database, target, handle } = await moveWithWorker(5_000, { postpone: true });
     await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
     const connection = testClusters().connectionOptions('source');
     const before = startWriteLoad({ connection, database, table: 't', ratePerSecond: 200, primaryKeyChanges: 0.05 });
@@ -261,19 +257,15 @@ describe('servers restarted and connections killed', () => {
     const stats = await after.stop();
     expect(stats.errors).toEqual([]);
     expect(result.verify!.ok).toBe(true);
+    // The fixture's connection died with the server: a new one.
     const fresh = await sql('source');
     defer(() => fresh.end());
     const rows = await parity(fresh, target, database);
-    void source;
     recordFault('source server restarted mid-stream, writes before and after', 'stream reconnects from its stored GTID position; parity', `completed, ${rows} rows equal, checksum ok`);
   });
 
   it("the copy's and the stream's connections killed on the source: both resume", async () => {
-    const { database, source, target } = await table(150_000);
-    const taskQueue = uniqueName('q');
-    const worker = await startWorker({ taskQueue });
-    defer(() => worker.stop());
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 }, taskQueue);
+    const { database, source, target, handle } = await moveWithWorker(150_000, { chunkSize: 500 });
     await waitFor(handle, (s) => s.phase === 'copy', 'the copy');
     await new Promise((r) => setTimeout(r, 500));
     const [mine] = await source.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');

@@ -1,17 +1,15 @@
 // A worker process SIGKILLed mid-copy under write load: a new worker continues the copy after
 // the last key recorded on the target, and the move completes with parity.
 import type mysql from 'mysql2/promise';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../support/cleanups.js';
 import { startMove } from '../../client/moves.js';
 import { allRows, createSourceTable } from '../support/move-fixture.js';
 import { startWriteLoad } from '../../client/write-load.js';
 import { recordFault } from '../support/fault-report.js';
-import { spawnWorkerProcess, sql, temporalClient, testClusters, uniqueName, type WorkerProcess } from '../support/stack.js';
+import { spawnWorkerProcess, sql, temporalClient, testClusters, uniqueName } from '../support/stack.js';
 
-const workers: WorkerProcess[] = [];
-afterEach(async () => {
-  for (const worker of workers.splice(0)) await worker.stop().catch(() => undefined);
-});
+const defer = cleanupAfterEach();
 
 describe('moveTables across a lost worker', () => {
   it('resumes the copy on a new worker after SIGKILL mid-copy', async () => {
@@ -21,7 +19,7 @@ describe('moveTables across a lost worker', () => {
     try {
       const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
       const first = await spawnWorkerProcess(env);
-      workers.push(first);
+      defer(() => first.stop().catch(() => undefined));
       const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 }, env.MOVE_TABLES_TASK_QUEUE);
       const load = startWriteLoad({ connection: testClusters().connectionOptions('source'), database, table: 't', ratePerSecond: 200, primaryKeyChanges: 0.05 });
 
@@ -39,7 +37,7 @@ describe('moveTables across a lost worker', () => {
       await source.query(`UPDATE ${database}.t SET v = 'changed while no worker ran' WHERE id IN (1, 199999)`);
       await source.query(`DELETE FROM ${database}.t WHERE id = 150000`);
       const second = await spawnWorkerProcess(env);
-      workers.push(second);
+      defer(() => second.stop().catch(() => undefined));
 
       const result = await handle.result();
       const stats = await load.stop();
