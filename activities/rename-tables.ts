@@ -3,6 +3,7 @@
 // inspecting the source, never by renaming again. Each statement carries a tag comment so the
 // inspection can wait for a RENAME still executing on the server before reading table names.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
 import type mysql from 'mysql2/promise';
 import type { RenameOutcome, RenamePlan } from '../workflows/types.js';
 import type { Clusters } from './connections.js';
@@ -68,6 +69,7 @@ async function waitForInFlightRename(conn: mysql.Pool, plan: RenamePlan): Promis
       [tag],
     );
     if (rows.length === 0) return;
+    Context.current().heartbeat();
     if (Date.now() > deadline) {
       // lock_wait_timeout should have ended it long ago: stop it so the state settles.
       for (const row of rows) await conn.query('KILL QUERY ?', [Number(row.id)]).catch(() => undefined);

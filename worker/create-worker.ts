@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { Clusters } from '../activities/connections.js';
 import type { WorkerConfig } from './config.js';
@@ -14,7 +14,7 @@ export interface MoveTablesWorker {
 }
 
 /** A worker for the move-tables task queue: all workflows, all activities. */
-export async function createMoveTablesWorker(config: WorkerConfig): Promise<MoveTablesWorker> {
+export async function createMoveTablesWorker(config: WorkerConfig, interceptors?: WorkerInterceptors): Promise<MoveTablesWorker> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
     await checkSearchAttributes(connection.operatorService, config.namespace);
@@ -31,6 +31,7 @@ export async function createMoveTablesWorker(config: WorkerConfig): Promise<Move
     // Heartbeats carry cancellation: a cancelled stream or drain should stop within a second or
     // two, not after 80% of its heartbeat timeout (the SDK default).
     maxHeartbeatThrottleInterval: '1 second',
+    ...(interceptors ? { interceptors } : {}),
     activities: createActivities({ clusters, ...(config.hooksDir ? { hooksDir: config.hooksDir } : {}) }),
   });
   return {

@@ -1,42 +1,4 @@
-// Worker process: `npm run worker` or `bin/move-tables-worker`. Configuration from
-// MOVE_TABLES_CONFIG (JSON file) and the environment (README, "Configuration"). Logs are JSON
-// lines on stdout; SIGINT/SIGTERM trigger the SDK's graceful shutdown: polling stops, running
-// activities are cancelled (the stream and the copy resume elsewhere from the target's state),
-// and the process exits 0 once drained.
-import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
-import { loadWorkerConfig } from './config.js';
-import { createMoveTablesWorker } from './create-worker.js';
+// Entry point of the worker process (`npm run worker`, `bin/move-tables-worker`).
+import { exitOnFailure, runWorkerProcess } from './run-worker.js';
 
-function jsonLine(entry: LogEntry): void {
-  const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
-  process.stdout.write(`${JSON.stringify({ time, level: entry.level, msg: entry.message, ...entry.meta })}\n`);
-}
-
-async function main(): Promise<void> {
-  const config = loadWorkerConfig();
-  Runtime.install({
-    logger: new DefaultLogger(config.logLevel, jsonLine),
-    telemetryOptions: {
-      logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
-      ...(config.metricsPort === undefined ? {} : { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.metricsPort}` } } }),
-    },
-  });
-  const { worker, close } = await createMoveTablesWorker(config);
-  Runtime.instance().logger.info('worker started', {
-    taskQueue: config.taskQueue, temporal: config.temporalAddress, namespace: config.namespace, clusters: [...config.clusters.keys()],
-    hooksDir: config.hooksDir ?? null, metricsPort: config.metricsPort ?? null,
-  });
-  try {
-    await worker.run();
-  } finally {
-    await close();
-  }
-  Runtime.instance().logger.info('worker stopped');
-  // The runtime's log forwarding and metrics exporter would keep the process alive.
-  await Runtime.instance().shutdown();
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'ERROR', msg: 'worker failed', error: err instanceof Error ? err.message : String(err) })}\n`);
-  process.exit(1);
-});
+runWorkerProcess().catch(exitOnFailure);

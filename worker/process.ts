@@ -16,8 +16,9 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
+/** `entry` defaults to the real entry point; tests may pass an instrumented one. */
+export async function spawnWorkerProcess(env: Record<string, string>, entry = path.join(repoRoot, 'worker/main.ts')): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -43,7 +43,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const hooks = proxyActivities<Activities>({ startToCloseTimeout: hookTimeoutMs + 30_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } });
   // T1: no retry. A lost outcome is settled by inspectRename, never by a second RENAME.
   const t1 = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 30) * 1_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } });
-  const sourceState = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 90) * 1_000, retry: { maximumAttempts: 10, initialInterval: '1 second' } });
+  const sourceState = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 90) * 1_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 10, initialInterval: '1 second' } });
   const t3 = proxyActivities<Activities>({
     startToCloseTimeout: drainTimeoutMs + 30_000,
     scheduleToCloseTimeout: drainTimeoutMs + 120_000,

@@ -4,6 +4,7 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -33,8 +34,11 @@ async function table(rows: number) {
   return { ...created, target };
 }
 
-async function workerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const worker = await spawnWorkerProcess(env);
+/** The worker with activity delays for reaching short steps (test/support/delaying-worker.ts). */
+const delayingWorker = fileURLToPath(new URL('../support/delaying-worker.ts', import.meta.url));
+
+async function workerProcess(env: Record<string, string>, entry?: string): Promise<WorkerProcess> {
+  const worker = await spawnWorkerProcess(env, entry);
   defer(() => worker.stop().catch(() => undefined));
   return worker;
 }
@@ -149,6 +153,26 @@ describe('lost workers at protocol steps', () => {
       observed = 'the server dropped the dead connection\'s waiting RENAME; inspection found the source unrenamed; cutover stopped at T1, 0 RENAMEs, source writable';
     }
     recordFault('SIGKILL worker with the T1 RENAME in flight', 'outcome read from the source after the in-flight RENAME ends; never a second RENAME; completes or stops cleanly', observed);
+  });
+
+  it.each([
+    ['T2', 'captureDrainGtid', 'drain GTID read again on the new worker, strictly after T1'],
+    ['T4', 'setCutOverComplete', 'flag set by the new worker (idempotent)'],
+  ] as const)('SIGKILL while %s runs (%s): a new worker repeats the step; the move completes', async (step, activity, expectation) => {
+    const { database, source, target } = await table(1_000);
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+    const first = await workerProcess({ ...env, MOVE_TABLES_TEST_DELAY: `${activity}:30000` }, delayingWorker);
+    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, env.MOVE_TABLES_TASK_QUEUE);
+    const deadline = Date.now() + 60_000;
+    while (!first.output().includes(`test-delay: ${activity}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(first.output()).toContain(`test-delay: ${activity}`);
+    await first.kill();
+    await workerProcess(env);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    expect(await renamesOf(source, database)).toHaveLength(1);
+    const rows = await parity(source, target, database);
+    recordFault(`SIGKILL worker during ${step} (${activity})`, `${expectation}; RENAME once; move completes`, `completed with drain GTID ${result.cutOver.drainGtid}, ${rows} rows equal, 1 RENAME`);
   });
 
   /** Kills the worker while a hook of `event` runs (at `step`); a new worker takes over. */

@@ -54,6 +54,6 @@ export async function startWorker(overrides: Partial<WorkerConfig> = {}, env: Re
 }
 
 /** The real worker entry point as a child process, on this run's stack. */
-export async function spawnWorkerProcess(env: Record<string, string> = {}): Promise<WorkerProcess> {
-  return spawnWorker(testEnv(env));
+export async function spawnWorkerProcess(env: Record<string, string> = {}, entry?: string): Promise<WorkerProcess> {
+  return spawnWorker(testEnv(env), entry);
 }
