@@ -34,7 +34,8 @@ export function replicaServerId(streamId: string): number {
 
 interface QueuedTransaction {
   ops: RowOp[];
-  position: string;
+  /** GTIDs this entry completes (several when transactions without moved rows are coalesced). */
+  gtids: string[];
   timestamp: number;
 }
 
@@ -54,14 +55,13 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     let queuedRows = 0;
     let fatal: unknown;
     const enqueue = (tx: CompletedTransaction) => {
-      applied.add(tx.gtid);
       const last = queue.at(-1);
       // Transactions on other tables only move the position: coalesce them.
       if (tx.ops.length === 0 && last && last.ops.length === 0) {
-        last.position = applied.toString();
+        last.gtids.push(tx.gtid);
         return;
       }
-      queue.push({ ops: tx.ops, position: applied.toString(), timestamp: tx.timestamp });
+      queue.push({ ops: tx.ops, gtids: [tx.gtid], timestamp: tx.timestamp });
       queuedRows += tx.ops.length;
     };
     const assembler = new TransactionAssembler({ database: input.database, renames }, targets, enqueue);
@@ -101,7 +101,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         lastFlagCheck = now;
         const current = await readStreamState(target, input.streamId);
         if (current?.cutOverComplete) {
-          await applyBatch(target, input.streamId, queue.splice(0), progress);
+          await applyBatch(target, input.streamId, applied, queue.splice(0), progress);
           return { ...progress, stoppedBecause: 'cut-over-complete' };
         }
       }
@@ -117,7 +117,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       let rows = 0;
       let take = 0;
       while (take < queue.length && (take === 0 || rows + queue[take]!.ops.length <= MAX_BATCH_ROWS)) rows += queue[take++]!.ops.length;
-      await applyBatch(target, input.streamId, queue.splice(0, take), progress);
+      await applyBatch(target, input.streamId, applied, queue.splice(0, take), progress);
       queuedRows -= rows;
       if (!paused && queuedRows >= PAUSE_AT_ROWS) {
         stream.connection?.pause();
@@ -133,21 +133,26 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
   }
 }
 
-/** One target transaction: the batch's rows, then the position they bring the target to. */
-async function applyBatch(target: mysql.Connection, streamId: string, batch: QueuedTransaction[], progress: StreamProgress): Promise<void> {
-  const last = batch.at(-1);
-  if (!last) return;
+/**
+ * One target transaction: the batch's rows, then the position they bring the target to (computed
+ * once per batch: serialising a large GTID set per transaction would cost on the hot path). A
+ * failure ends the activity, whose retry starts again from the position stored on the target.
+ */
+async function applyBatch(target: mysql.Connection, streamId: string, applied: AppliedPosition, batch: QueuedTransaction[], progress: StreamProgress): Promise<void> {
+  if (batch.length === 0) return;
   const ops = batch.flatMap((tx) => tx.ops);
+  for (const tx of batch) for (const gtid of tx.gtids) applied.add(gtid);
+  const position = applied.toString();
   await target.beginTransaction();
   try {
     for (const statement of statementsFor(ops)) await target.query(statement.sql, statement.values);
-    await saveAppliedPosition(target, streamId, last.position);
+    await saveAppliedPosition(target, streamId, position);
     await target.commit();
   } catch (err) {
     await target.rollback().catch(() => undefined);
     throw err;
   }
-  progress.appliedPosition = last.position;
+  progress.appliedPosition = position;
   progress.rowsApplied += ops.length;
   progress.transactionsApplied += batch.length;
 }

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Clusters } from '../activities/connections.js';
 import { localStackDir } from '../stack/paths.js';
 import { ensureTemporal } from '../stack/prereqs.js';
-import { choosePorts, stackEnv, upStack } from '../stack/stack.js';
+import { choosePorts, LOCAL_STACK_PORTS, stackEnv, upStack } from '../stack/stack.js';
 import { loadClusterConfig } from '../worker/cluster-config.js';
 import { loadWorkerConfig } from '../worker/config.js';
 import { createMoveTablesWorker } from '../worker/create-worker.js';
@@ -24,7 +24,7 @@ const { values: args } = parseArgs({ options: { wait: { type: 'boolean', default
 const rows = Number(args.rows);
 if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a positive integer');
 
-const state = await upStack({ dir: localStackDir, detached: true, ports: await choosePorts({ source: 13306, target: 13307, temporal: 7233, temporalUi: 8233 }, true) });
+const state = await upStack({ dir: localStackDir, detached: true, ports: await choosePorts(LOCAL_STACK_PORTS, true) });
 console.log(`stack: source 127.0.0.1:${state.servers.source.port}, target 127.0.0.1:${state.servers.target.port}, Temporal ${state.temporal.address}, UI ${state.temporal.uiUrl}`);
 const env = { ...process.env, ...stackEnv(state) };
 const clusters = new Clusters(loadClusterConfig(env));

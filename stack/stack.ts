@@ -15,6 +15,9 @@ const SERVERS = [
 
 export type ClusterName = (typeof SERVERS)[number]['name'];
 
+/** Where `npm run stack` and the demo put the local stack when these ports are free. */
+export const LOCAL_STACK_PORTS = { source: 13306, target: 13307, temporal: 7233, temporalUi: 8233 } as const;
+
 export interface StackPorts {
   source: number;
   target: number;
@@ -128,12 +131,12 @@ export async function restartStackPart(dir: string, part: ClusterName | 'tempora
   if (part === 'temporal') {
     await stopProcess(state.temporal.pid, state.temporal.dbFile);
     const uiPort = state.temporal.uiUrl ? Number(new URL(state.temporal.uiUrl).port) : undefined;
-    state.temporal = await startTemporal(ensureTemporal(), { dir: state.temporal.dir, port: Number(state.temporal.address.split(':')[1]), ...(uiPort === undefined ? {} : { uiPort }) }, state.detached ?? true);
+    state.temporal = await startTemporal(ensureTemporal(), { dir: state.temporal.dir, port: Number(state.temporal.address.split(':')[1]), ...(uiPort === undefined ? {} : { uiPort }) }, state.detached);
   } else {
     const server = state.servers[part];
     await stopProcess(server.pid, server.configFile);
     const spec = SERVERS.find((s) => s.name === part)!;
-    state.servers[part] = await startMariadb(ensureMariadb(), { ...spec, dir: server.dir, port: server.port }, readOrCreatePassword(dir), state.detached ?? true);
+    state.servers[part] = await startMariadb(ensureMariadb(), { ...spec, dir: server.dir, port: server.port }, readOrCreatePassword(dir), state.detached);
   }
   writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
   return state;

@@ -46,7 +46,7 @@ describe('cutOver across a lost worker', () => {
       const result = await handle.result();
       expect(result.drainGtid).toBe(drainGtid);
       expect(await tableNames(fixture.source, fixture.database)).toEqual(['_t_del']);
-      expect(await renamesInSourceBinlog(fixture)).toHaveLength(1);
+      expect(await renamesInSourceBinlog(fixture.source, fixture.database)).toHaveLength(1);
       expect(await allRows(fixture.target, fixture.database, 't')).toEqual(await allRows(fixture.source, fixture.database, '_t_del'));
       expect(await resumedStream.result()).toMatchObject({ stoppedBecause: 'cut-over-complete' });
 

@@ -73,7 +73,7 @@ describe('cutOver', () => {
     expect(message).toMatch(/^CutOverFailed: cutover failed at T0: hook gh-ost-on-before-cut-over exited with code 3; stderr: refusing: mv_/);
     expect(message).toContain('nothing was renamed');
     expect(await tableNames(fixture.source, fixture.database)).toEqual(['t']);
-    expect(await renamesInSourceBinlog(fixture)).toEqual([]);
+    expect(await renamesInSourceBinlog(fixture.source, fixture.database)).toEqual([]);
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-failure']);
     expect((await cutOverFlag(fixture)).complete).toBe(false);
     recordFault('on-before-cut-over hook exits 3 at T0', 'cutover stops before any RENAME', 'CutOverFailed at T0 with exit code and stderr; no RENAME in the binlog; flag not set');
@@ -163,7 +163,7 @@ describe('cutOver', () => {
     expect((await cutOverFlag(fixture)).complete).toBe(false);
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-failure']);
     expect(hooks.lines()[1]).toContain('failure=cutover failed at T3: drain timed out');
-    const renames = await renamesInSourceBinlog(fixture);
+    const renames = await renamesInSourceBinlog(fixture.source, fixture.database);
     expect(renames).toHaveLength(2);
     expect(renames[0]).toMatch(/:forward \*\/ RENAME TABLE/);
     expect(renames[1]).toMatch(/:back \*\/ RENAME TABLE/);

@@ -18,7 +18,7 @@ import { moveStatusQuery, releaseCutOverSignal } from '../../workflows/definitio
 import type { MoveStatus, MoveTablesInput } from '../../workflows/move-types.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
-import { allRows, createSourceTable, recordingHooks } from '../support/move-fixture.js';
+import { allRows, createSourceTable, recordingHooks, renamesInSourceBinlog } from '../support/move-fixture.js';
 import { spawnWorkerProcess, sql, stack, startWorker, temporalClient, testClusters, uniqueName, type WorkerProcess } from '../support/stack.js';
 
 let client: Client;
@@ -63,16 +63,6 @@ async function waitFor(handle: { query: (q: typeof moveStatusQuery) => Promise<M
   }
 }
 
-async function renamesOf(source: mysql.Connection, database: string): Promise<string[]> {
-  const [logs] = await source.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
-  const found: string[] = [];
-  for (const log of logs) {
-    const [events] = await source.query<mysql.RowDataPacket[]>(`SHOW BINLOG EVENTS IN '${String(log.Log_name)}'`);
-    for (const e of events) if (e.Event_type === 'Query' && /RENAME TABLE/i.test(String(e.Info)) && String(e.Info).includes(database)) found.push(String(e.Info));
-  }
-  return found;
-}
-
 async function parity(source: mysql.Connection, target: mysql.Connection, database: string): Promise<number> {
   const frozen = await allRows(source, database, '_t_del');
   expect(await allRows(target, database, 't')).toEqual(frozen);
@@ -98,7 +88,7 @@ describe('lost workers at protocol steps', () => {
     const result = await handle.result();
     expect(result.verify!.ok).toBe(true);
     expect(hooks.names()).toEqual(['gh-ost-on-begin-postponed', 'gh-ost-on-before-cut-over', 'gh-ost-on-success']);
-    expect(await renamesOf(source, database)).toHaveLength(1);
+    expect(await renamesInSourceBinlog(source, database)).toHaveLength(1);
     const rows = await parity(source, target, database);
     // No credential in any history of the move (parent and children) or in either worker's log.
     const password = testClusters().settings('source').password!;
@@ -138,7 +128,7 @@ describe('lost workers at protocol steps', () => {
     // with parity or unchanged and writable. Which one depends on whether the server still ran
     // the dead connection's RENAME when its lock came free.
     const outcome = await handle.result().then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
-    const renames = await renamesOf(source, database);
+    const renames = await renamesInSourceBinlog(source, database);
     let observed: string;
     if (outcome.ok) {
       expect(outcome.r.verify!.ok).toBe(true);
@@ -170,7 +160,7 @@ describe('lost workers at protocol steps', () => {
     await workerProcess(env);
     const result = await handle.result();
     expect(result.verify!.ok).toBe(true);
-    expect(await renamesOf(source, database)).toHaveLength(1);
+    expect(await renamesInSourceBinlog(source, database)).toHaveLength(1);
     const rows = await parity(source, target, database);
     recordFault(`SIGKILL worker during ${step} (${activity})`, `${expectation}; RENAME once; move completes`, `completed with drain GTID ${result.cutOver.drainGtid}, ${rows} rows equal, 1 RENAME`);
   });
@@ -192,7 +182,7 @@ describe('lost workers at protocol steps', () => {
   it('SIGKILL while the on-before-cut-over hook runs (T0): stops before any RENAME', async () => {
     const { database, source, message } = await killDuringHook('on-before-cut-over', 'T0');
     expect(message).toMatch(/^CutOverFailed: cutover failed at T0: Activity task timed out; nothing was renamed; the source is unchanged/);
-    expect(await renamesOf(source, database)).toHaveLength(0);
+    expect(await renamesInSourceBinlog(source, database)).toHaveLength(0);
     await source.query(`INSERT INTO ${database}.t (v, n) VALUES ('writable', 1)`);
     recordFault('SIGKILL worker during the T0 hook', 'lost worker noticed by heartbeat; cutover stops before any RENAME', 'CutOverFailed at T0 (heartbeat timeout); 0 RENAMEs; source writable');
   });

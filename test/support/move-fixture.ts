@@ -95,15 +95,15 @@ export async function cutOverFlag(fixture: MoveFixture): Promise<{ complete: boo
   return { complete: Number(rows[0]?.cut_over_complete) === 1, drainGtid: rows[0]?.drain_gtid ?? null };
 }
 
-/** RENAME TABLE statements in the source binlog that name this fixture's database. */
-export async function renamesInSourceBinlog(fixture: MoveFixture): Promise<string[]> {
-  const [logs] = await fixture.source.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
+/** RENAME TABLE statements in the source binlog that name `database`. */
+export async function renamesInSourceBinlog(source: mysql.Connection, database: string): Promise<string[]> {
+  const [logs] = await source.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
   const found: string[] = [];
   for (const log of logs) {
-    const [events] = await fixture.source.query<mysql.RowDataPacket[]>(`SHOW BINLOG EVENTS IN '${String(log.Log_name)}'`);
+    const [events] = await source.query<mysql.RowDataPacket[]>(`SHOW BINLOG EVENTS IN '${String(log.Log_name)}'`);
     for (const e of events) {
       const info = String(e.Info);
-      if (e.Event_type === 'Query' && /RENAME TABLE/i.test(info) && info.includes(fixture.database)) found.push(info);
+      if (e.Event_type === 'Query' && /RENAME TABLE/i.test(info) && info.includes(database)) found.push(info);
     }
   }
   return found;
