@@ -1,18 +1,18 @@
-import type { CopySliceInput, CutOverCheck, DrainInput, HookRequest, MovedTablesSpec, RenamePlan, StreamInput, StreamLagInput, VerifyInput } from '../workflows/types.js';
-import type { Clusters } from './connections.js';
-import { readClusterDescription } from './describe-cluster.js';
-import { awaitDrain, currentGtidPosition } from './drain.js';
-import { failure } from './errors.js';
-import { whileHeartbeating } from './heartbeat.js';
-import { runHooks } from './hooks.js';
-import { inspectRename, renameBack, renameSourceTables } from './rename-tables.js';
-import { markCutOverComplete } from './stream-state.js';
-import { streamChanges } from './stream-changes.js';
-import { validateCutOver } from './validate-cutover.js';
-import { copyRows } from './copy-rows.js';
-import { prepareMove } from './prepare-move.js';
-import { measureStreamLag } from './stream-lag.js';
-import { verifyTables } from './verify-tables.js';
+// The activity registry: each activity name of the contract mapped to its implementation, bound to
+// the worker's cluster connections and hooks directory. Implementations live with their role.
+import type { MoveTablesActivities } from '../contract/activities.js';
+import type { Clusters } from './clusters.js';
+import { copyRows } from './copy/copy-rows.js';
+import { runHooks } from './hooks/hooks.js';
+import { prepareMove } from './preflight/prepare-move.js';
+import { validateCutOver } from './preflight/validate-cutover.js';
+import { inspectRename, renameBack, renameSourceTables } from './source/rename.js';
+import { captureDrainGtid, describeCluster } from './source/server.js';
+import { measureStreamLag } from './stream/stream-lag.js';
+import { streamChanges } from './stream/stream-changes.js';
+import { awaitDrain } from './target/drain.js';
+import { setCutOverComplete } from './target/stream-state.js';
+import { verifyTables } from './verify/verify-tables.js';
 
 export interface ActivityDeps {
   clusters: Clusters;
@@ -20,28 +20,21 @@ export interface ActivityDeps {
   hooksDir?: string;
 }
 
-/** All activities, bound to the worker's cluster connections and hooks directory. */
-export function createActivities({ clusters, hooksDir }: ActivityDeps) {
+export function createActivities({ clusters, hooksDir }: ActivityDeps): MoveTablesActivities {
   return {
-    describeCluster: (name: string) => readClusterDescription(clusters, name),
-    prepareMove: (spec: MovedTablesSpec) => prepareMove(clusters, spec),
-    copyRows: (input: CopySliceInput) => copyRows(clusters, input),
-    measureStreamLag: (input: StreamLagInput) => measureStreamLag(clusters, input),
-    verifyTables: (input: VerifyInput) => verifyTables(clusters, input),
-    streamChanges: (input: StreamInput) => streamChanges(clusters, input),
-    validateCutOver: (check: CutOverCheck) => validateCutOver(clusters, check),
-    runHooks: (request: HookRequest) => runHooks(clusters, hooksDir, request),
-    renameSourceTables: (plan: RenamePlan) => renameSourceTables(clusters, plan),
-    inspectRename: (plan: RenamePlan) => inspectRename(clusters, plan),
-    renameBack: (plan: RenamePlan) => renameBack(clusters, plan),
-    captureDrainGtid: (source: string) => currentGtidPosition(clusters, source),
-    awaitDrain: (input: DrainInput) => awaitDrain(clusters, input),
-    setCutOverComplete: async (target: string, streamId: string, drainGtid: string) => {
-      if (!(await whileHeartbeating(markCutOverComplete(clusters.pool(target), streamId, drainGtid)))) {
-        throw failure('StreamNotRegistered', `no stream "${streamId}" on ${clusters.describe(target)} to mark complete`);
-      }
-    },
+    describeCluster: (name) => describeCluster(clusters, name),
+    validateCutOver: (tables) => validateCutOver(clusters, tables),
+    prepareMove: (tables) => prepareMove(clusters, tables),
+    copyRows: (input) => copyRows(clusters, input),
+    streamChanges: (input) => streamChanges(clusters, input),
+    measureStreamLag: (input) => measureStreamLag(clusters, input),
+    verifyTables: (input) => verifyTables(clusters, input),
+    runHooks: (request) => runHooks(clusters, hooksDir, request),
+    renameSourceTables: (plan) => renameSourceTables(clusters, plan),
+    inspectRename: (plan) => inspectRename(clusters, plan),
+    renameBack: (plan) => renameBack(clusters, plan),
+    captureDrainGtid: (source) => captureDrainGtid(clusters, source),
+    awaitDrain: (input) => awaitDrain(clusters, input),
+    setCutOverComplete: (target, streamId, drainGtid) => setCutOverComplete(clusters, target, streamId, drainGtid),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

@@ -1,11 +1,11 @@
-// Table facts read from information_schema: existence, primary key, row estimate.
+// Table facts read from information_schema on either side: existence, primary key, columns, row
+// estimate.
 import type mysql from 'mysql2/promise';
-import { failure } from './errors.js';
-import type { TargetTable } from './row-apply.js';
+import { failure } from '../contract/failures.js';
+import type { Queryable } from './clusters.js';
+import type { TargetTable } from './target/row-apply.js';
 
-type Queryable = mysql.Pool | mysql.Connection;
-
-/** Primary-key columns of `database.table` in key order; [] when the table has none. */
+/** Primary-key columns of `database.table` in key order; [] when the table has none, undefined when it does not exist. */
 export async function primaryKeyColumns(conn: Queryable, database: string, table: string): Promise<string[] | undefined> {
   const [tables] = await conn.query<mysql.RowDataPacket[]>(
     'SELECT TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
@@ -18,18 +18,6 @@ export async function primaryKeyColumns(conn: Queryable, database: string, table
     [database, table],
   );
   return rows.map((row) => String(row.name));
-}
-
-/** Where each moved table's rows go on the target; fails clearly when a table is missing or keyless. */
-export async function readTargetTables(target: Queryable, database: string, tables: string[]): Promise<Map<string, TargetTable>> {
-  const result = new Map<string, TargetTable>();
-  for (const table of tables) {
-    const primaryKey = await primaryKeyColumns(target, database, table);
-    if (primaryKey === undefined) throw failure('MissingTable', `target table ${database}.${table} does not exist`, { database, table });
-    if (primaryKey.length === 0) throw failure('NoPrimaryKey', `target table ${database}.${table} has no primary key`, { database, table });
-    result.set(table, { database, table, primaryKey });
-  }
-  return result;
 }
 
 /** Column names in table order. */
@@ -48,4 +36,16 @@ export async function estimatedRows(conn: Queryable, database: string, table: st
     [database, table],
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/** Where each moved table's rows go on the target; fails clearly when a table is missing or keyless. */
+export async function readTargetTables(target: Queryable, database: string, tables: string[]): Promise<Map<string, TargetTable>> {
+  const result = new Map<string, TargetTable>();
+  for (const table of tables) {
+    const primaryKey = await primaryKeyColumns(target, database, table);
+    if (primaryKey === undefined) throw failure('MissingTable', `target table ${database}.${table} does not exist`, { database, table });
+    if (primaryKey.length === 0) throw failure('NoPrimaryKey', `target table ${database}.${table} has no primary key`, { database, table });
+    result.set(table, { database, table, primaryKey });
+  }
+  return result;
 }

@@ -2,9 +2,9 @@
 // rows is copied to the target twice: by `mariadb-dump | mariadb` and by a move (copy with the
 // binlog stream running). Prints both rates, their ratio, and the worker process's peak RSS. Figures only: nothing is asserted.
 import { spawn } from 'node:child_process';
-import { findExecutable } from '../stack/prereqs.js';
+import { findExecutable } from '../dev/stack/prereqs.js';
 import { startMove } from '../client/moves.js';
-import { BENCH_QUEUE, startBenchStack } from './bench-stack.js';
+import { BENCH_QUEUE, startBenchStack } from '../dev/bench-stack.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const bench = await startBenchStack();

@@ -5,10 +5,10 @@
 // step timings, then median and max. Figures only: nothing is asserted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type mysql from 'mysql2/promise';
-import { startWriteLoad } from '../client/write-load.js';
+import { startWriteLoad } from '../dev/write-load.js';
 import { cutOver } from '../workflows/cutover.js';
 import { streamTables } from '../workflows/stream-tables.js';
-import { BENCH_QUEUE, median, startBenchStack } from './bench-stack.js';
+import { BENCH_QUEUE, median, startBenchStack } from '../dev/bench-stack.js';
 
 const runs = Number(process.argv[2] ?? 10);
 const rate = Number(process.argv[3] ?? 300);

@@ -5,11 +5,11 @@
 // rate the events written and applied per second and the lag. Figures only: nothing is asserted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
-import { currentGtidPosition } from '../activities/drain.js';
-import { positionCovers } from '../activities/gtid.js';
-import { readStreamState } from '../activities/stream-state.js';
+import { currentGtidPosition } from '../activities/source/server.js';
+import { positionCovers } from '../activities/stream/gtid.js';
+import { readStreamState } from '../activities/target/stream-state.js';
 import { streamTables } from '../workflows/stream-tables.js';
-import { BENCH_QUEUE, median, startBenchStack } from './bench-stack.js';
+import { BENCH_QUEUE, median, startBenchStack } from '../dev/bench-stack.js';
 
 const seconds = Number(process.argv[2] ?? 15);
 const rates = (process.argv[3] ?? '5000,20000,max').split(',');
@@ -19,7 +19,7 @@ const bench = await startBenchStack();
 const { clusters, client } = bench;
 
 async function lagOnce(): Promise<number> {
-  const position = await currentGtidPosition(clusters, 'source');
+  const position = await currentGtidPosition(clusters.pool('source'));
   const started = Date.now();
   for (;;) {
     const state = await readStreamState(clusters.pool('target'), 'source/sbench/t');
@@ -76,7 +76,7 @@ try {
     await clusters.pool(side).query('CREATE DATABASE sbench');
     await clusters.pool(side).query('CREATE TABLE sbench.t (id BIGINT PRIMARY KEY, v VARCHAR(64), n INT)');
   }
-  const start = await currentGtidPosition(clusters, 'source');
+  const start = await currentGtidPosition(clusters.pool('source'));
   const stream = await client.workflow.start(streamTables, { taskQueue: BENCH_QUEUE, workflowId: `bench-stream-${Date.now()}`, args: [{ source: 'source', target: 'target', database: 'sbench', tables: ['t'], startPosition: start }] });
   await sleep(1_000);
   for (const [round, rate] of rates.entries()) await phase(rate, round);

@@ -2,11 +2,11 @@
 // credentials stay with the worker. Run `move-tables help` for commands and exit codes.
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from '../workflows/definitions.js';
-import { moveWorkflowId } from '../workflows/input.js';
+import { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from '../contract/definitions.js';
+import { moveWorkflowId } from '../contract/tables.js';
 import type { moveTables } from '../workflows/move-tables.js';
-import type { MoveStatus, MoveTablesInput, VerifyMode } from '../workflows/move-types.js';
-import { TASK_QUEUE } from '../workflows/types.js';
+import type { MoveStatus, MoveTablesInput, VerifyMode } from '../contract/move.js';
+import { TASK_QUEUE } from '../contract/move.js';
 import { formatStatus } from './format-status.js';
 import { MoveAlreadyRunningError, startMove } from './moves.js';
 

@@ -1,6 +1,6 @@
 // One line of human-readable move status, with a progress bar: what `move-tables status` and the
 // demo print.
-import type { MoveStatus } from '../workflows/move-types.js';
+import type { MoveStatus } from '../contract/move.js';
 
 const BAR_WIDTH = 24;
 

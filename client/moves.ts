@@ -1,9 +1,9 @@
 // Typed helpers for starting and following moves from a Temporal client.
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { moveWorkflowId } from '../workflows/input.js';
+import { moveWorkflowId } from '../contract/tables.js';
 import { moveTables } from '../workflows/move-tables.js';
-import type { MoveTablesInput } from '../workflows/move-types.js';
-import { TASK_QUEUE } from '../workflows/types.js';
+import type { MoveTablesInput } from '../contract/move.js';
+import { TASK_QUEUE } from '../contract/move.js';
 
 /** A move of the same tables is already running. */
 export class MoveAlreadyRunningError extends Error {

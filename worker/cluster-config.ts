@@ -1,19 +1,8 @@
+// The worker's cluster configuration. Workflows only ever carry a cluster's *name*; these
+// settings (and the password in particular) stay inside the worker process.
 import { readFileSync } from 'node:fs';
-
-/**
- * How the worker reaches one MySQL/MariaDB cluster. Workflows only ever carry the cluster's
- * *name*; these settings (and the password in particular) stay inside the worker process.
- */
-export interface ClusterSettings {
-  host: string;
-  port: number;
-  user: string;
-  password?: string;
-}
-
-export type ClusterConfig = ReadonlyMap<string, ClusterSettings>;
-
-export const CLUSTER_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+import type { ClusterConfig, ClusterSettings } from '../activities/clusters.js';
+import { CLUSTER_NAME_PATTERN } from '../contract/clusters.js';
 
 /** The worker's configuration is unreadable or malformed; the message never echoes a password. */
 export class ConfigError extends Error {
@@ -99,9 +88,4 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): Cluster
     clusters.set(name, settingsFromUrl(variable, value));
   }
   return clusters;
-}
-
-/** `user@host:port`: how a cluster may appear in logs and errors (never the password). */
-export function describeCluster(name: string, settings: ClusterSettings): string {
-  return `${name} (${settings.user}@${settings.host}:${settings.port})`;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { TASK_QUEUE } from '../workflows/types.js';
-import { ConfigError, loadClusterConfig, type ClusterConfig } from './cluster-config.js';
+import type { ClusterConfig } from '../activities/clusters.js';
+import { TASK_QUEUE } from '../contract/move.js';
+import { ConfigError, loadClusterConfig } from './cluster-config.js';
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerInterceptors } from '@temporalio/worker';
+import { Clusters } from '../activities/clusters.js';
 import { createActivities } from '../activities/index.js';
-import { Clusters } from '../activities/connections.js';
 import type { WorkerConfig } from './config.js';
 import { checkSearchAttributes } from './search-attributes.js';
 

@@ -2,7 +2,7 @@
 // unregistered attribute fails every workflow task, so the stack registers them and the worker
 // refuses to start without them, naming the command that registers them.
 import proto, { type temporal } from '@temporalio/proto';
-import { movePhaseSearchAttribute } from '../workflows/definitions.js';
+import { movePhaseSearchAttribute } from '../contract/definitions.js';
 
 type OperatorService = temporal.api.operatorservice.v1.OperatorService;
 

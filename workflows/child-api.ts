@@ -7,14 +7,13 @@
 // compensation renames the source tables back. TERMINATE would kill the move wherever it stands
 // (a cutover between T1 and T4 would leave the source tables renamed); ABANDON lets it run on.
 import { ChildWorkflowCancellationType, ParentClosePolicy, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
-import { moveWorkflowId } from './input.js';
+import { TASK_QUEUE, type MoveTablesInput } from '../contract/move.js';
+import { moveWorkflowId } from '../contract/tables.js';
 import type { moveTables } from './move-tables.js';
-import type { MoveTablesInput } from './move-types.js';
-import { TASK_QUEUE } from './types.js';
 
-export type { MoveStatus, MoveTablesInput, MoveTablesResult, MovePhase, VerifyMode } from './move-types.js';
-export type { CutOverResult, CutOverStatus } from './cutover-types.js';
-export { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from './definitions.js';
+export type { MoveStatus, MoveTablesInput, MoveTablesResult, MovePhase, VerifyMode } from '../contract/move.js';
+export type { CutOverResult, CutOverStatus } from '../contract/cutover.js';
+export { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from '../contract/definitions.js';
 export { moveWorkflowId };
 
 export const MOVE_TABLES_WORKFLOW_TYPE = 'moveTables';

@@ -1,13 +1,14 @@
 // The cooperative cutover (design: "The cutover protocol"). Pure orchestration: every I/O step
 // is an activity with its own retry shape; the drain GTID lives in history between T2 and T3.
-import { ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import { oldTableName } from '../activities/identifiers.js';
-import type { CutOverInput, CutOverResult, CutOverStatus, CutOverStep } from './cutover-types.js';
-import { cutOverProgressSignal, cutOverStatusQuery, releaseCutOverSignal } from './definitions.js';
+import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { HookEvent, HookRequest, RenamePlan, VerifyReport } from '../contract/activities.js';
+import type { CutOverInput, CutOverResult, CutOverStatus, CutOverStep } from '../contract/cutover.js';
+import { cutOverProgressSignal, cutOverStatusQuery, releaseCutOverSignal } from '../contract/definitions.js';
+import { failure } from '../contract/failures.js';
+import { oldTableName } from '../contract/identifiers.js';
+import { invalid, normalizeTables, positive } from '../contract/tables.js';
+import { cutOverSteps } from './activity-shapes.js';
 import { errorMessage, surfaced } from './failures.js';
-import { normalizeTables, positive } from './input.js';
-import type { HookEvent, HookRequest, RenamePlan, VerifyReport } from './types.js';
 import { verificationFailure } from './verification.js';
 
 export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
@@ -17,7 +18,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const lockWaitTimeoutSeconds = Math.ceil(positive('lockWaitTimeoutSeconds', rawInput.lockWaitTimeoutSeconds, 10));
   const hookTimeoutMs = positive('hookTimeoutSeconds', rawInput.hookTimeoutSeconds, 60) * 1_000;
   const onFailure = rawInput.onFailure ?? 'rollback';
-  if (onFailure !== 'rollback' && onFailure !== 'hold') throw ApplicationFailure.nonRetryable(`"onFailure" must be "rollback" or "hold", got ${JSON.stringify(onFailure)}`, 'InvalidInput');
+  if (onFailure !== 'rollback' && onFailure !== 'hold') invalid(`"onFailure" must be "rollback" or "hold", got ${JSON.stringify(onFailure)}`);
 
   const status: CutOverStatus = { step: 'validate', postponed: false, released: false };
   setHandler(cutOverStatusQuery, () => status);
@@ -38,19 +39,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const oldTables = tables.tables.map((t) => oldTableName(t, tables.oldTableTemplate));
   const plan: RenamePlan = { source: tables.source, database: tables.database, tables: tables.tables, oldTableTemplate: tables.oldTableTemplate, lockWaitTimeoutSeconds, tag: workflowId };
 
-  const checks = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
-  // Hooks have side effects (notifications, routing flips): never run twice.
-  const hooks = proxyActivities<Activities>({ startToCloseTimeout: hookTimeoutMs + 30_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } });
-  // T1: no retry. A lost outcome is settled by inspectRename, never by a second RENAME.
-  const t1 = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 30) * 1_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } });
-  const sourceState = proxyActivities<Activities>({ startToCloseTimeout: (lockWaitTimeoutSeconds + 90) * 1_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 10, initialInterval: '1 second' } });
-  const t3 = proxyActivities<Activities>({
-    startToCloseTimeout: drainTimeoutMs + 30_000,
-    scheduleToCloseTimeout: drainTimeoutMs + 120_000,
-    heartbeatTimeout: '5 seconds',
-    retry: { initialInterval: '100 milliseconds', maximumInterval: '1 second' },
-  });
-  const flag = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' } });
+  const steps = cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs });
 
   const stepDurationsMs: CutOverResult['stepDurationsMs'] = {};
   async function step<T>(name: CutOverStep, run: () => Promise<T>): Promise<T> {
@@ -64,7 +53,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     }
   }
   async function hook(event: HookEvent, extra: Partial<HookRequest> = {}): Promise<void> {
-    const { ran } = await hooks.runHooks({
+    const { ran } = await steps.hooks.runHooks({
       event, workflowId, source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase,
       tables: tables.tables, oldTables, elapsedSeconds: Math.round((Date.now() - startTime.getTime()) / 1_000), timeoutMs: hookTimeoutMs,
       ...(rawInput.hooksHint === undefined ? {} : { hint: rawInput.hooksHint }), ...(status.drainGtid ? { drainGtid: status.drainGtid } : {}), ...extra,
@@ -82,14 +71,11 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       hookNote = `; on-failure hook also failed: ${errorMessage(hookErr)}`;
     });
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({
-      type: 'CutOverFailed', nonRetryable: true, message: message + hookNote, cause: err instanceof Error ? err : undefined,
-      details: [{ step: failedStep, drainGtid: status.drainGtid, stepDurationsMs }],
-    });
+    throw failure('CutOverFailed', message + hookNote, { step: failedStep, drainGtid: status.drainGtid, stepDurationsMs }, err instanceof Error ? err : undefined);
   }
 
   try {
-    await step('validate', () => checks.validateCutOver({ ...tables }));
+    await step('validate', () => steps.validate.validateCutOver({ ...tables }));
   } catch (err) {
     // Surface the check's own typed error (UnknownCluster, MissingTable, ...), not its wrapper.
     throw surfaced(err);
@@ -114,22 +100,22 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   // Not cancellable: a cancellation must not leave the RENAME's outcome unknown.
   const t1Error = await CancellationScope.nonCancellable(async () => {
     try {
-      await step('T1', () => t1.renameSourceTables(plan));
+      await step('T1', () => steps.T1.renameSourceTables(plan));
       return undefined;
     } catch (err) {
       // The RENAME may have happened (timeout, lost worker, dropped connection): ask the source.
-      return (await sourceState.inspectRename(plan)) === 'not-renamed' ? err : undefined;
+      return (await steps.inspectT1.inspectRename(plan)) === 'not-renamed' ? err : undefined;
     }
   });
   if (t1Error !== undefined) return fail('T1', t1Error, 'the source tables were not renamed; the source is unchanged');
 
   let appliedPosition: string;
   try {
-    status.drainGtid = await step('T2', () => sourceState.captureDrainGtid(tables.source));
+    status.drainGtid = await step('T2', () => steps.T2.captureDrainGtid(tables.source));
     ({ appliedPosition } = await step('T3', () =>
-      t3.awaitDrain({ target: tables.target, streamId: tables.streamId, drainGtid: status.drainGtid!, pollIntervalMs, timeoutMs: drainTimeoutMs })));
+      steps.T3.awaitDrain({ target: tables.target, streamId: tables.streamId, drainGtid: status.drainGtid!, pollIntervalMs, timeoutMs: drainTimeoutMs })));
     status.appliedPosition = appliedPosition;
-    await step('T4', () => flag.setCutOverComplete(tables.target, tables.streamId, status.drainGtid!));
+    await step('T4', () => steps.T4.setCutOverComplete(tables.target, tables.streamId, status.drainGtid!));
   } catch (err) {
     const failedStep = status.step;
     status.step = 'compensating';
@@ -138,7 +124,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     const outcome = await CancellationScope.nonCancellable(async () => {
       if (onFailure === 'hold') return `held: the source tables stay renamed (${oldTables.join(', ')}) and writes to them fail until an operator acts`;
       try {
-        const { renamedBack } = await sourceState.renameBack(plan);
+        const { renamedBack } = await steps.compensate.renameBack(plan);
         return renamedBack ? 'compensated: the tables were renamed back and the source takes writes again' : 'the source tables were not renamed; nothing to undo';
       } catch (compErr) {
         return `compensation FAILED (${errorMessage(compErr)}): the source tables stay renamed (${oldTables.join(', ')}); rename them back by hand`;
@@ -151,9 +137,8 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   let verify: VerifyReport | undefined;
   if (rawInput.verifyBeforeRelease) {
     // The source is frozen and the target not yet released: parity must be exact.
-    const checker = proxyActivities<Activities>({ startToCloseTimeout: '24 hours', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 5 } });
     try {
-      verify = await step('verify', () => checker.verifyTables({
+      verify = await step('verify', () => steps.verify.verifyTables({
         source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase,
         tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })), chunkSize: rawInput.verifyBeforeRelease!.chunkSize,
       }));

@@ -1,35 +1,38 @@
 // The whole move: prepare -> stream (child) -> copy -> catch up -> cutOver (child) -> verify.
 // Pure orchestration; progress lives in workflow state for the `status` query.
 import {
-  ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, condition, isCancellation, proxyActivities, setHandler,
-  startChild, upsertSearchAttributes, workflowInfo, type ChildWorkflowHandle,
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  condition,
+  isCancellation,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import { oldTableName } from '../activities/identifiers.js';
-import { cutOver } from './cutover.js';
-import type { CutOverInput } from './cutover-types.js';
+import type { VerifyReport } from '../contract/activities.js';
+import type { CutOverInput } from '../contract/cutover.js';
 import {
-  cutOverProgressSignal, movePhaseSearchAttribute, moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal,
-} from './definitions.js';
+  cutOverProgressSignal,
+  movePhaseSearchAttribute,
+  moveStatusQuery,
+  pauseSignal,
+  releaseCutOverSignal,
+  resumeSignal,
+  setChunkSizeSignal,
+} from '../contract/definitions.js';
+import { failure } from '../contract/failures.js';
+import { oldTableName } from '../contract/identifiers.js';
+import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
+import { invalid, normalizeTables, positive } from '../contract/tables.js';
+import { COPY_SLICE_MS, LAG_MEASURE_TIMEOUT_MS, moveSteps } from './activity-shapes.js';
+import { cutOver } from './cutover.js';
 import { errorMessage, surfaced } from './failures.js';
-import { invalid, normalizeTables, positive } from './input.js';
-import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from './move-types.js';
 import { streamTables } from './stream-tables.js';
-import type { VerifyReport } from './types.js';
 import { verificationFailure } from './verification.js';
 
-const COPY_SLICE_MS = 10_000;
-const LAG_MEASURE_TIMEOUT_MS = 30_000;
-
-const prepare = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 3 } });
-const copy = proxyActivities<Activities>({
-  startToCloseTimeout: COPY_SLICE_MS + 120_000,
-  // Heartbeats come every chunk (or throttle wait): a lost copier is replaced within seconds.
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-const lag = proxyActivities<Activities>({ startToCloseTimeout: LAG_MEASURE_TIMEOUT_MS + 30_000, heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 10 } });
-const checker = proxyActivities<Activities>({ startToCloseTimeout: '24 hours', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+const { prepare, copy, catchUp, verify: checker } = moveSteps;
 
 function isVerifyMode(value: unknown): value is VerifyMode {
   return value === 'after-release' || value === 'before-release' || value === 'skip';
@@ -86,7 +89,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     });
     streamDone = stream.result().then(() => undefined, (err: unknown) => { streamError = err; });
     const checkStream = () => {
-      if (streamError !== undefined) throw ApplicationFailure.create({ type: 'StreamFailed', nonRetryable: true, message: `the binlog stream failed: ${errorMessage(streamError)}`, cause: surfaced(streamError) as Error });
+      if (streamError !== undefined) throw failure('StreamFailed', `the binlog stream failed: ${errorMessage(streamError)}`, undefined, surfaced(streamError) as Error);
     };
 
     phase('copy');
@@ -113,7 +116,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     phase('catch-up');
     for (;;) {
       checkStream();
-      const measured = await lag.measureStreamLag({ source: tables.source, target: tables.target, streamId: tables.streamId, timeoutMs: LAG_MEASURE_TIMEOUT_MS });
+      const measured = await catchUp.measureStreamLag({ source: tables.source, target: tables.target, streamId: tables.streamId, timeoutMs: LAG_MEASURE_TIMEOUT_MS });
       status.streamLagMs = measured.lagMs;
       status.appliedGtid = measured.appliedPosition;
       if (measured.caughtUp && measured.lagMs <= maxStreamLagMs) break;

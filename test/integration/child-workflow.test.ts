@@ -5,7 +5,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { relocateTenant } from '../../examples/parent-workflow.js';
-import { moveStatusQuery } from '../../workflows/definitions.js';
+import { moveStatusQuery } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { createSourceTable } from '../support/move-fixture.js';
 import { stack, startWorker, temporalClient, uniqueName } from '../support/stack.js';

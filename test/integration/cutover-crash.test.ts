@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { cutOver } from '../../workflows/cutover.js';
-import { cutOverStatusQuery } from '../../workflows/definitions.js';
+import { cutOverStatusQuery } from '../../contract/definitions.js';
 import { allRows, createMoveFixture, renamesInSourceBinlog, startStream, streamRegistered, tableNames } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
 import { spawnWorkerProcess, temporalClient, uniqueName } from '../support/stack.js';

@@ -4,10 +4,10 @@ import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporal
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { cutOver } from '../../workflows/cutover.js';
-import type { CutOverInput, CutOverStatus } from '../../workflows/cutover-types.js';
-import { cutOverStatusQuery, releaseCutOverSignal } from '../../workflows/definitions.js';
+import type { CutOverInput, CutOverStatus } from '../../contract/cutover.js';
+import { cutOverStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import {
-  allRows, createMoveFixture, cutOverFlag, recordingHooks, renamesInSourceBinlog, startStream, streamRegistered, tableNames, type MoveFixture,
+  allRows, createMoveFixture, cutOverFlag, recordingHooks, renamesInSourceBinlog, startStream, streamRegistered, tableNames,
 } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';

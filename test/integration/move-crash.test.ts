@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { startMove } from '../../client/moves.js';
 import { allRows, createSourceTable } from '../support/move-fixture.js';
-import { startWriteLoad } from '../../client/write-load.js';
+import { startWriteLoad } from '../../dev/write-load.js';
 import { recordFault } from '../support/fault-report.js';
 import { spawnWorkerProcess, sql, temporalClient, testClusters, uniqueName } from '../support/stack.js';
 

@@ -3,7 +3,7 @@ import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeClusters } from '../../workflows/describe-clusters.js';
-import { TASK_QUEUE } from '../../workflows/types.js';
+import { TASK_QUEUE } from '../../contract/move.js';
 import { sql, stack, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
 
 type Row = mysql.RowDataPacket;

@@ -4,7 +4,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
-import { startWriteLoad } from '../../client/write-load.js';
+import { startWriteLoad } from '../../dev/write-load.js';
 import { cutOver } from '../../workflows/cutover.js';
 import { allRows, createMoveFixture, startStream, streamRegistered, type MoveFixture } from '../support/move-fixture.js';
 import { startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';

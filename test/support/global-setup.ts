@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { choosePorts, downStack, upStack, type StackState } from '../../stack/stack.js';
+import { choosePorts, downStack, upStack, type StackState } from '../../dev/stack/stack.js';
 import { workflowsPath } from '../../worker/create-worker.js';
 
 declare module 'vitest' {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
-import { repoRoot } from '../../stack/paths.js';
+import { repoRoot } from '../../dev/stack/paths.js';
 
 export const historiesDir = path.join(repoRoot, 'test/histories');
 const indexFile = path.join(historiesDir, 'workflow-ids.json');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
-import { streamIdFor } from '../../workflows/input.js';
+import { streamIdFor } from '../../contract/tables.js';
 import { streamTables } from '../../workflows/stream-tables.js';
 import { sql, uniqueName } from './stack.js';
 

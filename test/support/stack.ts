@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import { inject } from 'vitest';
-import { Clusters } from '../../activities/connections.js';
-import { stackEnv } from '../../stack/stack.js';
+import { Clusters } from '../../activities/clusters.js';
+import { stackEnv } from '../../dev/stack/stack.js';
 import { loadClusterConfig } from '../../worker/cluster-config.js';
 import { loadWorkerConfig, type WorkerConfig } from '../../worker/config.js';
 import { createMoveTablesWorker } from '../../worker/create-worker.js';
-import { spawnWorkerProcess as spawnWorker, type WorkerProcess } from '../../worker/process.js';
+import { spawnWorkerProcess as spawnWorker, type WorkerProcess } from '../../dev/worker-process.js';
 
 export type { WorkerProcess };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyQuery, type MovedTables } from '../../activities/ddl.js';
+import { classifyQuery, type WatchedTables } from '../../activities/stream/ddl.js';
 
-const moved: MovedTables = { database: 'shop', renames: new Map([['orders', '_orders_del'], ['items', '_items_del']]) };
-const one: MovedTables = { database: 'shop', renames: new Map([['orders', '_orders_del']]) };
+const moved: WatchedTables = { database: 'shop', renames: new Map([['orders', '_orders_del'], ['items', '_items_del']]) };
+const one: WatchedTables = { database: 'shop', renames: new Map([['orders', '_orders_del']]) };
 
 describe('classifyQuery', () => {
   it('recognizes the cutover RENAME of all moved tables and its compensation', () => {

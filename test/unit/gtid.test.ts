@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppliedPosition, flavorOf, positionCovers } from '../../activities/gtid.js';
+import { AppliedPosition, flavorOf, positionCovers } from '../../activities/stream/gtid.js';
 
 const U1 = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 const U2 = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identifierProblem, oldTableName, qualified } from '../../activities/identifiers.js';
+import { identifierProblem, oldTableName, qualified } from '../../contract/identifiers.js';
 
 describe('identifiers', () => {
   it('accepts ordinary names and quotes them', () => {

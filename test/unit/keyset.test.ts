@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterKey, decodeKey, encodeKey, upToKey } from '../../activities/keyset.js';
+import { afterKey, decodeKey, encodeKey, upToKey } from '../../activities/copy/keyset.js';
 
 describe('keyset', () => {
   it('spells out "after key" for a composite key', () => {

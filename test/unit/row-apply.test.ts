@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { opsForUpdate, statementsFor, type RowOp, type TargetTable } from '../../activities/row-apply.js';
+import { opsForUpdate, statementsFor, type RowOp, type TargetTable } from '../../activities/target/row-apply.js';
 
 const t: TargetTable = { database: 'shop', table: 'orders', primaryKey: ['id'] };
 const composite: TargetTable = { database: 'shop', table: 'lines', primaryKey: ['order_id', 'line'] };

@@ -1,0 +1,86 @@
+// Cluster names resolved to connections, inside the worker. Workflows pass names only; the
+// settings, passwords included, never leave this process.
+import mysql from 'mysql2/promise';
+import type { Flavor } from '../contract/clusters.js';
+import { failure } from '../contract/failures.js';
+
+/** How the worker reaches one MySQL/MariaDB cluster. */
+export interface ClusterSettings {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+}
+
+export type ClusterConfig = ReadonlyMap<string, ClusterSettings>;
+
+/** `name (user@host:port)`: how a cluster may appear in logs and errors (never the password). */
+export function clusterLabel(name: string, settings: ClusterSettings): string {
+  return `${name} (${settings.user}@${settings.host}:${settings.port})`;
+}
+
+export class Clusters {
+  private readonly pools = new Map<string, mysql.Pool>();
+
+  constructor(private readonly config: ClusterConfig) {}
+
+  settings(name: string): ClusterSettings {
+    const settings = this.config.get(name);
+    if (!settings) {
+      const known = [...this.config.keys()].sort().join(', ') || '(none configured)';
+      throw failure('UnknownCluster', `unknown cluster "${name}"; this worker knows: ${known}`, { cluster: name });
+    }
+    return settings;
+  }
+
+  describe(name: string): string {
+    return clusterLabel(name, this.settings(name));
+  }
+
+  /** mysql2 options shared by every connection: values exactly as stored (strings for big numbers, dates, JSON), UTC. */
+  connectionOptions(name: string): mysql.ConnectionOptions {
+    const { host, port, user, password } = this.settings(name);
+    return {
+      host,
+      port,
+      user,
+      password,
+      timezone: 'Z',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      // JSON as its stored text: re-serialising a parsed document would change MariaDB's bytes.
+      jsonStrings: true,
+      charset: 'utf8mb4_general_ci',
+      connectTimeout: 10_000,
+    };
+  }
+
+  /** A dedicated connection (sessions that hold locks or stream); the caller ends it. */
+  async connect(name: string): Promise<mysql.Connection> {
+    return mysql.createConnection(this.connectionOptions(name));
+  }
+
+  /** A shared pool for short statements. */
+  pool(name: string): mysql.Pool {
+    let pool = this.pools.get(name);
+    if (!pool) {
+      pool = mysql.createPool({ ...this.connectionOptions(name), connectionLimit: 8, enableKeepAlive: true });
+      this.pools.set(name, pool);
+    }
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.end()));
+    this.pools.clear();
+  }
+}
+
+export type Queryable = mysql.Pool | mysql.Connection;
+
+export async function serverFlavor(conn: Queryable): Promise<Flavor> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
+  return /mariadb/i.test(String(rows[0]?.version)) ? 'mariadb' : 'mysql';
+}

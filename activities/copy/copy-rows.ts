@@ -1,0 +1,112 @@
+// The row copy, one slice per activity call: chunks by primary key, each read with SELECT ...
+// FOR UPDATE in a source transaction held until the chunk is written to the target with
+// INSERT IGNORE. While the locks are held a concurrent UPDATE or DELETE of those rows waits, so
+// its binlog event (applied later by the stream) lands after the copied row: a delete cannot be
+// resurrected and a newer value cannot be overwritten. The workflow calls it again until done,
+// which gives it progress to report and a point to apply pause and chunk-size signals.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import type mysql from 'mysql2/promise';
+import type { CopySliceInput, CopySliceResult } from '../../contract/activities.js';
+import { failure } from '../../contract/failures.js';
+import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
+import type { Clusters } from '../clusters.js';
+import { columnNames, estimatedRows, primaryKeyColumns } from '../table-info.js';
+import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
+import { insertIgnoreStatement } from '../target/row-apply.js';
+import { afterKey, orderBy } from './keyset.js';
+
+const THROTTLE_WAIT_MS = 500;
+
+async function threadsRunning(pool: mysql.Pool): Promise<number> {
+  const [rows] = await pool.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Threads_running'");
+  return Number(rows[0]?.Value ?? 0);
+}
+
+/** Waits while either server runs more threads than allowed; returns the time spent waiting. */
+async function throttle(clusters: Clusters, input: CopySliceInput, ctx: Context, progress: () => object): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const [source, target] = await Promise.all([threadsRunning(clusters.pool(input.source)), threadsRunning(clusters.pool(input.target))]);
+    if (source <= input.maxThreadsRunning.source && target <= input.maxThreadsRunning.target) return Date.now() - started;
+    ctx.heartbeat({ ...progress(), throttled: { sourceThreadsRunning: source, targetThreadsRunning: target } });
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('copy cancelled');
+    await sleep(THROTTLE_WAIT_MS);
+  }
+}
+
+/** Activity `copyRows`: one slice of the copy of one table. */
+export async function copyRows(clusters: Clusters, input: CopySliceInput): Promise<CopySliceResult> {
+  const ctx = Context.current();
+  const started = Date.now();
+  const targetPool = clusters.pool(input.target);
+  const state = await readCopyProgress(targetPool, input.streamId, input.table);
+  const estimated = await estimatedRows(clusters.pool(input.source), input.database, input.table);
+  const result = (copiedThisSlice: number, throttledMs: number): CopySliceResult => ({
+    table: input.table,
+    rowsCopied: state.rowsCopied,
+    estimatedRows: Math.max(estimated, state.rowsCopied),
+    done: state.done,
+    rowsPerSecond: copiedThisSlice / Math.max(0.001, (Date.now() - started) / 1_000),
+    throttledMs,
+  });
+  if (state.done) return result(0, 0);
+
+  const key = await primaryKeyColumns(clusters.pool(input.source), input.database, input.table);
+  if (!key?.length) throw failure('NoPrimaryKey', `source table ${input.database}.${input.table} has no primary key`);
+  const columns = await columnNames(clusters.pool(input.source), input.database, input.table);
+  const keyIndexes = key.map((c) => columns.indexOf(c));
+  const target = { database: input.targetDatabase, table: input.table, primaryKey: key };
+  const select = `SELECT ${columns.map(quoteIdentifier).join(', ')} FROM ${qualified(input.database, input.table)}`;
+
+  const source = await clusters.connect(input.source);
+  const targetConn = await clusters.connect(input.target);
+  let copied = 0;
+  let throttledMs = 0;
+  try {
+    while (Date.now() - started < input.maxSliceMs) {
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('copy cancelled');
+      throttledMs += await throttle(clusters, input, ctx, () => result(copied, throttledMs));
+      const after = afterKey(key, state.lastKey);
+      await source.beginTransaction();
+      try {
+        const [rows] = await source.query<mysql.RowDataPacket[]>({
+          sql: `${select} WHERE ${after.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
+          values: [...after.values, input.chunkSize],
+          rowsAsArray: true,
+        });
+        if (rows.length === 0) {
+          await source.commit();
+          await markCopyDone(targetPool, input.streamId, input.table);
+          state.done = true;
+          break;
+        }
+        const chunk = rows as unknown as unknown[][];
+        const lastKey = keyIndexes.map((i) => chunk.at(-1)![i]);
+        const statement = insertIgnoreStatement(target, columns, chunk);
+        await targetConn.beginTransaction();
+        try {
+          await targetConn.query(statement.sql, statement.values);
+          await recordChunk(targetConn, input.streamId, input.table, lastKey, chunk.length);
+          await targetConn.commit();
+        } catch (err) {
+          await targetConn.rollback().catch(() => undefined);
+          throw err;
+        }
+        // Only now may writers touch these rows again.
+        await source.commit();
+        state.lastKey = lastKey;
+        state.rowsCopied += chunk.length;
+        copied += chunk.length;
+      } catch (err) {
+        await source.rollback().catch(() => undefined);
+        throw err;
+      }
+      ctx.heartbeat(result(copied, throttledMs));
+    }
+    return result(copied, throttledMs);
+  } finally {
+    await Promise.all([source.end().catch(() => undefined), targetConn.end().catch(() => undefined)]);
+  }
+}

@@ -1,0 +1,101 @@
+// gh-ost-compatible hooks: executables in the worker's hooks directory whose names start with
+// `gh-ost-<event>` run one after another (sorted by name) with gh-ost's environment variables
+// plus the move's own. A missing directory or hook is skipped; a non-zero exit or a timeout
+// fails the step with the exit code and the tail of stderr.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { HookRequest, HookResult } from '../../contract/activities.js';
+import { failure } from '../../contract/failures.js';
+import type { Clusters } from '../clusters.js';
+import { whileHeartbeating } from '../heartbeat.js';
+
+const STDERR_TAIL_BYTES = 2_000;
+
+function hookFiles(hooksDir: string | undefined, event: string): string[] {
+  if (!hooksDir) return [];
+  let names: string[];
+  try {
+    names = readdirSync(hooksDir);
+  } catch {
+    return [];
+  }
+  const prefix = `gh-ost-${event}`;
+  return names
+    .filter((name) => name.startsWith(prefix))
+    .sort()
+    .map((name) => path.join(hooksDir, name))
+    .filter((file) => {
+      try {
+        accessSync(file, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** gh-ost's variables (those that apply to a move) and the move's additions. */
+export function hookEnvironment(clusters: Clusters, request: HookRequest): Record<string, string> {
+  const source = clusters.settings(request.source);
+  const target = clusters.settings(request.target);
+  return {
+    GH_OST_DATABASE_NAME: request.database,
+    GH_OST_TABLE_NAME: request.tables.join(','),
+    GH_OST_OLD_TABLE_NAME: request.oldTables.join(','),
+    GH_OST_ELAPSED_SECONDS: String(request.elapsedSeconds),
+    GH_OST_MIGRATED_HOST: `${source.host}:${source.port}`,
+    GH_OST_INSPECTED_HOST: `${source.host}:${source.port}`,
+    GH_OST_EXECUTING_HOST: os.hostname(),
+    GH_OST_HOOKS_HINT: request.hint ?? '',
+    GH_OST_DRY_RUN: 'false',
+    GH_OST_REVERT: 'false',
+    GH_OST_DRAIN_GTID: request.drainGtid ?? '',
+    GH_OST_TARGET_HOST: target.host,
+    GH_OST_TARGET_PORT: String(target.port),
+    GH_OST_TARGET_DATABASE_NAME: request.targetDatabase,
+    GH_OST_SOURCE_CLUSTER: request.source,
+    GH_OST_TARGET_CLUSTER: request.target,
+    GH_OST_WORKFLOW_ID: request.workflowId,
+    ...(request.failureMessage === undefined ? {} : { GH_OST_FAILURE_MESSAGE: request.failureMessage }),
+  };
+}
+
+function runOne(file: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; timedOut: boolean; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    // Own process group, so a timeout kills the hook and whatever it started.
+    const child = spawn(file, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let stderr = '';
+    let timedOut = false;
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_BYTES);
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, timedOut, stderr }); });
+  });
+}
+
+/** Activity `runHooks`. */
+export async function runHooks(clusters: Clusters, hooksDir: string | undefined, request: HookRequest): Promise<HookResult> {
+  const files = hookFiles(hooksDir, request.event);
+  const env = hookEnvironment(clusters, request);
+  for (const file of files) {
+    const { code, timedOut, stderr } = await whileHeartbeating(runOne(file, env, request.timeoutMs));
+    if (timedOut || code !== 0) {
+      const what = timedOut ? `timed out after ${request.timeoutMs} ms` : `exited with code ${code}`;
+      throw failure('HookFailed', `hook ${path.basename(file)} ${what}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`, {
+        hook: path.basename(file), exitCode: code, timedOut, stderrTail: stderr,
+      });
+    }
+  }
+  return { ran: files.map((file) => path.basename(file)) };
+}

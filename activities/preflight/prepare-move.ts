@@ -1,0 +1,59 @@
+// Prepare: validate everything a move depends on, create the target tables with the source's
+// definitions, and record the GTID position the stream starts from (read before any row is
+// copied, so the stream covers every change the copy might miss).
+import type mysql from 'mysql2/promise';
+import type { PrepareResult } from '../../contract/activities.js';
+import { failure } from '../../contract/failures.js';
+import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
+import type { MovedTables } from '../../contract/tables.js';
+import type { Clusters } from '../clusters.js';
+import { checkPrivileges } from '../source/privileges.js';
+import { currentGtidPosition } from '../source/server.js';
+import { resetMoveState } from '../target/state-store.js';
+import { estimatedRows, primaryKeyColumns } from '../table-info.js';
+import { checkSourceTables } from './source-tables.js';
+
+async function targetTableState(target: mysql.Pool, database: string, table: string): Promise<'absent' | 'empty' | 'has-rows'> {
+  const key = await primaryKeyColumns(target, database, table);
+  if (key === undefined) return 'absent';
+  const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT 1 FROM ${qualified(database, table)} LIMIT 1`);
+  return rows.length ? 'has-rows' : 'empty';
+}
+
+/** Activity `prepareMove`. */
+export async function prepareMove(clusters: Clusters, tables: MovedTables): Promise<PrepareResult> {
+  await checkSourceTables(clusters, tables);
+  await checkPrivileges(clusters, 'source', tables.source, tables.database);
+  await checkPrivileges(clusters, 'target', tables.target, tables.targetDatabase);
+  const source = clusters.pool(tables.source);
+  const target = clusters.pool(tables.target);
+
+  const toCreate: string[] = [];
+  for (const table of tables.tables) {
+    const state = await targetTableState(target, tables.targetDatabase, table);
+    if (state === 'has-rows') {
+      throw failure(
+        'TargetNotEmpty',
+        `target table ${tables.targetDatabase}.${table} already holds rows on ${clusters.describe(tables.target)}: a move needs it absent or empty`,
+        { table },
+      );
+    }
+    if (state === 'absent') toCreate.push(table);
+  }
+
+  await resetMoveState(target, tables.streamId);
+  // Read the start position before the copy reads any row.
+  const startPosition = await currentGtidPosition(source);
+  await target.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(tables.targetDatabase)}`);
+  for (const table of toCreate) {
+    const [rows] = await source.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${qualified(tables.database, table)}`);
+    const ddl = String(rows[0]!['Create Table']).replace(/^CREATE TABLE `(?:[^`]|``)+`/, `CREATE TABLE ${qualified(tables.targetDatabase, table)}`);
+    try {
+      await target.query(ddl);
+    } catch (err) {
+      throw failure('CreateTableFailed', `creating ${tables.targetDatabase}.${table} on the target failed: ${(err as Error).message}`, { table });
+    }
+  }
+  const estimates = await Promise.all(tables.tables.map((t) => estimatedRows(source, tables.database, t)));
+  return { startPosition, createdTables: toCreate, estimatedRows: Object.fromEntries(tables.tables.map((t, i) => [t, estimates[i]!])) };
+}

@@ -1,0 +1,38 @@
+// The check of the moved tables that prepare and the cutover's validation share: everything on
+// the source that would make a move or a cutover fail half-way, found before the first change.
+import type mysql from 'mysql2/promise';
+import { failure } from '../../contract/failures.js';
+import { oldTableName } from '../../contract/identifiers.js';
+import type { MovedTables } from '../../contract/tables.js';
+import type { Clusters } from '../clusters.js';
+import { checkSourceBinlog } from '../source/server.js';
+import { primaryKeyColumns } from '../table-info.js';
+
+/**
+ * Both clusters known; the source binlog streamable; the database and each table present, with a
+ * primary key, and the table's T1 name free.
+ */
+export async function checkSourceTables(clusters: Clusters, tables: MovedTables): Promise<void> {
+  clusters.settings(tables.source);
+  clusters.settings(tables.target);
+  await checkSourceBinlog(clusters, tables.source);
+  const source = clusters.pool(tables.source);
+  const where = clusters.describe(tables.source);
+  const [databases] = await source.query<mysql.RowDataPacket[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [tables.database]);
+  if (!databases.length) throw failure('MissingTable', `database ${tables.database} does not exist on ${where}`);
+  for (const table of tables.tables) {
+    const key = await primaryKeyColumns(source, tables.database, table);
+    if (key === undefined) throw failure('MissingTable', `source table ${tables.database}.${table} does not exist on ${where}`, { table });
+    if (key.length === 0) {
+      throw failure('NoPrimaryKey', `source table ${tables.database}.${table} has no primary key: rows cannot be matched between the clusters`, { table });
+    }
+    const old = oldTableName(table, tables.oldTableTemplate);
+    if ((await primaryKeyColumns(source, tables.database, old)) !== undefined) {
+      throw failure(
+        'RenameStateConflict',
+        `${tables.database}.${old} already exists on the source: the cutover RENAME of ${table} to ${old} would fail; drop or rename it first`,
+        { table: old },
+      );
+    }
+  }
+}

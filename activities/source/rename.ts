@@ -1,0 +1,102 @@
+// T1 and its compensation. The RENAME is sent at most once per cutover: its activity has no
+// retry, and an ambiguous outcome (timeout, lost worker, dropped connection) is resolved by
+// inspecting the source, never by renaming again. Each statement carries a tag comment so the
+// inspection can wait for a RENAME still executing on the server before reading table names.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import type mysql from 'mysql2/promise';
+import type { RenameOutcome, RenamePlan } from '../../contract/activities.js';
+import { failure } from '../../contract/failures.js';
+import { oldTableName, qualified } from '../../contract/identifiers.js';
+import type { Clusters } from '../clusters.js';
+import { whileHeartbeating } from '../heartbeat.js';
+
+const IN_FLIGHT_POLL_MS = 200;
+
+function pairs(plan: RenamePlan): Array<{ from: string; to: string }> {
+  return plan.tables.map((table) => ({ from: table, to: oldTableName(table, plan.oldTableTemplate) }));
+}
+
+/** The tag comment: workflow ids may hold any character, the comment only safe ones. */
+export function renameTag(plan: RenamePlan, direction: 'forward' | 'back'): string {
+  return `/* move-tables:${plan.tag.replace(/[^A-Za-z0-9_.:-]/g, '_')}:${direction} */`;
+}
+
+function renameStatement(plan: RenamePlan, direction: 'forward' | 'back'): string {
+  const list = pairs(plan).map(({ from, to }) =>
+    direction === 'forward'
+      ? `${qualified(plan.database, from)} TO ${qualified(plan.database, to)}`
+      : `${qualified(plan.database, to)} TO ${qualified(plan.database, from)}`,
+  );
+  return `${renameTag(plan, direction)} RENAME TABLE ${list.join(', ')}`;
+}
+
+async function runRename(clusters: Clusters, plan: RenamePlan, direction: 'forward' | 'back'): Promise<void> {
+  const conn = await clusters.connect(plan.source);
+  try {
+    // Bounded wait for the metadata lock: a long-running transaction on the table must not
+    // leave the RENAME (and every write queued behind it) waiting indefinitely.
+    await conn.query('SET SESSION lock_wait_timeout = ?', [plan.lockWaitTimeoutSeconds]);
+    await whileHeartbeating(conn.query(renameStatement(plan, direction)));
+  } catch (err) {
+    const e = err as { code?: string; sqlMessage?: string; message: string };
+    throw failure('RenameFailed', `RENAME ${direction === 'forward' ? '' : 'back '}on ${clusters.describe(plan.source)} failed: ${e.sqlMessage ?? e.message}`, { code: e.code, direction });
+  } finally {
+    await conn.end().catch(() => undefined);
+  }
+}
+
+/** Activity `renameSourceTables` (T1): one atomic RENAME TABLE statement for all tables. */
+export async function renameSourceTables(clusters: Clusters, plan: RenamePlan): Promise<void> {
+  await runRename(clusters, plan, 'forward');
+}
+
+async function tablesPresent(conn: mysql.Pool, database: string, names: string[]): Promise<Set<string>> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)',
+    [database, names],
+  );
+  return new Set(rows.map((row) => String(row.name)));
+}
+
+/** Waits until no tagged RENAME of this cutover is executing on the source. */
+async function waitForInFlightRename(conn: mysql.Pool, plan: RenamePlan): Promise<void> {
+  const tag = renameTag(plan, 'forward').slice(3, -3).replace(/:forward$/, '');
+  const deadline = Date.now() + (plan.lockWaitTimeoutSeconds + 30) * 1_000;
+  for (;;) {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(
+      `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE CONCAT('%', ?, '%') AND ID <> CONNECTION_ID()`,
+      [tag],
+    );
+    if (rows.length === 0) return;
+    Context.current().heartbeat();
+    if (Date.now() > deadline) {
+      // lock_wait_timeout should have ended it long ago: stop it so the state settles.
+      for (const row of rows) await conn.query('KILL QUERY ?', [Number(row.id)]).catch(() => undefined);
+    }
+    await sleep(IN_FLIGHT_POLL_MS);
+  }
+}
+
+/**
+ * What the source says about T1: `renamed` (every table under its old name), `not-renamed`
+ * (every table under its own name). Anything else cannot come from one atomic RENAME: it stops
+ * the cutover for an operator.
+ */
+export async function inspectRename(clusters: Clusters, plan: RenamePlan): Promise<RenameOutcome> {
+  const pool = clusters.pool(plan.source);
+  await waitForInFlightRename(pool, plan);
+  const names = pairs(plan);
+  const present = await tablesPresent(pool, plan.database, names.flatMap(({ from, to }) => [from, to]));
+  if (names.every(({ from, to }) => present.has(to) && !present.has(from))) return 'renamed';
+  if (names.every(({ from, to }) => present.has(from) && !present.has(to))) return 'not-renamed';
+  const state = names.map(({ from, to }) => `${from}: ${present.has(from) ? 'present' : 'absent'}, ${to}: ${present.has(to) ? 'present' : 'absent'}`).join('; ');
+  throw failure('RenameStateConflict', `source tables in ${plan.database} are in a state no single RENAME produces (${state}); resolve by hand`, { database: plan.database });
+}
+
+/** Activity `renameBack`, the compensation: renames the tables back when (and only when) the source shows them renamed. */
+export async function renameBack(clusters: Clusters, plan: RenamePlan): Promise<{ renamedBack: boolean }> {
+  if ((await inspectRename(clusters, plan)) === 'not-renamed') return { renamedBack: false };
+  await runRename(clusters, plan, 'back');
+  return { renamedBack: true };
+}

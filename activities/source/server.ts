@@ -1,0 +1,67 @@
+// The source server's facts a move depends on: flavor, GTID position, binlog settings.
+import type mysql from 'mysql2/promise';
+import type { ClusterDescription, Flavor } from '../../contract/clusters.js';
+import { failure } from '../../contract/failures.js';
+import { serverFlavor, type Clusters, type Queryable } from '../clusters.js';
+import { normalizePosition } from '../stream/gtid.js';
+
+function gtidPositionVariable(flavor: Flavor): string {
+  return flavor === 'mariadb' ? '@@global.gtid_binlog_pos' : '@@global.gtid_executed';
+}
+
+/** Activity `describeCluster`. */
+export async function describeCluster(clusters: Clusters, name: string): Promise<ClusterDescription> {
+  const pool = clusters.pool(name);
+  const flavor = await serverFlavor(pool);
+  const [rows] = await pool.query<mysql.RowDataPacket[]>(
+    // Global values: a pooled session keeps the settings it started with.
+    `SELECT VERSION() AS version, @@global.server_id AS serverId, ${gtidPositionVariable(flavor)} AS gtidPosition,
+            @@global.log_bin AS logBin, @@global.binlog_format AS binlogFormat, @@global.binlog_row_image AS binlogRowImage,
+            @@global.binlog_row_metadata AS binlogRowMetadata`,
+  );
+  const row = rows[0]!;
+  return {
+    cluster: name,
+    flavor,
+    version: String(row.version),
+    serverId: Number(row.serverId),
+    gtidPosition: normalizePosition(String(row.gtidPosition ?? '')),
+    logBin: Number(row.logBin) === 1,
+    binlogFormat: String(row.binlogFormat),
+    binlogRowImage: String(row.binlogRowImage),
+    binlogRowMetadata: String(row.binlogRowMetadata),
+  };
+}
+
+/** The server's GTID position now: every transaction it has binlogged. */
+export async function currentGtidPosition(conn: Queryable): Promise<string> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT ${gtidPositionVariable(await serverFlavor(conn))} AS position`);
+  return normalizePosition(String(rows[0]!.position ?? ''));
+}
+
+/**
+ * Activity `captureDrainGtid` (T2). Read strictly after T1 returned, the position includes every
+ * write that reached the tables before the RENAME, and the RENAME itself.
+ */
+export async function captureDrainGtid(clusters: Clusters, source: string): Promise<string> {
+  return currentGtidPosition(clusters.pool(source));
+}
+
+/** The source can be streamed: binary log on, ROW format, FULL row images, GTIDs (MySQL). */
+export async function checkSourceBinlog(clusters: Clusters, source: string): Promise<void> {
+  const description = await describeCluster(clusters, source);
+  const where = clusters.describe(source);
+  if (!description.logBin) throw failure('BinlogMisconfigured', `binary log is off on ${where}: enable log_bin`);
+  if (description.binlogFormat !== 'ROW') {
+    throw failure('BinlogMisconfigured', `binlog_format is ${description.binlogFormat} on ${where}: it must be ROW`);
+  }
+  if (description.binlogRowImage !== 'FULL') {
+    throw failure('BinlogMisconfigured', `binlog_row_image is ${description.binlogRowImage} on ${where}: it must be FULL`);
+  }
+  if (description.flavor === 'mysql') {
+    const [rows] = await clusters.pool(source).query<mysql.RowDataPacket[]>('SELECT @@global.gtid_mode AS mode');
+    if (String(rows[0]?.mode) !== 'ON') {
+      throw failure('BinlogMisconfigured', `gtid_mode is ${String(rows[0]?.mode)} on ${where}: it must be ON`);
+    }
+  }
+}

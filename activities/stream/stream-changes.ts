@@ -1,0 +1,168 @@
+// The stream applier activity: reads the source binlog from the position stored on the target,
+// applies row changes of the moved tables to the target idempotently, and commits the applied
+// position in the same transaction as the rows. Heartbeats its progress; resumes from the target's
+// stored position when retried; returns once the cut-over-complete flag (T4) is set.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CancelledFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import ZongJi from '@vlasky/zongji';
+import type mysql from 'mysql2/promise';
+import type { StreamInput, StreamProgress, StreamResult } from '../../contract/activities.js';
+import { oldTableName } from '../../contract/identifiers.js';
+import { serverFlavor, type Clusters } from '../clusters.js';
+import { statementsFor, type RowOp } from '../target/row-apply.js';
+import { readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
+import { readTargetTables } from '../table-info.js';
+import { AppliedPosition } from './gtid.js';
+import { TransactionAssembler, type CompletedTransaction } from './transaction-assembler.js';
+
+/** Rows per target transaction: large enough to amortize commits, small enough to stay brief. */
+const MAX_BATCH_ROWS = 5_000;
+/** Queued rows at which the binlog connection pauses (memory bound), and resumes. */
+const PAUSE_AT_ROWS = 100_000;
+const RESUME_AT_ROWS = 20_000;
+const FLAG_CHECK_MS = 200;
+const HEARTBEAT_MS = 1_000;
+const IDLE_WAIT_MS = 10;
+
+/** A replica server id unique to the stream: a second attempt evicts a stale first one. */
+export function replicaServerId(streamId: string): number {
+  let hash = 2166136261;
+  for (const ch of streamId) hash = Math.imul(hash ^ ch.codePointAt(0)!, 16777619) >>> 0;
+  return 1_000_000 + (hash % 1_000_000_000);
+}
+
+interface QueuedTransaction {
+  ops: RowOp[];
+  /** GTIDs this entry completes (several when transactions without moved rows are coalesced). */
+  gtids: string[];
+  timestamp: number;
+}
+
+export async function streamChanges(clusters: Clusters, input: StreamInput): Promise<StreamResult> {
+  const ctx = Context.current();
+  const target = await clusters.connect(input.target);
+  let zongji: ZongJi | undefined;
+  try {
+    const state = await registerStream(target, input.streamId, input.startPosition);
+    if (state.cutOverComplete) return { appliedPosition: state.appliedPosition, rowsApplied: 0, transactionsApplied: 0, stoppedBecause: 'cut-over-complete' };
+    const flavor = await serverFlavor(clusters.pool(input.source));
+    const targets = await readTargetTables(target, input.targetDatabase, input.tables);
+    const applied = AppliedPosition.parse(state.appliedPosition, flavor);
+    const renames = new Map(input.tables.map((t) => [t, oldTableName(t, input.oldTableTemplate)]));
+
+    const queue: QueuedTransaction[] = [];
+    let queuedRows = 0;
+    let fatal: unknown;
+    const enqueue = (tx: CompletedTransaction) => {
+      const last = queue.at(-1);
+      // Transactions on other tables only move the position: coalesce them.
+      if (tx.ops.length === 0 && last && last.ops.length === 0) {
+        last.gtids.push(tx.gtid);
+        return;
+      }
+      queue.push({ ops: tx.ops, gtids: [tx.gtid], timestamp: tx.timestamp });
+      queuedRows += tx.ops.length;
+    };
+    const assembler = new TransactionAssembler({ database: input.database, renames }, targets, enqueue);
+
+    zongji = new ZongJi(clusters.connectionOptions(input.source));
+    const stream = zongji;
+    const ready = new Promise<void>((resolve, reject) => {
+      stream.once('ready', () => resolve());
+      stream.once('error', reject);
+    });
+    stream.on('error', (err: Error) => { fatal ??= err; });
+    stream.on('binlog', (event) => {
+      if (fatal) return;
+      try {
+        assembler.handle(event as never);
+      } catch (err) {
+        fatal = err;
+      }
+    });
+    stream.start({
+      serverId: replicaServerId(input.streamId),
+      gtidSet: state.appliedPosition,
+      includeEvents: ['gtid', 'mariadbgtid', 'query', 'xid', 'tablemap', 'writerows', 'updaterows', 'deleterows'],
+      includeSchema: { [input.database]: [...input.tables, ...renames.values()] },
+    });
+    await ready;
+
+    const progress: StreamProgress = { appliedPosition: state.appliedPosition, rowsApplied: 0, transactionsApplied: 0, lagMs: 0 };
+    let paused = false;
+    let lastFlagCheck = 0;
+    let lastHeartbeat = 0;
+    for (;;) {
+      if (fatal) throw fatal;
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('stream cancelled');
+      const now = Date.now();
+      if (now - lastFlagCheck >= FLAG_CHECK_MS) {
+        lastFlagCheck = now;
+        const current = await readStreamState(target, input.streamId);
+        if (current?.cutOverComplete) {
+          await applyBatch(target, input.streamId, applied, queue.splice(0), progress);
+          return { ...progress, stoppedBecause: 'cut-over-complete' };
+        }
+      }
+      if (now - lastHeartbeat >= HEARTBEAT_MS) {
+        lastHeartbeat = now;
+        progress.lagMs = queue.length ? Math.max(0, now - queue[0]!.timestamp) : 0;
+        ctx.heartbeat(progress);
+      }
+      if (queue.length === 0) {
+        await sleep(IDLE_WAIT_MS);
+        continue;
+      }
+      let rows = 0;
+      let take = 0;
+      while (take < queue.length && (take === 0 || rows + queue[take]!.ops.length <= MAX_BATCH_ROWS)) rows += queue[take++]!.ops.length;
+      await applyBatch(target, input.streamId, applied, queue.splice(0, take), progress);
+      queuedRows -= rows;
+      if (!paused && queuedRows >= PAUSE_AT_ROWS) {
+        stream.connection?.pause();
+        paused = true;
+      } else if (paused && queuedRows <= RESUME_AT_ROWS) {
+        stream.connection?.resume();
+        paused = false;
+      }
+    }
+  } finally {
+    await stopZongji(zongji);
+    await target.end().catch(() => undefined);
+  }
+}
+
+/**
+ * One target transaction: the batch's rows, then the position they bring the target to (computed
+ * once per batch: serialising a large GTID set per transaction would cost on the hot path). A
+ * failure ends the activity, whose retry starts again from the position stored on the target.
+ */
+async function applyBatch(target: mysql.Connection, streamId: string, applied: AppliedPosition, batch: QueuedTransaction[], progress: StreamProgress): Promise<void> {
+  if (batch.length === 0) return;
+  const ops = batch.flatMap((tx) => tx.ops);
+  for (const tx of batch) for (const gtid of tx.gtids) applied.add(gtid);
+  const position = applied.toString();
+  await target.beginTransaction();
+  try {
+    for (const statement of statementsFor(ops)) await target.query(statement.sql, statement.values);
+    await saveAppliedPosition(target, streamId, position);
+    await target.commit();
+  } catch (err) {
+    await target.rollback().catch(() => undefined);
+    throw err;
+  }
+  progress.appliedPosition = position;
+  progress.rowsApplied += ops.length;
+  progress.transactionsApplied += batch.length;
+}
+
+async function stopZongji(zongji: ZongJi | undefined): Promise<void> {
+  if (!zongji || zongji.stopped) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 5_000);
+    zongji.once('stopped', () => { clearTimeout(timer); resolve(); });
+    zongji.stop();
+  });
+}
+

@@ -1,0 +1,38 @@
+// T3: wait until the stream has applied the drain GTID on the target.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import type { DrainInput, DrainResult } from '../../contract/activities.js';
+import { failure } from '../../contract/failures.js';
+import type { Clusters } from '../clusters.js';
+import { positionCovers } from '../stream/gtid.js';
+import { readStreamState } from './stream-state.js';
+
+/**
+ * Activity `awaitDrain` (T3): polls the stream's applied position on the target until it covers
+ * the drain GTID. Heartbeats every poll, so a lost worker is noticed within the heartbeat timeout
+ * and another worker resumes the poll with the same drain GTID (the activity input, kept in
+ * history). The timeout runs from the first attempt's schedule time, so retries do not extend it.
+ */
+export async function awaitDrain(clusters: Clusters, input: DrainInput): Promise<DrainResult> {
+  const ctx = Context.current();
+  const deadline = ctx.info.scheduledTimestampMs + input.timeoutMs;
+  const pool = clusters.pool(input.target);
+  let applied = '';
+  for (;;) {
+    const state = await readStreamState(pool, input.streamId);
+    if (!state) throw failure('StreamNotRegistered', `no stream state for ${input.streamId} on ${clusters.describe(input.target)}`);
+    applied = state.appliedPosition;
+    if (positionCovers(applied, input.drainGtid)) return { appliedPosition: applied, attempts: ctx.info.attempt };
+    ctx.heartbeat({ appliedPosition: applied });
+    if (Date.now() >= deadline) {
+      throw failure(
+        'DrainTimeout',
+        `drain timed out after ${input.timeoutMs} ms: the target applied ${applied || '(nothing)'} but the drain GTID is ${input.drainGtid}`,
+        { appliedPosition: applied, drainGtid: input.drainGtid },
+      );
+    }
+    await Promise.race([sleep(input.pollIntervalMs), ctx.cancelled.catch(() => undefined)]);
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('drain cancelled');
+  }
+}

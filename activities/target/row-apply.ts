@@ -1,0 +1,117 @@
+// Turns binlog row images into idempotent statements for the target: insert and update become
+// an upsert of the after-image (a primary-key change first deletes the old key), delete becomes
+// a delete by primary key. Replaying a batch gives the same result, which is what makes
+// at-least-once delivery safe.
+import { failure } from '../../contract/failures.js';
+import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
+
+export type Row = Record<string, unknown>;
+
+export interface TargetTable {
+  database: string;
+  table: string;
+  /** Primary-key columns in key order. */
+  primaryKey: string[];
+}
+
+export type RowOp = { kind: 'upsert'; table: TargetTable; row: Row } | { kind: 'delete'; table: TargetTable; row: Row };
+
+export interface Statement {
+  sql: string;
+  values: unknown[];
+}
+
+/** Most rows per statement: keeps packets well under max_allowed_packet for ordinary rows. */
+const MAX_ROWS_PER_STATEMENT = 500;
+
+export function keyOf(table: TargetTable, row: Row): unknown[] {
+  return table.primaryKey.map((column) => {
+    if (!(column in row)) {
+      throw failure('BinlogMisconfigured', `row image for ${table.database}.${table.table} lacks primary-key column ${column} (binlog_row_image must be FULL)`);
+    }
+    return row[column];
+  });
+}
+
+function sameKey(a: unknown[], b: unknown[]): boolean {
+  return a.length === b.length && a.every((value, i) => valueEquals(value, b[i]));
+}
+
+function valueEquals(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return a === b;
+}
+
+/** Ops for one binlog row change. */
+export function opsForUpdate(table: TargetTable, before: Row, after: Row): RowOp[] {
+  const ops: RowOp[] = [];
+  if (!sameKey(keyOf(table, before), keyOf(table, after))) ops.push({ kind: 'delete', table, row: before });
+  ops.push({ kind: 'upsert', table, row: after });
+  return ops;
+}
+
+/** JSON values arrive decoded (MySQL's binary JSON); they are bound as their text. */
+function bindable(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Date)) return JSON.stringify(value);
+  return value;
+}
+
+/** Row copy: rows already on the target (brought by the stream, newer) win. */
+export function insertIgnoreStatement(table: TargetTable, columns: string[], rows: unknown[][]): Statement {
+  const placeholders = `(${columns.map(() => '?').join(', ')})`;
+  return {
+    sql: `INSERT IGNORE INTO ${qualified(table.database, table.table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
+    values: rows.flatMap((row) => row.map(bindable)),
+  };
+}
+
+function upsertStatement(table: TargetTable, rows: Row[]): Statement {
+  const columns = Object.keys(rows[0]!);
+  const placeholders = `(${columns.map(() => '?').join(', ')})`;
+  const quoted = columns.map(quoteIdentifier);
+  return {
+    sql:
+      `INSERT INTO ${qualified(table.database, table.table)} (${quoted.join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}` +
+      ` ON DUPLICATE KEY UPDATE ${quoted.map((c) => `${c} = VALUES(${c})`).join(', ')}`,
+    values: rows.flatMap((row) => columns.map((c) => bindable(row[c]))),
+  };
+}
+
+function deleteStatement(table: TargetTable, rows: Row[]): Statement {
+  const key = table.primaryKey.map(quoteIdentifier);
+  const tuple = key.length === 1 ? '?' : `(${key.map(() => '?').join(', ')})`;
+  const lhs = key.length === 1 ? key[0]! : `(${key.join(', ')})`;
+  return {
+    sql: `DELETE FROM ${qualified(table.database, table.table)} WHERE ${lhs} IN (${rows.map(() => tuple).join(', ')})`,
+    values: rows.flatMap((row) => keyOf(table, row).map(bindable)),
+  };
+}
+
+/**
+ * Statements for a sequence of ops, in order: runs of the same kind on the same table (and, for
+ * upserts, the same column list) share a multi-row statement.
+ */
+export function statementsFor(ops: RowOp[]): Statement[] {
+  const statements: Statement[] = [];
+  let run: RowOp[] = [];
+  const flush = () => {
+    if (run.length === 0) return;
+    const first = run[0]!;
+    const rows = run.map((op) => op.row);
+    statements.push(first.kind === 'upsert' ? upsertStatement(first.table, rows) : deleteStatement(first.table, rows));
+    run = [];
+  };
+  for (const op of ops) {
+    const head = run[0];
+    const joins =
+      head !== undefined &&
+      head.kind === op.kind &&
+      head.table === op.table &&
+      run.length < MAX_ROWS_PER_STATEMENT &&
+      (op.kind === 'delete' || Object.keys(head.row).join('\0') === Object.keys(op.row).join('\0'));
+    if (!joins) flush();
+    run.push(op);
+  }
+  flush();
+  return statements;
+}

@@ -1,0 +1,39 @@
+// The move's durable state on the target, next to the rows it covers: database `_move_tables`
+// with one row per stream (applied GTID position, cut-over flag) and one per copied table (last
+// copied key). The schema is created by prepare and by a stream's registration, the two ways a
+// move's state comes to exist; everything else reads and writes rows.
+import type { Queryable } from '../clusters.js';
+
+export const STATE_DATABASE = '_move_tables';
+export const STREAMS_TABLE = `\`${STATE_DATABASE}\`.\`streams\``;
+export const COPY_PROGRESS_TABLE = `\`${STATE_DATABASE}\`.\`copy_progress\``;
+
+export async function ensureStateSchema(conn: Queryable): Promise<void> {
+  await conn.query(`CREATE DATABASE IF NOT EXISTS \`${STATE_DATABASE}\``);
+  await conn.query(`CREATE TABLE IF NOT EXISTS ${STREAMS_TABLE} (
+    stream_id VARCHAR(191) NOT NULL PRIMARY KEY,
+    applied_position TEXT NOT NULL,
+    cut_over_complete TINYINT NOT NULL DEFAULT 0,
+    drain_gtid TEXT NULL,
+    updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
+  ) ENGINE=InnoDB`);
+  await conn.query(`CREATE TABLE IF NOT EXISTS ${COPY_PROGRESS_TABLE} (
+    stream_id VARCHAR(191) NOT NULL,
+    table_name VARCHAR(64) NOT NULL,
+    last_key TEXT NULL,
+    rows_copied BIGINT NOT NULL DEFAULT 0,
+    done TINYINT NOT NULL DEFAULT 0,
+    updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+    PRIMARY KEY (stream_id, table_name)
+  ) ENGINE=InnoDB`);
+}
+
+/**
+ * Forgets a move's stream state and copy progress: a new move of the same tables starts from its
+ * own prepared position, never from what an abandoned earlier move left behind.
+ */
+export async function resetMoveState(conn: Queryable, streamId: string): Promise<void> {
+  await ensureStateSchema(conn);
+  await conn.query(`DELETE FROM ${STREAMS_TABLE} WHERE stream_id = ?`, [streamId]);
+  await conn.query(`DELETE FROM ${COPY_PROGRESS_TABLE} WHERE stream_id = ?`, [streamId]);
+}

@@ -1,0 +1,60 @@
+// The stream's row in the state store: the applied GTID position, written in the same transaction
+// as the rows it covers, so after any crash the target says exactly which source transactions it
+// holds; and the cut-over flag (T4) that stops the stream.
+import type mysql from 'mysql2/promise';
+import { failure } from '../../contract/failures.js';
+import type { Clusters, Queryable } from '../clusters.js';
+import { whileHeartbeating } from '../heartbeat.js';
+import { ensureStateSchema, STREAMS_TABLE } from './state-store.js';
+
+export interface StreamState {
+  streamId: string;
+  appliedPosition: string;
+  cutOverComplete: boolean;
+  drainGtid: string | null;
+}
+
+/** Registers a stream at its start position; an existing row (a resumed stream) is kept. */
+export async function registerStream(conn: Queryable, streamId: string, startPosition: string): Promise<StreamState> {
+  await ensureStateSchema(conn);
+  await conn.query(`INSERT IGNORE INTO ${STREAMS_TABLE} (stream_id, applied_position) VALUES (?, ?)`, [streamId, startPosition]);
+  return (await readStreamState(conn, streamId))!;
+}
+
+export async function readStreamState(conn: Queryable, streamId: string): Promise<StreamState | undefined> {
+  let rows: mysql.RowDataPacket[];
+  try {
+    [rows] = await conn.query<mysql.RowDataPacket[]>(
+      `SELECT applied_position, cut_over_complete, drain_gtid FROM ${STREAMS_TABLE} WHERE stream_id = ?`,
+      [streamId],
+    );
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_DB_ERROR') return undefined;
+    throw err;
+  }
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    streamId,
+    appliedPosition: String(row.applied_position),
+    cutOverComplete: Number(row.cut_over_complete) === 1,
+    drainGtid: row.drain_gtid === null ? null : String(row.drain_gtid),
+  };
+}
+
+/** Inside the caller's transaction, together with the rows it covers. */
+export async function saveAppliedPosition(conn: mysql.Connection, streamId: string, position: string): Promise<void> {
+  await conn.query(`UPDATE ${STREAMS_TABLE} SET applied_position = ? WHERE stream_id = ?`, [position, streamId]);
+}
+
+/** Activity `setCutOverComplete` (T4). Idempotent: setting it again changes nothing. */
+export async function setCutOverComplete(clusters: Clusters, target: string, streamId: string, drainGtid: string): Promise<void> {
+  const update = clusters
+    .pool(target)
+    .query<mysql.ResultSetHeader>(`UPDATE ${STREAMS_TABLE} SET cut_over_complete = 1, drain_gtid = ? WHERE stream_id = ?`, [drainGtid, streamId]);
+  const [result] = await whileHeartbeating(update);
+  if (result.affectedRows !== 1) {
+    throw failure('StreamNotRegistered', `no stream "${streamId}" on ${clusters.describe(target)} to mark complete`);
+  }
+}

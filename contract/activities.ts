@@ -1,0 +1,176 @@
+// The activities' contract: every activity's name, input and output. The worker registers
+// implementations of `MoveTablesActivities`; workflows proxy it. Pure types.
+import type { ClusterDescription } from './clusters.js';
+import type { MovedTables, TablesInput } from './tables.js';
+
+/** Input of the binlog stream (activity `streamChanges`; workflow `streamTables` takes it unvalidated). */
+export interface StreamStart {
+  /** GTID position to stream from when the target holds no position for this stream yet. */
+  startPosition: string;
+}
+
+export type StreamInput = MovedTables & StreamStart;
+
+/** Input of the `streamTables` workflow, validated by it into a `StreamInput`. */
+export type StreamTablesInput = TablesInput & StreamStart;
+
+export interface StreamProgress {
+  appliedPosition: string;
+  rowsApplied: number;
+  transactionsApplied: number;
+  /** Age of the oldest event read but not yet applied; 0 when caught up. */
+  lagMs: number;
+}
+
+export interface StreamResult extends Omit<StreamProgress, 'lagMs'> {
+  stoppedBecause: 'cut-over-complete';
+}
+
+/** What T1 and its compensation act on. */
+export interface RenamePlan {
+  source: string;
+  database: string;
+  tables: string[];
+  oldTableTemplate: string;
+  lockWaitTimeoutSeconds: number;
+  /** Marks this cutover's statements on the source (the workflow id). */
+  tag: string;
+}
+
+export type RenameOutcome = 'renamed' | 'not-renamed';
+
+export interface DrainInput {
+  target: string;
+  streamId: string;
+  drainGtid: string;
+  pollIntervalMs: number;
+  timeoutMs: number;
+}
+
+export interface DrainResult {
+  appliedPosition: string;
+  /** Activity attempt that saw the drain complete (> 1 after a lost worker). */
+  attempts: number;
+}
+
+export type HookEvent = 'on-begin-postponed' | 'on-before-cut-over' | 'on-success' | 'on-failure';
+
+/** What a hook is told; host and port are added by the worker from its cluster config. */
+export interface HookRequest {
+  event: HookEvent;
+  workflowId: string;
+  source: string;
+  target: string;
+  database: string;
+  targetDatabase: string;
+  tables: string[];
+  oldTables: string[];
+  elapsedSeconds: number;
+  timeoutMs: number;
+  drainGtid?: string;
+  hint?: string;
+  failureMessage?: string;
+}
+
+export interface HookResult {
+  /** Hook files run, in order (empty: none installed). */
+  ran: string[];
+}
+
+/** One slice of the row copy of one table (activity `copyRows`). */
+export interface CopySliceInput {
+  source: string;
+  target: string;
+  database: string;
+  targetDatabase: string;
+  table: string;
+  streamId: string;
+  chunkSize: number;
+  /** The slice returns after about this long, so the workflow can report and react. */
+  maxSliceMs: number;
+  /** Copy waits while a server's Threads_running is above its threshold. */
+  maxThreadsRunning: { source: number; target: number };
+}
+
+export interface CopySliceResult {
+  table: string;
+  /** Total for the table, across slices and restarts. */
+  rowsCopied: number;
+  estimatedRows: number;
+  done: boolean;
+  /** This slice's rate. */
+  rowsPerSecond: number;
+  throttledMs: number;
+}
+
+export interface PrepareResult {
+  /** Source GTID position read before the copy: where the stream starts. */
+  startPosition: string;
+  /** Tables prepare created on the target (the others existed, empty). */
+  createdTables: string[];
+  estimatedRows: Record<string, number>;
+}
+
+export interface VerifyInput {
+  source: string;
+  target: string;
+  database: string;
+  targetDatabase: string;
+  /** Frozen source table (`_t_del`) and its copy on the target. */
+  tables: Array<{ sourceTable: string; targetTable: string }>;
+  chunkSize: number;
+}
+
+export interface VerifyTableReport {
+  table: string;
+  sourceTable: string;
+  sourceRows: number;
+  targetRows: number;
+  chunks: number;
+  mismatchedChunks: number;
+  /** Key ranges (after `afterKey`, up to and including `upToKey`; null: open end) that differ. */
+  mismatches: Array<{ afterKey: unknown[] | null; upToKey: unknown[] | null; sourceRows: number; targetRows: number }>;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  tables: VerifyTableReport[];
+  durationMs: number;
+}
+
+export interface StreamLagInput {
+  source: string;
+  target: string;
+  streamId: string;
+  /** Give up measuring after this long (the lag is at least this much). */
+  timeoutMs: number;
+}
+
+export interface StreamLag {
+  /** Time the stream took to apply the source position read at the start. */
+  lagMs: number;
+  caughtUp: boolean;
+  appliedPosition: string;
+  sourcePosition: string;
+}
+
+/** Every activity the worker registers, by name. */
+export interface MoveTablesActivities {
+  // Preflight and prepare.
+  describeCluster(name: string): Promise<ClusterDescription>;
+  validateCutOver(tables: MovedTables): Promise<void>;
+  prepareMove(tables: MovedTables): Promise<PrepareResult>;
+  // Copy, stream, catch-up, verify.
+  copyRows(input: CopySliceInput): Promise<CopySliceResult>;
+  streamChanges(input: StreamInput): Promise<StreamResult>;
+  measureStreamLag(input: StreamLagInput): Promise<StreamLag>;
+  verifyTables(input: VerifyInput): Promise<VerifyReport>;
+  // The cutover.
+  runHooks(request: HookRequest): Promise<HookResult>;
+  renameSourceTables(plan: RenamePlan): Promise<void>;
+  inspectRename(plan: RenamePlan): Promise<RenameOutcome>;
+  renameBack(plan: RenamePlan): Promise<{ renamedBack: boolean }>;
+  captureDrainGtid(source: string): Promise<string>;
+  awaitDrain(input: DrainInput): Promise<DrainResult>;
+  setCutOverComplete(target: string, streamId: string, drainGtid: string): Promise<void>;
+}

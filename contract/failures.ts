@@ -1,0 +1,38 @@
+// The failure types of move-tables: what an operator, a CLI or a parent workflow can match on.
+// Every failure the code creates has its type here; `failure()` accepts no other.
+import { ApplicationFailure } from '@temporalio/common';
+
+export type FailureType =
+  // Input and configuration, checked before any change.
+  | 'UnknownCluster'
+  | 'InvalidInput'
+  | 'MissingTable'
+  | 'NoPrimaryKey'
+  | 'BinlogMisconfigured'
+  | 'MissingPrivilege'
+  | 'TargetNotEmpty'
+  | 'CreateTableFailed'
+  // The stream.
+  | 'StreamNotRegistered'
+  | 'UnsupportedDdl'
+  | 'GtidMismatch'
+  | 'StreamFailed'
+  // The cutover.
+  | 'RenameFailed'
+  | 'RenameStateConflict'
+  | 'DrainTimeout'
+  | 'HookFailed'
+  | 'CutOverFailed'
+  // Verification.
+  | 'VerificationFailed';
+
+/** A non-retryable typed failure: retrying would not change the outcome, only delay the error. */
+export function failure(type: FailureType, message: string, details?: Record<string, unknown>, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    ...(details ? { details: [details] } : {}),
+    ...(cause ? { cause } : {}),
+  });
+}

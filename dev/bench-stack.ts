@@ -1,0 +1,49 @@
+// A private stack for a benchmark run (temporary dir, free ports) with an in-process worker.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { Clusters } from '../activities/clusters.js';
+import { choosePorts, downStack, stackEnv, upStack, type StackState } from './stack/stack.js';
+import { loadClusterConfig } from '../worker/cluster-config.js';
+import { workflowsPath } from '../worker/create-worker.js';
+import { spawnWorkerProcess, type WorkerProcess } from './worker-process.js';
+
+export const BENCH_QUEUE = 'bench';
+
+export interface BenchStack {
+  state: StackState;
+  clusters: Clusters;
+  client: Client;
+  /** The worker, a separate process as in production. */
+  worker: WorkerProcess;
+  close(): Promise<void>;
+}
+
+export async function startBenchStack(): Promise<BenchStack> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-bench-'));
+  const state = await upStack({ dir, detached: false, ports: await choosePorts() });
+  // A prebuilt workflow bundle, as a production worker would run with.
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } })).code);
+  const env = { ...stackEnv(state), MOVE_TABLES_TASK_QUEUE: BENCH_QUEUE, MOVE_TABLES_WORKFLOW_BUNDLE: bundlePath };
+  const clusters = new Clusters(loadClusterConfig({ ...process.env, ...env }));
+  const worker = await spawnWorkerProcess(env);
+  const client = new Client({ connection: await Connection.connect({ address: state.temporal.address }) });
+  return {
+    state, clusters, client, worker,
+    async close() {
+      await worker.stop();
+      await clusters.close();
+      await client.connection.close();
+      await downStack(dir, { removeData: true });
+    },
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,0 +1,53 @@
+// The worker entry point (`worker/main.ts`) as a child process: for tests that kill it and for
+// benchmarks that measure it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './stack/paths.js';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Peak resident set size so far (VmHWM), in bytes. */
+  peakRss(): number;
+  /** SIGKILL: no graceful shutdown, as when a machine dies. */
+  kill(): Promise<void>;
+  /** SIGTERM: graceful shutdown. */
+  stop(): Promise<void>;
+}
+
+/** `entry` defaults to the real entry point; tests may pass an instrumented one. */
+export async function spawnWorkerProcess(env: Record<string, string>, entry = path.join(repoRoot, 'worker/main.ts')): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker process did not start:\n${output}`)), 60_000);
+    child.stdout!.on('data', () => {
+      if (output.includes('worker started')) { clearTimeout(timer); resolve(); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker process exited (${code}):\n${output}`)); });
+  });
+  return {
+    child,
+    output: () => output,
+    peakRss() {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return Number(match?.[1] ?? 0) * 1024;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// Every workflow step's activities, each bound to the one retry shape of its step: a step can call
+// only the activities listed for it (`cutOverSteps(...).T1.awaitDrain` does not compile), and each
+// shape is declared once, here. docs/cutover.md explains the choices.
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { MoveTablesActivities } from '../contract/activities.js';
+
+type ActivityName = keyof MoveTablesActivities;
+
+/** The named activities, and only those, proxied with `options`. */
+function shaped<K extends ActivityName>(options: ActivityOptions, ...names: K[]): Pick<MoveTablesActivities, K> {
+  const proxy = proxyActivities<MoveTablesActivities>(options);
+  return Object.fromEntries(names.map((name) => [name, proxy[name]])) as unknown as Pick<MoveTablesActivities, K>;
+}
+
+/** The copy returns after about this long, so the move can report progress and react to signals. */
+export const COPY_SLICE_MS = 10_000;
+/** How long one catch-up measurement may wait for the stream. */
+export const LAG_MEASURE_TIMEOUT_MS = 30_000;
+
+/** Checksum parity: read-only, long, retried (a move's verify phase, or the cutover's before-release check). */
+export const verifyStep = shaped({ startToCloseTimeout: '24 hours', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 5 } }, 'verifyTables');
+
+/** The steps of `moveTables` around its stream and cutover children. */
+export const moveSteps = {
+  prepare: shaped({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 3 } }, 'prepareMove'),
+  copy: shaped(
+    {
+      startToCloseTimeout: COPY_SLICE_MS + 120_000,
+      // Heartbeats come every chunk (or throttle wait): a lost copier is replaced within seconds.
+      heartbeatTimeout: '10 seconds',
+      retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+    },
+    'copyRows',
+  ),
+  catchUp: shaped(
+    { startToCloseTimeout: LAG_MEASURE_TIMEOUT_MS + 30_000, heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 10 } },
+    'measureStreamLag',
+  ),
+  verify: verifyStep,
+};
+
+/** The stream of `streamTables`. */
+export const streamStep = shaped(
+  {
+    // Runs for the whole move; a lost worker is noticed by the heartbeat and the stream resumes
+    // elsewhere from the position stored on the target.
+    startToCloseTimeout: '30 days',
+    heartbeatTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+    // A cancelled stream reports cancelled only once it has stopped applying.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  },
+  'streamChanges',
+);
+
+/** `describeClusters`: read-only, a few attempts; an unknown name fails at once. */
+export const describeStep = shaped(
+  { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['UnknownCluster'] } },
+  'describeCluster',
+);
+
+export interface CutOverTimeouts {
+  lockWaitTimeoutSeconds: number;
+  drainTimeoutMs: number;
+  hookTimeoutMs: number;
+}
+
+/** The steps of `cutOver`; their timeouts follow the cutover's input. */
+export function cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs }: CutOverTimeouts) {
+  // T1's inspection, T2 and the compensation read the source, or change it only after reading it: retried.
+  const sourceState: ActivityOptions = {
+    startToCloseTimeout: (lockWaitTimeoutSeconds + 90) * 1_000,
+    heartbeatTimeout: '5 seconds',
+    retry: { maximumAttempts: 10, initialInterval: '1 second' },
+  };
+  return {
+    validate: shaped({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } }, 'validateCutOver'),
+    /** The gate's, T0's, T5's and on-failure's hooks have side effects (notifications, routing flips): never run twice. */
+    hooks: shaped({ startToCloseTimeout: hookTimeoutMs + 30_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } }, 'runHooks'),
+    /** No retry: a lost outcome is settled by `inspectT1`, never by a second RENAME. */
+    T1: shaped(
+      { startToCloseTimeout: (lockWaitTimeoutSeconds + 30) * 1_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } },
+      'renameSourceTables',
+    ),
+    inspectT1: shaped(sourceState, 'inspectRename'),
+    T2: shaped(sourceState, 'captureDrainGtid'),
+    /** Heartbeats every poll; the timeout counts from the first attempt, so retries do not extend it. */
+    T3: shaped(
+      {
+        startToCloseTimeout: drainTimeoutMs + 30_000,
+        scheduleToCloseTimeout: drainTimeoutMs + 120_000,
+        heartbeatTimeout: '5 seconds',
+        retry: { initialInterval: '100 milliseconds', maximumInterval: '1 second' },
+      },
+      'awaitDrain',
+    ),
+    /** Idempotent: retried. */
+    T4: shaped({ startToCloseTimeout: '30 seconds', heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' } }, 'setCutOverComplete'),
+    compensate: shaped(sourceState, 'renameBack'),
+    verify: verifyStep,
+  };
+}
