@@ -5,11 +5,19 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 const pureCodeImports = {
-  paths: ['mysql2', 'mysql2/promise', '@vlasky/zongji', '@temporalio/worker', '@temporalio/activity', '@temporalio/client'].map(
-    (name) => ({ name, message: 'workflow code does no I/O: use an activity' }),
-  ),
+  paths: [
+    'mysql2',
+    'mysql2/promise',
+    '@vlasky/zongji',
+    '@temporalio/worker',
+    '@temporalio/activity',
+    '@temporalio/client',
+  ].map((name) => ({ name, message: 'workflow code does no I/O: use an activity' })),
   patterns: [
-    { group: ['node:*', ...builtinModules, ...builtinModules.map((m) => `${m}/*`)], message: 'workflow code may not use Node built-ins' },
+    {
+      group: ['node:*', ...builtinModules, ...builtinModules.map((m) => `${m}/*`)],
+      message: 'workflow code may not use Node built-ins',
+    },
     {
       group: ['**/activities/**', '**/worker/**', '**/client/**', '**/dev/**'],
       message: 'workflow code imports only the contract and other workflow modules',

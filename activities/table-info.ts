@@ -6,7 +6,11 @@ import type { Queryable } from './clusters.js';
 import type { TargetTable } from './target/row-apply.js';
 
 /** Primary-key columns of `database.table` in key order; [] when the table has none, undefined when it does not exist. */
-export async function primaryKeyColumns(conn: Queryable, database: string, table: string): Promise<string[] | undefined> {
+export async function primaryKeyColumns(
+  conn: Queryable,
+  database: string,
+  table: string,
+): Promise<string[] | undefined> {
   const [tables] = await conn.query<mysql.RowDataPacket[]>(
     'SELECT TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
     [database, table],
@@ -39,12 +43,18 @@ export async function estimatedRows(conn: Queryable, database: string, table: st
 }
 
 /** Where each moved table's rows go on the target; fails clearly when a table is missing or keyless. */
-export async function readTargetTables(target: Queryable, database: string, tables: string[]): Promise<Map<string, TargetTable>> {
+export async function readTargetTables(
+  target: Queryable,
+  database: string,
+  tables: string[],
+): Promise<Map<string, TargetTable>> {
   const result = new Map<string, TargetTable>();
   for (const table of tables) {
     const primaryKey = await primaryKeyColumns(target, database, table);
-    if (primaryKey === undefined) throw failure('MissingTable', `target table ${database}.${table} does not exist`, { database, table });
-    if (primaryKey.length === 0) throw failure('NoPrimaryKey', `target table ${database}.${table} has no primary key`, { database, table });
+    if (primaryKey === undefined)
+      throw failure('MissingTable', `target table ${database}.${table} does not exist`, { database, table });
+    if (primaryKey.length === 0)
+      throw failure('NoPrimaryKey', `target table ${database}.${table} has no primary key`, { database, table });
     result.set(table, { database, table, primaryKey });
   }
   return result;

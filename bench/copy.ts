@@ -21,11 +21,17 @@ try {
   const source = clusters.pool('source');
   const target = clusters.pool('target');
   await source.query('CREATE DATABASE bench');
-  await source.query(`CREATE TABLE bench.t (id BIGINT PRIMARY KEY, a CHAR(32), b VARCHAR(40), n INT, at DATETIME) CHARACTER SET latin1`);
+  await source.query(
+    `CREATE TABLE bench.t (id BIGINT PRIMARY KEY, a CHAR(32), b VARCHAR(40), n INT, at DATETIME) CHARACTER SET latin1`,
+  );
   const filled = Date.now();
-  await source.query(`INSERT INTO bench.t SELECT seq, MD5(seq), SUBSTR(SHA1(seq), 1, 30 + seq % 10), seq, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM bench.seq_1_to_${rows}`);
+  await source.query(
+    `INSERT INTO bench.t SELECT seq, MD5(seq), SUBSTR(SHA1(seq), 1, 30 + seq % 10), seq, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM bench.seq_1_to_${rows}`,
+  );
   await source.query('ANALYZE TABLE bench.t');
-  const [size] = await source.query<import('mysql2').RowDataPacket[]>("SELECT AVG_ROW_LENGTH AS len FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't'");
+  const [size] = await source.query<import('mysql2').RowDataPacket[]>(
+    "SELECT AVG_ROW_LENGTH AS len FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't'",
+  );
   console.log(`source: ${rows} rows, average row length ${size[0]!.len} bytes (filled in ${Date.now() - filled} ms)`);
 
   // Baseline: dump and load between the same servers, through a pipe.
@@ -44,11 +50,19 @@ try {
   console.log(`mariadb-dump | mariadb: ${rows} rows in ${dumpSeconds.toFixed(1)} s = ${Math.round(dumpRate)} rows/s`);
 
   const rssBefore = bench.worker.peakRss();
-  const handle = await startMove(client, { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip' }, BENCH_QUEUE);
+  const handle = await startMove(
+    client,
+    { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip' },
+    BENCH_QUEUE,
+  );
   const result = await handle.result();
-  console.log(`move copy (stream running): ${result.rowsCopied} rows in ${result.copySeconds.toFixed(1)} s = ${result.copyRowsPerSecond} rows/s`);
+  console.log(
+    `move copy (stream running): ${result.rowsCopied} rows in ${result.copySeconds.toFixed(1)} s = ${result.copyRowsPerSecond} rows/s`,
+  );
   console.log(`ratio move copy / dump|load: ${(result.copyRowsPerSecond / dumpRate).toFixed(2)}`);
-  console.log(`worker process peak RSS (VmHWM): ${(rssBefore / 1048576).toFixed(0)} MB before the move, ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB after it`);
+  console.log(
+    `worker process peak RSS (VmHWM): ${(rssBefore / 1048576).toFixed(0)} MB before the move, ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB after it`,
+  );
   console.log(`cutover window ${result.cutOver.cutoverWindowMs} ms`);
 } finally {
   await bench.close();

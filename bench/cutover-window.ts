@@ -26,23 +26,42 @@ try {
     for (const conn of [source, target]) {
       await conn.query(`CREATE DATABASE ${database}`);
       await conn.query(`CREATE TABLE ${database}.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)`);
-      await conn.query(`INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${ROWS}`);
+      await conn.query(
+        `INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${ROWS}`,
+      );
     }
     const [pos] = await source.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
     const base = { source: 'source', target: 'target', database, tables: ['t'] };
-    const stream = await client.workflow.start(streamTables, { taskQueue: BENCH_QUEUE, workflowId: `bench-stream-${run}-${Date.now()}`, args: [{ ...base, startPosition: String(pos[0]!.pos) }] });
-    const load = startWriteLoad({ connection: clusters.connectionOptions('source'), database, table: 't', ratePerSecond: rate });
+    const stream = await client.workflow.start(streamTables, {
+      taskQueue: BENCH_QUEUE,
+      workflowId: `bench-stream-${run}-${Date.now()}`,
+      args: [{ ...base, startPosition: String(pos[0]!.pos) }],
+    });
+    const load = startWriteLoad({
+      connection: clusters.connectionOptions('source'),
+      database,
+      table: 't',
+      ratePerSecond: rate,
+    });
     await sleep(3_000);
-    const result = await client.workflow.execute(cutOver, { taskQueue: BENCH_QUEUE, workflowId: `bench-cutover-${run}-${Date.now()}`, args: [base] });
+    const result = await client.workflow.execute(cutOver, {
+      taskQueue: BENCH_QUEUE,
+      workflowId: `bench-cutover-${run}-${Date.now()}`,
+      args: [base],
+    });
     const stats = await load.stop();
     await stream.result();
     windows.push(result.cutoverWindowMs!);
     const steps = result.stepDurationsMs;
-    console.log(`run ${String(run).padStart(2)}: window ${result.cutoverWindowMs} ms (T1 ${steps.T1} / T2 ${steps.T2} / T3 ${steps.T3} / T4 ${steps.T4} ms), load ${stats.acceptedPerSecond.toFixed(0)} writes/s, ${stats.rejected} rejected by the RENAME`);
+    console.log(
+      `run ${String(run).padStart(2)}: window ${result.cutoverWindowMs} ms (T1 ${steps.T1} / T2 ${steps.T2} / T3 ${steps.T3} / T4 ${steps.T4} ms), load ${stats.acceptedPerSecond.toFixed(0)} writes/s, ${stats.rejected} rejected by the RENAME`,
+    );
     await source.end();
     await target.end();
   }
-  console.log(`cutover window over ${runs} runs at ${rate} writes/s: median ${median(windows)} ms, max ${Math.max(...windows)} ms, min ${Math.min(...windows)} ms`);
+  console.log(
+    `cutover window over ${runs} runs at ${rate} writes/s: median ${median(windows)} ms, max ${Math.max(...windows)} ms, min ${Math.min(...windows)} ms`,
+  );
 } finally {
   await bench.close();
 }

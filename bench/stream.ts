@@ -41,7 +41,10 @@ async function phase(rate: string, round: number): Promise<void> {
       const first = id;
       const values = Array.from({ length: BATCH }, (_, i) => [first + i, `v-${first + i}`, i]);
       await conn.query('INSERT INTO sbench.t (id, v, n) VALUES ?', [values]);
-      await conn.query('UPDATE sbench.t SET n = n + 1, v = CONCAT(v, "+") WHERE id BETWEEN ? AND ?', [first, first + BATCH - 1]);
+      await conn.query('UPDATE sbench.t SET n = n + 1, v = CONCAT(v, "+") WHERE id BETWEEN ? AND ?', [
+        first,
+        first + BATCH - 1,
+      ]);
       events += 2 * BATCH;
       id += BATCH;
       if (Number.isFinite(interval)) {
@@ -68,7 +71,9 @@ async function phase(rate: string, round: number): Promise<void> {
   await lagOnce();
   const applied = (Date.now() - loadStarted) / 1_000;
   const sorted = [...lags].sort((a, b) => a - b);
-  console.log(`rate ${rate}: written ${Math.round(events / written)} events/s (${events} in ${written.toFixed(1)} s); applied ${Math.round(events / applied)} events/s (caught up ${(applied - written).toFixed(2)} s after the load stopped); lag over ${lags.length} probes: median ${median(lags)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]} ms, max ${sorted.at(-1)} ms`);
+  console.log(
+    `rate ${rate}: written ${Math.round(events / written)} events/s (${events} in ${written.toFixed(1)} s); applied ${Math.round(events / applied)} events/s (caught up ${(applied - written).toFixed(2)} s after the load stopped); lag over ${lags.length} probes: median ${median(lags)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]} ms, max ${sorted.at(-1)} ms`,
+  );
 }
 
 try {
@@ -77,7 +82,11 @@ try {
     await clusters.pool(side).query('CREATE TABLE sbench.t (id BIGINT PRIMARY KEY, v VARCHAR(64), n INT)');
   }
   const start = await currentGtidPosition(clusters.pool('source'));
-  const stream = await client.workflow.start(streamTables, { taskQueue: BENCH_QUEUE, workflowId: `bench-stream-${Date.now()}`, args: [{ source: 'source', target: 'target', database: 'sbench', tables: ['t'], startPosition: start }] });
+  const stream = await client.workflow.start(streamTables, {
+    taskQueue: BENCH_QUEUE,
+    workflowId: `bench-stream-${Date.now()}`,
+    args: [{ source: 'source', target: 'target', database: 'sbench', tables: ['t'], startPosition: start }],
+  });
   await sleep(1_000);
   for (const [round, rate] of rates.entries()) await phase(rate, round);
   await stream.cancel();

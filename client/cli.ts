@@ -2,7 +2,13 @@
 // credentials stay with the worker. Run `move-tables help` for commands and exit codes.
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from '../contract/definitions.js';
+import {
+  moveStatusQuery,
+  pauseSignal,
+  releaseCutOverSignal,
+  resumeSignal,
+  setChunkSizeSignal,
+} from '../contract/definitions.js';
 import { moveWorkflowId } from '../contract/tables.js';
 import type { moveTables } from '../workflows/move-tables.js';
 import type { MoveStatus, MoveTablesInput, VerifyMode } from '../contract/move.js';
@@ -44,10 +50,23 @@ Exit codes: 0 done; 1 the move failed or was cancelled; 2 bad usage; 3 no such m
 class UsageError extends Error {}
 
 const options = {
-  database: { type: 'string' }, tables: { type: 'string' }, source: { type: 'string', default: 'source' }, target: { type: 'string', default: 'target' },
-  'target-database': { type: 'string' }, postpone: { type: 'boolean' }, 'chunk-size': { type: 'string' }, 'drain-timeout': { type: 'string' },
-  verify: { type: 'string' }, 'on-failure': { type: 'string' }, wait: { type: 'boolean' }, watch: { type: 'boolean' }, json: { type: 'boolean' },
-  address: { type: 'string' }, namespace: { type: 'string' }, 'task-queue': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  database: { type: 'string' },
+  tables: { type: 'string' },
+  source: { type: 'string', default: 'source' },
+  target: { type: 'string', default: 'target' },
+  'target-database': { type: 'string' },
+  postpone: { type: 'boolean' },
+  'chunk-size': { type: 'string' },
+  'drain-timeout': { type: 'string' },
+  verify: { type: 'string' },
+  'on-failure': { type: 'string' },
+  wait: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  json: { type: 'boolean' },
+  address: { type: 'string' },
+  namespace: { type: 'string' },
+  'task-queue': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -55,24 +74,34 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositi
 function positiveInt(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
   return value;
 }
 
 function tablesOf(values: Values): string[] {
-  if (!values.database || !values.tables) throw new UsageError('name the move: a workflow id, or --database and --tables');
-  return values.tables.split(',').map((t) => t.trim()).filter(Boolean);
+  if (!values.database || !values.tables)
+    throw new UsageError('name the move: a workflow id, or --database and --tables');
+  return values.tables
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 function moveInput(values: Values): MoveTablesInput {
   const verify = values.verify as VerifyMode | undefined;
-  if (verify !== undefined && !['after-release', 'before-release', 'skip'].includes(verify)) throw new UsageError('--verify must be after-release, before-release or skip');
+  if (verify !== undefined && !['after-release', 'before-release', 'skip'].includes(verify))
+    throw new UsageError('--verify must be after-release, before-release or skip');
   const onFailure = values['on-failure'];
-  if (onFailure !== undefined && onFailure !== 'rollback' && onFailure !== 'hold') throw new UsageError('--on-failure must be rollback or hold');
+  if (onFailure !== undefined && onFailure !== 'rollback' && onFailure !== 'hold')
+    throw new UsageError('--on-failure must be rollback or hold');
   const chunkSize = positiveInt('chunk-size', values['chunk-size']);
   const drain = positiveInt('drain-timeout', values['drain-timeout']);
   return {
-    source: values.source!, target: values.target!, database: values.database!, tables: tablesOf(values),
+    source: values.source!,
+    target: values.target!,
+    database: values.database!,
+    tables: tablesOf(values),
     ...(values['target-database'] ? { targetDatabase: values['target-database'] } : {}),
     ...(values.postpone ? { postpone: true } : {}),
     ...(chunkSize ? { chunkSize } : {}),
@@ -83,7 +112,15 @@ function moveInput(values: Values): MoveTablesInput {
 }
 
 function moveIdOf(positionals: string[], values: Values): string {
-  return positionals[0] ?? moveWorkflowId({ source: values.source!, target: values.target!, database: values.database ?? '', tables: tablesOf(values) });
+  return (
+    positionals[0] ??
+    moveWorkflowId({
+      source: values.source!,
+      target: values.target!,
+      database: values.database ?? '',
+      tables: tablesOf(values),
+    })
+  );
 }
 
 function print(values: Values, json: unknown, text: string): void {
@@ -106,11 +143,19 @@ async function follow(handle: WorkflowHandle<typeof moveTables>, values: Values)
   }
   try {
     const result = await handle.result();
-    print(values, { result }, `move complete: ${result.rowsCopied} rows copied at ${result.copyRowsPerSecond} rows/s; cutover window ${result.cutOver.cutoverWindowMs} ms; drain GTID ${result.cutOver.drainGtid}; checksum ${result.verify ? (result.verify.ok ? 'MATCH' : 'MISMATCH') : 'not run'}`);
+    print(
+      values,
+      { result },
+      `move complete: ${result.rowsCopied} rows copied at ${result.copyRowsPerSecond} rows/s; cutover window ${result.cutOver.cutoverWindowMs} ms; drain GTID ${result.cutOver.drainGtid}; checksum ${result.verify ? (result.verify.ok ? 'MATCH' : 'MISMATCH') : 'not run'}`,
+    );
     return EXIT.ok;
   } catch (err) {
     const cause = (err as { cause?: Error & { type?: string } }).cause;
-    print(values, { error: cause?.message ?? String(err), type: cause?.type }, `move did not complete: ${cause?.type ? `${cause.type}: ` : ''}${cause?.message ?? String(err)}`);
+    print(
+      values,
+      { error: cause?.message ?? String(err), type: cause?.type },
+      `move did not complete: ${cause?.type ? `${cause.type}: ` : ''}${cause?.message ?? String(err)}`,
+    );
     return EXIT.moveFailed;
   }
 }
@@ -136,14 +181,22 @@ async function run(argv: string[]): Promise<number> {
     const handleOf = () => client.workflow.getHandle<typeof moveTables>(moveIdOf(rest, values));
     switch (command) {
       case 'start': {
-        const handle = await startMove(client, moveInput(values), values['task-queue'] ?? process.env.MOVE_TABLES_TASK_QUEUE ?? TASK_QUEUE);
+        const handle = await startMove(
+          client,
+          moveInput(values),
+          values['task-queue'] ?? process.env.MOVE_TABLES_TASK_QUEUE ?? TASK_QUEUE,
+        );
         const id = handle.workflowId;
-        print(values, { workflowId: id, runId: handle.firstExecutionRunId }, [
-          `started move ${id}`,
-          `  follow:  move-tables status '${id}' --watch`,
-          `  release: move-tables release '${id}'   (when postponed)`,
-          `  with the Temporal CLI: temporal workflow query --workflow-id '${id}' --type status`,
-        ].join('\n'));
+        print(
+          values,
+          { workflowId: id, runId: handle.firstExecutionRunId },
+          [
+            `started move ${id}`,
+            `  follow:  move-tables status '${id}' --watch`,
+            `  release: move-tables release '${id}'   (when postponed)`,
+            `  with the Temporal CLI: temporal workflow query --workflow-id '${id}' --type status`,
+          ].join('\n'),
+        );
         return values.wait ? await follow(handle, values) : EXIT.ok;
       }
       case 'status': {
@@ -157,7 +210,9 @@ async function run(argv: string[]): Promise<number> {
       case 'pause':
       case 'resume': {
         const handle = handleOf();
-        await handle.signal(command === 'release' ? releaseCutOverSignal : command === 'pause' ? pauseSignal : resumeSignal);
+        await handle.signal(
+          command === 'release' ? releaseCutOverSignal : command === 'pause' ? pauseSignal : resumeSignal,
+        );
         print(values, { workflowId: handle.workflowId, signal: command }, `${command}: sent to ${handle.workflowId}`);
         return EXIT.ok;
       }
@@ -166,22 +221,42 @@ async function run(argv: string[]): Promise<number> {
         if (size === undefined) throw new UsageError('chunk-size needs a number of rows');
         const handle = client.workflow.getHandle<typeof moveTables>(rest.length > 1 ? rest[0]! : moveIdOf([], values));
         await handle.signal(setChunkSizeSignal, size);
-        print(values, { workflowId: handle.workflowId, chunkSize: size }, `chunk size ${size}: sent to ${handle.workflowId}`);
+        print(
+          values,
+          { workflowId: handle.workflowId, chunkSize: size },
+          `chunk size ${size}: sent to ${handle.workflowId}`,
+        );
         return EXIT.ok;
       }
       case 'abort': {
         const handle = handleOf();
         await handle.cancel();
-        print(values, { workflowId: handle.workflowId, cancelled: true }, `cancellation requested for ${handle.workflowId}`);
+        print(
+          values,
+          { workflowId: handle.workflowId, cancelled: true },
+          `cancellation requested for ${handle.workflowId}`,
+        );
         return EXIT.ok;
       }
       case 'list': {
         const moves = [];
-        for await (const execution of client.workflow.list({ query: `WorkflowType = 'moveTables' AND ExecutionStatus = 'Running'` })) {
+        for await (const execution of client.workflow.list({
+          query: `WorkflowType = 'moveTables' AND ExecutionStatus = 'Running'`,
+        })) {
           const phase = execution.searchAttributes?.MoveTablesPhase;
-          moves.push({ workflowId: execution.workflowId, phase: Array.isArray(phase) ? String(phase[0]) : undefined, startTime: execution.startTime.toISOString() });
+          moves.push({
+            workflowId: execution.workflowId,
+            phase: Array.isArray(phase) ? String(phase[0]) : undefined,
+            startTime: execution.startTime.toISOString(),
+          });
         }
-        print(values, moves, moves.length ? moves.map((m) => `${m.workflowId}  phase ${m.phase ?? '?'}  started ${m.startTime}`).join('\n') : 'no moves in progress');
+        print(
+          values,
+          moves,
+          moves.length
+            ? moves.map((m) => `${m.workflowId}  phase ${m.phase ?? '?'}  started ${m.startTime}`).join('\n')
+            : 'no moves in progress',
+        );
         return EXIT.ok;
       }
       default:
@@ -207,7 +282,9 @@ async function run(argv: string[]): Promise<number> {
 }
 
 run(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`${(err as Error).message}\n(see move-tables help)`);

@@ -16,10 +16,15 @@ export function formatStatus(status: MoveStatus): string {
     progressBar(status.rowsCopied, status.estimatedRows),
     `${status.rowsCopied}/${status.estimatedRows} rows`,
   ];
-  if (status.phase === 'copy') parts.push(`${status.rowsPerSecond} rows/s`, `ETA ${status.etaSeconds === undefined ? '?' : `${status.etaSeconds} s`}`);
+  if (status.phase === 'copy')
+    parts.push(
+      `${status.rowsPerSecond} rows/s`,
+      `ETA ${status.etaSeconds === undefined ? '?' : `${status.etaSeconds} s`}`,
+    );
   if (status.paused) parts.push('PAUSED');
   if (status.streamLagMs !== undefined) parts.push(`stream lag ${status.streamLagMs} ms`);
-  if (status.cutOver) parts.push(`cutover ${status.cutOver.step}${status.cutOver.postponed ? ' (postponed: release to proceed)' : ''}`);
+  if (status.cutOver)
+    parts.push(`cutover ${status.cutOver.step}${status.cutOver.postponed ? ' (postponed: release to proceed)' : ''}`);
   if (status.lastError) parts.push(`error: ${status.lastError}`);
   return parts.join('  ');
 }

@@ -1,5 +1,9 @@
 // Typed helpers for starting and following moves from a Temporal client.
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { moveWorkflowId } from '../contract/tables.js';
 import { moveTables } from '../workflows/move-tables.js';
 import type { MoveTablesInput } from '../contract/move.js';
@@ -9,12 +13,18 @@ import { TASK_QUEUE } from '../contract/move.js';
 export class MoveAlreadyRunningError extends Error {
   override name = 'MoveAlreadyRunningError';
   constructor(readonly workflowId: string) {
-    super(`a move of these tables is already running as workflow "${workflowId}": follow it (\`temporal workflow query --workflow-id '${workflowId}' --type status\`) or cancel it before starting another`);
+    super(
+      `a move of these tables is already running as workflow "${workflowId}": follow it (\`temporal workflow query --workflow-id '${workflowId}' --type status\`) or cancel it before starting another`,
+    );
   }
 }
 
 /** Starts `moveTables` under its derived workflow id (`move:<source>/<database>/<tables>`). */
-export async function startMove(client: Client, input: MoveTablesInput, taskQueue = TASK_QUEUE): Promise<WorkflowHandleWithFirstExecutionRunId<typeof moveTables>> {
+export async function startMove(
+  client: Client,
+  input: MoveTablesInput,
+  taskQueue = TASK_QUEUE,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof moveTables>> {
   const workflowId = moveWorkflowId(input);
   try {
     return await client.workflow.start(moveTables, { taskQueue, workflowId, args: [input] });

@@ -23,7 +23,20 @@ export interface CutOverInput extends TablesInput {
   verifyBeforeRelease?: { chunkSize: number };
 }
 
-export type CutOverStep = 'validate' | 'postponed' | 'T0' | 'T1' | 'T2' | 'T3' | 'T4' | 'verify' | 'T5' | 'T6' | 'compensating' | 'failed' | 'noop';
+export type CutOverStep =
+  | 'validate'
+  | 'postponed'
+  | 'T0'
+  | 'T1'
+  | 'T2'
+  | 'T3'
+  | 'T4'
+  | 'verify'
+  | 'T5'
+  | 'T6'
+  | 'compensating'
+  | 'failed'
+  | 'noop';
 
 export interface CutOverStatus {
   step: CutOverStep;

@@ -27,7 +27,12 @@ export type FailureType =
   | 'VerificationFailed';
 
 /** A non-retryable typed failure: retrying would not change the outcome, only delay the error. */
-export function failure(type: FailureType, message: string, details?: Record<string, unknown>, cause?: Error): ApplicationFailure {
+export function failure(
+  type: FailureType,
+  message: string,
+  details?: Record<string, unknown>,
+  cause?: Error,
+): ApplicationFailure {
   return ApplicationFailure.create({
     type,
     message,

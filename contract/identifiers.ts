@@ -9,7 +9,8 @@ const IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/;
 export function identifierProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'must be a non-empty string';
   if (name.length > 64) return `is ${name.length} characters long; MySQL allows at most 64`;
-  if (!IDENTIFIER.test(name)) return 'may hold only letters, digits, "_" and "$" (no backticks, quotes, dots or spaces)';
+  if (!IDENTIFIER.test(name))
+    return 'may hold only letters, digits, "_" and "$" (no backticks, quotes, dots or spaces)';
   if (/^\d+$/.test(name)) return 'must not consist of digits only';
   return undefined;
 }

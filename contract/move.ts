@@ -9,7 +9,19 @@ export const TASK_QUEUE = 'move-tables';
 /** Where the checksum verification runs; see README ("Verification") for the trade-off. */
 export type VerifyMode = 'after-release' | 'before-release' | 'skip';
 
-export interface MoveTablesInput extends TablesInput, Pick<CutOverInput, 'postpone' | 'drainTimeoutSeconds' | 'drainPollIntervalMs' | 'lockWaitTimeoutSeconds' | 'hookTimeoutSeconds' | 'onFailure' | 'hooksHint'> {
+export interface MoveTablesInput
+  extends
+    TablesInput,
+    Pick<
+      CutOverInput,
+      | 'postpone'
+      | 'drainTimeoutSeconds'
+      | 'drainPollIntervalMs'
+      | 'lockWaitTimeoutSeconds'
+      | 'hookTimeoutSeconds'
+      | 'onFailure'
+      | 'hooksHint'
+    > {
   /** Rows per copy chunk (changeable while running with `setChunkSize`); default 5000. */
   chunkSize?: number;
   /** The copy waits while a server's Threads_running exceeds this; default 50 on each. */

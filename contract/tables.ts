@@ -62,7 +62,8 @@ export function normalizeTables(input: TablesInput): MovedTables {
     const problem = identifierProblem(value);
     if (problem) invalid(`"${key}" ${JSON.stringify(value)} ${problem}`);
   }
-  if (!Array.isArray(input.tables) || input.tables.length === 0) invalid('"tables" must be a non-empty list of table names');
+  if (!Array.isArray(input.tables) || input.tables.length === 0)
+    invalid('"tables" must be a non-empty list of table names');
   const template = input.oldTableTemplate ?? DEFAULT_OLD_TABLE_TEMPLATE;
   if (typeof template !== 'string' || !template.includes('{table}')) invalid('"oldTableTemplate" must contain {table}');
   for (const table of input.tables) {
@@ -75,7 +76,8 @@ export function normalizeTables(input: TablesInput): MovedTables {
   }
   if (new Set(input.tables).size !== input.tables.length) invalid('"tables" lists a table twice');
   const streamId = input.streamId ?? streamIdFor(input.source, input.database, input.tables);
-  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 191) invalid('"streamId" must be 1-191 characters');
+  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 191)
+    invalid('"streamId" must be 1-191 characters');
   return {
     source: input.source,
     target: input.target,

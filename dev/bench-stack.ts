@@ -26,13 +26,24 @@ export async function startBenchStack(): Promise<BenchStack> {
   const state = await upStack({ dir, detached: false, ports: await choosePorts() });
   // A prebuilt workflow bundle, as a production worker would run with.
   const bundlePath = path.join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } })).code);
+  writeFileSync(
+    bundlePath,
+    (
+      await bundleWorkflowCode({
+        workflowsPath,
+        logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+      })
+    ).code,
+  );
   const env = { ...stackEnv(state), MOVE_TABLES_TASK_QUEUE: BENCH_QUEUE, MOVE_TABLES_WORKFLOW_BUNDLE: bundlePath };
   const clusters = new Clusters(loadClusterConfig({ ...process.env, ...env }));
   const worker = await spawnWorkerProcess(env);
   const client = new Client({ connection: await Connection.connect({ address: state.temporal.address }) });
   return {
-    state, clusters, client, worker,
+    state,
+    clusters,
+    client,
+    worker,
     async close() {
       await worker.stop();
       await clusters.close();

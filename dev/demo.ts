@@ -20,40 +20,68 @@ import { startWriteLoad } from './write-load.js';
 
 const DATABASE = 'move_tables_demo';
 const TABLE = 'orders';
-const { values: args } = parseArgs({ options: { wait: { type: 'boolean', default: false }, rows: { type: 'string', default: '150000' } } });
+const { values: args } = parseArgs({
+  options: { wait: { type: 'boolean', default: false }, rows: { type: 'string', default: '150000' } },
+});
 const rows = Number(args.rows);
 if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a positive integer');
 
 const state = await upStack({ dir: localStackDir, detached: true, ports: await choosePorts(LOCAL_STACK_PORTS, true) });
-console.log(`stack: source 127.0.0.1:${state.servers.source.port}, target 127.0.0.1:${state.servers.target.port}, Temporal ${state.temporal.address}, UI ${state.temporal.uiUrl}`);
+console.log(
+  `stack: source 127.0.0.1:${state.servers.source.port}, target 127.0.0.1:${state.servers.target.port}, Temporal ${state.temporal.address}, UI ${state.temporal.uiUrl}`,
+);
 const env = { ...process.env, ...stackEnv(state) };
 const clusters = new Clusters(loadClusterConfig(env));
 
 const client = new Client({ connection: await Connection.connect({ address: state.temporal.address }) });
 // An interrupted earlier demo run leaves its move (and its children) running: they are the demo's
 // own, so end them before a worker could pick them up again.
-await client.workflow.getHandle(moveWorkflowId({ source: 'source', target: 'target', database: DATABASE, tables: [TABLE] }))
-  .terminate('superseded by a new demo run').catch(() => undefined);
+await client.workflow
+  .getHandle(moveWorkflowId({ source: 'source', target: 'target', database: DATABASE, tables: [TABLE] }))
+  .terminate('superseded by a new demo run')
+  .catch(() => undefined);
 // A fresh sample table on the source; the demo's own database only.
 const source = await clusters.connect('source');
 const target = await clusters.connect('target');
 for (const conn of [source, target]) await conn.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
 await source.query(`CREATE DATABASE ${DATABASE}`);
-await source.query(`CREATE TABLE ${DATABASE}.${TABLE} (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT) CHARACTER SET utf8mb4`);
-await source.query(`INSERT INTO ${DATABASE}.${TABLE} (id, v, n) SELECT seq, CONCAT('order-', seq), seq FROM ${DATABASE}.seq_1_to_${rows}`);
+await source.query(
+  `CREATE TABLE ${DATABASE}.${TABLE} (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT) CHARACTER SET utf8mb4`,
+);
+await source.query(
+  `INSERT INTO ${DATABASE}.${TABLE} (id, v, n) SELECT seq, CONCAT('order-', seq), seq FROM ${DATABASE}.seq_1_to_${rows}`,
+);
 console.log(`source table ${DATABASE}.${TABLE}: ${rows} rows`);
 
 const { worker, close } = await createMoveTablesWorker(loadWorkerConfig(env));
 const running = worker.run();
-const load = startWriteLoad({ connection: clusters.connectionOptions('source'), database: DATABASE, table: TABLE, ratePerSecond: 300, primaryKeyChanges: 0.05 });
+const load = startWriteLoad({
+  connection: clusters.connectionOptions('source'),
+  database: DATABASE,
+  table: TABLE,
+  ratePerSecond: 300,
+  primaryKeyChanges: 0.05,
+});
 console.log('write load: 300 statements/s (inserts, updates, key changes, deletes) until the cutover turns it away');
 
 try {
-  const handle = await startMove(client, { source: 'source', target: 'target', database: DATABASE, tables: [TABLE], postpone: true });
-  console.log(`move started: workflow ${handle.workflowId} (watch it in the UI: ${state.temporal.uiUrl}/namespaces/default/workflows)`);
+  const handle = await startMove(client, {
+    source: 'source',
+    target: 'target',
+    database: DATABASE,
+    tables: [TABLE],
+    postpone: true,
+  });
+  console.log(
+    `move started: workflow ${handle.workflowId} (watch it in the UI: ${state.temporal.uiUrl}/namespaces/default/workflows)`,
+  );
   const result = handle.result();
   let done = false;
-  void result.finally(() => { done = true; }).catch(() => undefined);
+  void result
+    .finally(() => {
+      done = true;
+    })
+    .catch(() => undefined);
   let released = false;
   let last = '';
   while (!done) {
@@ -80,12 +108,18 @@ try {
   const stats = await load.stop();
   const verify = outcome.verify!;
   console.log('\nmove complete');
-  console.log(`  copy:            ${outcome.rowsCopied} rows in ${outcome.copySeconds.toFixed(1)} s = ${outcome.copyRowsPerSecond} rows/s`);
+  console.log(
+    `  copy:            ${outcome.rowsCopied} rows in ${outcome.copySeconds.toFixed(1)} s = ${outcome.copyRowsPerSecond} rows/s`,
+  );
   console.log(`  cutover window:  ${outcome.cutOver.cutoverWindowMs} ms (T1 RENAME start -> T4 flag set)`);
   console.log(`  drain GTID:      ${outcome.cutOver.drainGtid}`);
   console.log(`  renamed:         ${outcome.cutOver.renamedTables.map((r) => `${r.from} -> ${r.to}`).join(', ')}`);
-  console.log(`  write load:      ${stats.inserts} inserts, ${stats.updates} updates, ${stats.keyChanges} key changes, ${stats.deletes} deletes at ${stats.acceptedPerSecond.toFixed(0)}/s; ${stats.rejected} turned away by the RENAME`);
-  console.log(`  checksum:        ${verify.ok ? 'MATCH' : 'MISMATCH'}: ${verify.tables.map((t) => `${t.table} ${t.targetRows} rows in ${t.chunks} chunks, ${t.mismatchedChunks} differing`).join('; ')} (${verify.durationMs} ms)`);
+  console.log(
+    `  write load:      ${stats.inserts} inserts, ${stats.updates} updates, ${stats.keyChanges} key changes, ${stats.deletes} deletes at ${stats.acceptedPerSecond.toFixed(0)}/s; ${stats.rejected} turned away by the RENAME`,
+  );
+  console.log(
+    `  checksum:        ${verify.ok ? 'MATCH' : 'MISMATCH'}: ${verify.tables.map((t) => `${t.table} ${t.targetRows} rows in ${t.chunks} chunks, ${t.mismatchedChunks} differing`).join('; ')} (${verify.durationMs} ms)`,
+  );
   console.log('\nThe stack keeps running: `npm run stack -- status`, `npm run stack -- down`.');
   process.exitCode = verify.ok ? 0 : 1;
 } finally {

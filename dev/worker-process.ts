@@ -17,22 +17,35 @@ export interface WorkerProcess {
 }
 
 /** `entry` defaults to the real entry point; tests may pass an instrumented one. */
-export async function spawnWorkerProcess(env: Record<string, string>, entry = path.join(repoRoot, 'worker/main.ts')): Promise<WorkerProcess> {
+export async function spawnWorkerProcess(
+  env: Record<string, string>,
+  entry = path.join(repoRoot, 'worker/main.ts'),
+): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker process did not start:\n${output}`)), 60_000);
     child.stdout!.on('data', () => {
-      if (output.includes('worker started')) { clearTimeout(timer); resolve(); }
+      if (output.includes('worker started')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker process exited (${code}):\n${output}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker process exited (${code}):\n${output}`));
+    });
   });
   return {
     child,

@@ -32,8 +32,19 @@ export interface WriteLoadStats {
  * Table shape it writes: `(id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)`.
  * Updates, key changes and deletes pick random ids below the highest id inserted.
  */
-export function startWriteLoad(options: WriteLoadOptions): { stop: () => Promise<WriteLoadStats>; stats: WriteLoadStats } {
-  const stats: WriteLoadStats = { inserts: 0, updates: 0, keyChanges: 0, deletes: 0, rejected: 0, acceptedPerSecond: 0, errors: [] };
+export function startWriteLoad(options: WriteLoadOptions): {
+  stop: () => Promise<WriteLoadStats>;
+  stats: WriteLoadStats;
+} {
+  const stats: WriteLoadStats = {
+    inserts: 0,
+    updates: 0,
+    keyChanges: 0,
+    deletes: 0,
+    rejected: 0,
+    acceptedPerSecond: 0,
+    errors: [],
+  };
   const workers = options.connections ?? 4;
   const interval = (1_000 * workers) / options.ratePerSecond;
   const table = `\`${options.database}\`.\`${options.table}\``;
@@ -47,7 +58,9 @@ export function startWriteLoad(options: WriteLoadOptions): { stop: () => Promise
   async function run(): Promise<void> {
     const conn = await mysql.createConnection(options.connection);
     try {
-      const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT IFNULL(MAX(id), 1) AS id FROM ${table} WHERE id < 1e12`);
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(
+        `SELECT IFNULL(MAX(id), 1) AS id FROM ${table} WHERE id < 1e12`,
+      );
       maxId = Math.max(maxId, Number(rows[0]!.id));
       let next = Date.now();
       while (!stopped && !tableGone) {
@@ -55,14 +68,23 @@ export function startWriteLoad(options: WriteLoadOptions): { stop: () => Promise
         try {
           if (dice < keyChangeShare) {
             // New keys far above the auto-increment range: no collision with inserts.
-            await conn.query(`UPDATE ${table} SET id = ? WHERE id = ?`, [1e12 + Math.floor(Math.random() * 1e12), 1 + Math.floor(Math.random() * maxId)]);
+            await conn.query(`UPDATE ${table} SET id = ? WHERE id = ?`, [
+              1e12 + Math.floor(Math.random() * 1e12),
+              1 + Math.floor(Math.random() * maxId),
+            ]);
             stats.keyChanges++;
           } else if (dice < 0.5) {
-            const [result] = await conn.query<mysql.ResultSetHeader>(`INSERT INTO ${table} (v, n) VALUES (?, ?)`, [`ins-${Date.now()}`, Math.floor(Math.random() * 1e6)]);
+            const [result] = await conn.query<mysql.ResultSetHeader>(`INSERT INTO ${table} (v, n) VALUES (?, ?)`, [
+              `ins-${Date.now()}`,
+              Math.floor(Math.random() * 1e6),
+            ]);
             maxId = Math.max(maxId, result.insertId);
             stats.inserts++;
           } else if (dice < 0.85) {
-            await conn.query(`UPDATE ${table} SET v = ?, n = n + 1 WHERE id = ?`, [`upd-${Date.now()}`, 1 + Math.floor(Math.random() * maxId)]);
+            await conn.query(`UPDATE ${table} SET v = ?, n = n + 1 WHERE id = ?`, [
+              `upd-${Date.now()}`,
+              1 + Math.floor(Math.random() * maxId),
+            ]);
             stats.updates++;
           } else {
             await conn.query(`DELETE FROM ${table} WHERE id = ?`, [1 + Math.floor(Math.random() * maxId)]);

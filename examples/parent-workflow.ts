@@ -21,5 +21,10 @@ export async function relocateTenant(input: RelocateTenantInput): Promise<Reloca
     input.targetTaskQueue ? { taskQueue: input.targetTaskQueue } : {},
   );
   const result: MoveTablesResult = await move.result();
-  return { moveWorkflowId: move.workflowId, rowsCopied: result.rowsCopied, cutoverWindowMs: result.cutOver.cutoverWindowMs, verified: result.verify?.ok ?? false };
+  return {
+    moveWorkflowId: move.workflowId,
+    rowsCopied: result.rowsCopied,
+    cutoverWindowMs: result.cutOver.cutoverWindowMs,
+    verified: result.verify?.ok ?? false,
+  };
 }

@@ -17,16 +17,25 @@ interface ClusterFileEntry {
   passwordEnv?: unknown;
 }
 
-function settingsFromFileEntry(name: string, entry: ClusterFileEntry, env: NodeJS.ProcessEnv, file: string): ClusterSettings {
+function settingsFromFileEntry(
+  name: string,
+  entry: ClusterFileEntry,
+  env: NodeJS.ProcessEnv,
+  file: string,
+): ClusterSettings {
   const where = `cluster "${name}" in ${file}`;
-  if (typeof entry.host !== 'string' || !entry.host) throw new ConfigError(`${where}: "host" must be a non-empty string`);
+  if (typeof entry.host !== 'string' || !entry.host)
+    throw new ConfigError(`${where}: "host" must be a non-empty string`);
   const port = entry.port ?? 3306;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`${where}: "port" must be an integer 1-65535`);
-  if (typeof entry.user !== 'string' || !entry.user) throw new ConfigError(`${where}: "user" must be a non-empty string`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ConfigError(`${where}: "port" must be an integer 1-65535`);
+  if (typeof entry.user !== 'string' || !entry.user)
+    throw new ConfigError(`${where}: "user" must be a non-empty string`);
   let password: string | undefined;
   if (typeof entry.passwordEnv === 'string') {
     password = env[entry.passwordEnv];
-    if (password === undefined) throw new ConfigError(`${where}: environment variable ${entry.passwordEnv} (passwordEnv) is not set`);
+    if (password === undefined)
+      throw new ConfigError(`${where}: environment variable ${entry.passwordEnv} (passwordEnv) is not set`);
   } else if (typeof entry.password === 'string') {
     password = entry.password;
   } else if (entry.password !== undefined) {
@@ -77,7 +86,8 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): Cluster
       throw new ConfigError(`${file} must hold {"clusters": {"<name>": {...}}}`);
     }
     for (const [name, entry] of Object.entries(parsed.clusters)) {
-      if (!CLUSTER_NAME_PATTERN.test(name)) throw new ConfigError(`${file}: invalid cluster name "${name}" (use ${CLUSTER_NAME_PATTERN})`);
+      if (!CLUSTER_NAME_PATTERN.test(name))
+        throw new ConfigError(`${file}: invalid cluster name "${name}" (use ${CLUSTER_NAME_PATTERN})`);
       clusters.set(name, settingsFromFileEntry(name, entry, env, file));
     }
   }

@@ -54,9 +54,11 @@ function mergedEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const env = mergedEnvironment(rawEnv);
   const logLevel = (env.MOVE_TABLES_LOG_LEVEL ?? 'INFO').toUpperCase();
-  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) throw new ConfigError(`MOVE_TABLES_LOG_LEVEL must be TRACE, DEBUG, INFO, WARN or ERROR, got ${logLevel}`);
+  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel))
+    throw new ConfigError(`MOVE_TABLES_LOG_LEVEL must be TRACE, DEBUG, INFO, WARN or ERROR, got ${logLevel}`);
   const metricsPort = env.MOVE_TABLES_METRICS_PORT ? Number(env.MOVE_TABLES_METRICS_PORT) : undefined;
-  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535)) throw new ConfigError('MOVE_TABLES_METRICS_PORT must be a port number');
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535))
+    throw new ConfigError('MOVE_TABLES_METRICS_PORT must be a port number');
   return {
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',

@@ -14,7 +14,10 @@ export interface MoveTablesWorker {
 }
 
 /** A worker for the move-tables task queue: all workflows, all activities. */
-export async function createMoveTablesWorker(config: WorkerConfig, interceptors?: WorkerInterceptors): Promise<MoveTablesWorker> {
+export async function createMoveTablesWorker(
+  config: WorkerConfig,
+  interceptors?: WorkerInterceptors,
+): Promise<MoveTablesWorker> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
     await checkSearchAttributes(connection.operatorService, config.namespace);

@@ -19,13 +19,19 @@ export async function runWorkerProcess(interceptors?: WorkerInterceptors): Promi
     logger: new DefaultLogger(config.logLevel, jsonLine),
     telemetryOptions: {
       logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
-      ...(config.metricsPort === undefined ? {} : { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.metricsPort}` } } }),
+      ...(config.metricsPort === undefined
+        ? {}
+        : { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.metricsPort}` } } }),
     },
   });
   const { worker, close } = await createMoveTablesWorker(config, interceptors);
   Runtime.instance().logger.info('worker started', {
-    taskQueue: config.taskQueue, temporal: config.temporalAddress, namespace: config.namespace, clusters: [...config.clusters.keys()],
-    hooksDir: config.hooksDir ?? null, metricsPort: config.metricsPort ?? null,
+    taskQueue: config.taskQueue,
+    temporal: config.temporalAddress,
+    namespace: config.namespace,
+    clusters: [...config.clusters.keys()],
+    hooksDir: config.hooksDir ?? null,
+    metricsPort: config.metricsPort ?? null,
   });
   try {
     await worker.run();
@@ -38,6 +44,8 @@ export async function runWorkerProcess(interceptors?: WorkerInterceptors): Promi
 }
 
 export function exitOnFailure(err: unknown): never {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'ERROR', msg: 'worker failed', error: err instanceof Error ? err.message : String(err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'ERROR', msg: 'worker failed', error: err instanceof Error ? err.message : String(err) })}\n`,
+  );
   process.exit(1);
 }

@@ -9,7 +9,9 @@ type OperatorService = temporal.api.operatorservice.v1.OperatorService;
 // @temporalio/proto is CommonJS: its namespace comes through the default export under ESM.
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
-export const REQUIRED_SEARCH_ATTRIBUTES = [{ name: movePhaseSearchAttribute.name, type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' }];
+export const REQUIRED_SEARCH_ATTRIBUTES = [
+  { name: movePhaseSearchAttribute.name, type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
+];
 
 async function missing(operator: OperatorService, namespace: string) {
   const { customAttributes } = await operator.listSearchAttributes({ namespace });
@@ -19,14 +21,22 @@ async function missing(operator: OperatorService, namespace: string) {
 /** Registers whatever is missing (the local stack's dev server). */
 export async function registerSearchAttributes(operator: OperatorService, namespace: string): Promise<void> {
   const absent = await missing(operator, namespace);
-  if (absent.length) await operator.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(absent.map((a) => [a.name, a.type])) });
+  if (absent.length)
+    await operator.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(absent.map((a) => [a.name, a.type])),
+    });
 }
 
 /** Throws with the registration command when the namespace lacks an attribute. */
 export async function checkSearchAttributes(operator: OperatorService, namespace: string): Promise<void> {
   const absent = await missing(operator, namespace);
   if (absent.length) {
-    const commands = absent.map((a) => `temporal operator search-attribute create --namespace ${namespace} --name ${a.name} --type ${a.cli}`).join('\n  ');
-    throw new Error(`namespace "${namespace}" lacks the search attribute(s) ${absent.map((a) => a.name).join(', ')} that move workflows set; register them first:\n  ${commands}`);
+    const commands = absent
+      .map((a) => `temporal operator search-attribute create --namespace ${namespace} --name ${a.name} --type ${a.cli}`)
+      .join('\n  ');
+    throw new Error(
+      `namespace "${namespace}" lacks the search attribute(s) ${absent.map((a) => a.name).join(', ')} that move workflows set; register them first:\n  ${commands}`,
+    );
   }
 }

@@ -18,7 +18,10 @@ export const COPY_SLICE_MS = 10_000;
 export const LAG_MEASURE_TIMEOUT_MS = 30_000;
 
 /** Checksum parity: read-only, long, retried (a move's verify phase, or the cutover's before-release check). */
-export const verifyStep = shaped({ startToCloseTimeout: '24 hours', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 5 } }, 'verifyTables');
+export const verifyStep = shaped(
+  { startToCloseTimeout: '24 hours', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 5 } },
+  'verifyTables',
+);
 
 /** The steps of `moveTables` around its stream and cutover children. */
 export const moveSteps = {
@@ -33,7 +36,11 @@ export const moveSteps = {
     'copyRows',
   ),
   catchUp: shaped(
-    { startToCloseTimeout: LAG_MEASURE_TIMEOUT_MS + 30_000, heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 10 } },
+    {
+      startToCloseTimeout: LAG_MEASURE_TIMEOUT_MS + 30_000,
+      heartbeatTimeout: '10 seconds',
+      retry: { maximumAttempts: 10 },
+    },
     'measureStreamLag',
   ),
   verify: verifyStep,
@@ -76,10 +83,17 @@ export function cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeo
   return {
     validate: shaped({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } }, 'validateCutOver'),
     /** The gate's, T0's, T5's and on-failure's hooks have side effects (notifications, routing flips): never run twice. */
-    hooks: shaped({ startToCloseTimeout: hookTimeoutMs + 30_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } }, 'runHooks'),
+    hooks: shaped(
+      { startToCloseTimeout: hookTimeoutMs + 30_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } },
+      'runHooks',
+    ),
     /** No retry: a lost outcome is settled by `inspectT1`, never by a second RENAME. */
     T1: shaped(
-      { startToCloseTimeout: (lockWaitTimeoutSeconds + 30) * 1_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } },
+      {
+        startToCloseTimeout: (lockWaitTimeoutSeconds + 30) * 1_000,
+        heartbeatTimeout: '5 seconds',
+        retry: { maximumAttempts: 1 },
+      },
       'renameSourceTables',
     ),
     inspectT1: shaped(sourceState, 'inspectRename'),
@@ -95,7 +109,14 @@ export function cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeo
       'awaitDrain',
     ),
     /** Idempotent: retried. */
-    T4: shaped({ startToCloseTimeout: '30 seconds', heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' } }, 'setCutOverComplete'),
+    T4: shaped(
+      {
+        startToCloseTimeout: '30 seconds',
+        heartbeatTimeout: '5 seconds',
+        retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' },
+      },
+      'setCutOverComplete',
+    ),
     compensate: shaped(sourceState, 'renameBack'),
     verify: verifyStep,
   };

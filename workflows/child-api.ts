@@ -6,14 +6,25 @@
 // cancelled, leaving the target table as it is; from T1 on the cutover finishes T1, then its
 // compensation renames the source tables back. TERMINATE would kill the move wherever it stands
 // (a cutover between T1 and T4 would leave the source tables renamed); ABANDON lets it run on.
-import { ChildWorkflowCancellationType, ParentClosePolicy, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
+import {
+  ChildWorkflowCancellationType,
+  ParentClosePolicy,
+  startChild,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
 import { TASK_QUEUE, type MoveTablesInput } from '../contract/move.js';
 import { moveWorkflowId } from '../contract/tables.js';
 import type { moveTables } from './move-tables.js';
 
 export type { MoveStatus, MoveTablesInput, MoveTablesResult, MovePhase, VerifyMode } from '../contract/move.js';
 export type { CutOverResult, CutOverStatus } from '../contract/cutover.js';
-export { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from '../contract/definitions.js';
+export {
+  moveStatusQuery,
+  pauseSignal,
+  releaseCutOverSignal,
+  resumeSignal,
+  setChunkSizeSignal,
+} from '../contract/definitions.js';
 export { moveWorkflowId };
 
 export const MOVE_TABLES_WORKFLOW_TYPE = 'moveTables';
@@ -26,7 +37,10 @@ export interface MoveChildOptions {
 }
 
 /** Starts `moveTables` as a child under its derived workflow id; await `.result()` for the outcome. */
-export function startMoveChild(input: MoveTablesInput, options: MoveChildOptions = {}): Promise<ChildWorkflowHandle<typeof moveTables>> {
+export function startMoveChild(
+  input: MoveTablesInput,
+  options: MoveChildOptions = {},
+): Promise<ChildWorkflowHandle<typeof moveTables>> {
   return startChild<typeof moveTables>(MOVE_TABLES_WORKFLOW_TYPE, {
     taskQueue: options.taskQueue ?? MOVE_TABLES_TASK_QUEUE,
     workflowId: moveWorkflowId(input),

@@ -1,6 +1,13 @@
 // The cooperative cutover (design: "The cutover protocol"). Pure orchestration: every I/O step
 // is an activity with its own retry shape; the drain GTID lives in history between T2 and T3.
-import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { HookEvent, HookRequest, RenamePlan, VerifyReport } from '../contract/activities.js';
 import type { CutOverInput, CutOverResult, CutOverStatus, CutOverStep } from '../contract/cutover.js';
 import { cutOverProgressSignal, cutOverStatusQuery, releaseCutOverSignal } from '../contract/definitions.js';
@@ -18,7 +25,8 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const lockWaitTimeoutSeconds = Math.ceil(positive('lockWaitTimeoutSeconds', rawInput.lockWaitTimeoutSeconds, 10));
   const hookTimeoutMs = positive('hookTimeoutSeconds', rawInput.hookTimeoutSeconds, 60) * 1_000;
   const onFailure = rawInput.onFailure ?? 'rollback';
-  if (onFailure !== 'rollback' && onFailure !== 'hold') invalid(`"onFailure" must be "rollback" or "hold", got ${JSON.stringify(onFailure)}`);
+  if (onFailure !== 'rollback' && onFailure !== 'hold')
+    invalid(`"onFailure" must be "rollback" or "hold", got ${JSON.stringify(onFailure)}`);
 
   const status: CutOverStatus = { step: 'validate', postponed: false, released: false };
   setHandler(cutOverStatusQuery, () => status);
@@ -34,10 +42,20 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const { workflowId, startTime, parent } = workflowInfo();
   /** A parent move shows the cutover's progress in its own status. */
   function report(): void {
-    if (parent) void getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(cutOverProgressSignal, { ...status }).catch(() => undefined);
+    if (parent)
+      void getExternalWorkflowHandle(parent.workflowId, parent.runId)
+        .signal(cutOverProgressSignal, { ...status })
+        .catch(() => undefined);
   }
   const oldTables = tables.tables.map((t) => oldTableName(t, tables.oldTableTemplate));
-  const plan: RenamePlan = { source: tables.source, database: tables.database, tables: tables.tables, oldTableTemplate: tables.oldTableTemplate, lockWaitTimeoutSeconds, tag: workflowId };
+  const plan: RenamePlan = {
+    source: tables.source,
+    database: tables.database,
+    tables: tables.tables,
+    oldTableTemplate: tables.oldTableTemplate,
+    lockWaitTimeoutSeconds,
+    tag: workflowId,
+  };
 
   const steps = cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs });
 
@@ -54,9 +72,19 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   }
   async function hook(event: HookEvent, extra: Partial<HookRequest> = {}): Promise<void> {
     const { ran } = await steps.hooks.runHooks({
-      event, workflowId, source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase,
-      tables: tables.tables, oldTables, elapsedSeconds: Math.round((Date.now() - startTime.getTime()) / 1_000), timeoutMs: hookTimeoutMs,
-      ...(rawInput.hooksHint === undefined ? {} : { hint: rawInput.hooksHint }), ...(status.drainGtid ? { drainGtid: status.drainGtid } : {}), ...extra,
+      event,
+      workflowId,
+      source: tables.source,
+      target: tables.target,
+      database: tables.database,
+      targetDatabase: tables.targetDatabase,
+      tables: tables.tables,
+      oldTables,
+      elapsedSeconds: Math.round((Date.now() - startTime.getTime()) / 1_000),
+      timeoutMs: hookTimeoutMs,
+      ...(rawInput.hooksHint === undefined ? {} : { hint: rawInput.hooksHint }),
+      ...(status.drainGtid ? { drainGtid: status.drainGtid } : {}),
+      ...extra,
     });
     hooksRun.push(...ran);
   }
@@ -67,11 +95,18 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     status.step = 'failed';
     report();
     let hookNote = '';
-    await CancellationScope.nonCancellable(() => hook('on-failure', { failureMessage: message })).catch((hookErr: unknown) => {
-      hookNote = `; on-failure hook also failed: ${errorMessage(hookErr)}`;
-    });
+    await CancellationScope.nonCancellable(() => hook('on-failure', { failureMessage: message })).catch(
+      (hookErr: unknown) => {
+        hookNote = `; on-failure hook also failed: ${errorMessage(hookErr)}`;
+      },
+    );
     if (isCancellation(err)) throw err;
-    throw failure('CutOverFailed', message + hookNote, { step: failedStep, drainGtid: status.drainGtid, stepDurationsMs }, err instanceof Error ? err : undefined);
+    throw failure(
+      'CutOverFailed',
+      message + hookNote,
+      { step: failedStep, drainGtid: status.drainGtid, stepDurationsMs },
+      err instanceof Error ? err : undefined,
+    );
   }
 
   try {
@@ -113,7 +148,14 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   try {
     status.drainGtid = await step('T2', () => steps.T2.captureDrainGtid(tables.source));
     ({ appliedPosition } = await step('T3', () =>
-      steps.T3.awaitDrain({ target: tables.target, streamId: tables.streamId, drainGtid: status.drainGtid!, pollIntervalMs, timeoutMs: drainTimeoutMs })));
+      steps.T3.awaitDrain({
+        target: tables.target,
+        streamId: tables.streamId,
+        drainGtid: status.drainGtid!,
+        pollIntervalMs,
+        timeoutMs: drainTimeoutMs,
+      }),
+    ));
     status.appliedPosition = appliedPosition;
     await step('T4', () => steps.T4.setCutOverComplete(tables.target, tables.streamId, status.drainGtid!));
   } catch (err) {
@@ -122,10 +164,13 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     status.lastError = errorMessage(err);
     report();
     const outcome = await CancellationScope.nonCancellable(async () => {
-      if (onFailure === 'hold') return `held: the source tables stay renamed (${oldTables.join(', ')}) and writes to them fail until an operator acts`;
+      if (onFailure === 'hold')
+        return `held: the source tables stay renamed (${oldTables.join(', ')}) and writes to them fail until an operator acts`;
       try {
         const { renamedBack } = await steps.compensate.renameBack(plan);
-        return renamedBack ? 'compensated: the tables were renamed back and the source takes writes again' : 'the source tables were not renamed; nothing to undo';
+        return renamedBack
+          ? 'compensated: the tables were renamed back and the source takes writes again'
+          : 'the source tables were not renamed; nothing to undo';
       } catch (compErr) {
         return `compensation FAILED (${errorMessage(compErr)}): the source tables stay renamed (${oldTables.join(', ')}); rename them back by hand`;
       }
@@ -138,22 +183,40 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   if (rawInput.verifyBeforeRelease) {
     // The source is frozen and the target not yet released: parity must be exact.
     try {
-      verify = await step('verify', () => steps.verify.verifyTables({
-        source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase,
-        tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })), chunkSize: rawInput.verifyBeforeRelease!.chunkSize,
-      }));
+      verify = await step('verify', () =>
+        steps.verify.verifyTables({
+          source: tables.source,
+          target: tables.target,
+          database: tables.database,
+          targetDatabase: tables.targetDatabase,
+          tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })),
+          chunkSize: rawInput.verifyBeforeRelease!.chunkSize,
+        }),
+      );
     } catch (err) {
-      return fail('verify', err, 'the target was not released (on-success did not run); the source tables stay renamed');
+      return fail(
+        'verify',
+        err,
+        'the target was not released (on-success did not run); the source tables stay renamed',
+      );
     }
     if (!verify.ok) {
-      return fail('verify', verificationFailure(verify), 'the target was not released (on-success did not run); the source tables stay renamed');
+      return fail(
+        'verify',
+        verificationFailure(verify),
+        'the target was not released (on-success did not run); the source tables stay renamed',
+      );
     }
   }
 
   try {
     await step('T5', () => hook('on-success'));
   } catch (err) {
-    return fail('T5', err, `the cutover itself completed (drain GTID ${status.drainGtid}, complete flag set, stream stopped); the source tables stay renamed`);
+    return fail(
+      'T5',
+      err,
+      `the cutover itself completed (drain GTID ${status.drainGtid}, complete flag set, stream stopped); the source tables stay renamed`,
+    );
   }
 
   status.step = 'T6';
@@ -161,7 +224,10 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     noop: false,
     drainGtid: status.drainGtid,
     appliedPosition,
-    renamedTables: tables.tables.map((t, i) => ({ from: `${tables.database}.${t}`, to: `${tables.database}.${oldTables[i]}` })),
+    renamedTables: tables.tables.map((t, i) => ({
+      from: `${tables.database}.${t}`,
+      to: `${tables.database}.${oldTables[i]}`,
+    })),
     stepDurationsMs,
     cutoverWindowMs,
     hooksRun,

@@ -4,7 +4,11 @@ import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temp
 
 /** The typed ApplicationFailure inside an ActivityFailure/ChildWorkflowFailure, else the error. */
 export function surfaced(err: unknown): unknown {
-  if ((err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) && err.cause instanceof ApplicationFailure) return err.cause;
+  if (
+    (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) &&
+    err.cause instanceof ApplicationFailure
+  )
+    return err.cause;
   return err;
 }
 

@@ -46,20 +46,31 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     target: positive('maxThreadsRunning.target', input.maxThreadsRunning?.target, 50),
   };
   const verifyMode = input.verify ?? 'after-release';
-  if (!isVerifyMode(verifyMode)) invalid(`"verify" must be "after-release", "before-release" or "skip", got ${JSON.stringify(verifyMode)}`);
+  if (!isVerifyMode(verifyMode))
+    invalid(`"verify" must be "after-release", "before-release" or "skip", got ${JSON.stringify(verifyMode)}`);
   const verifyChunkSize = Math.floor(positive('verifyChunkSize', input.verifyChunkSize, 10_000));
   const moveId = workflowInfo().workflowId;
 
   const status: MoveStatus = {
-    phase: 'prepare', paused: false, chunkSize: Math.floor(positive('chunkSize', input.chunkSize, 5_000)),
-    tables: {}, rowsCopied: 0, estimatedRows: 0, rowsPerSecond: 0,
-    streamWorkflowId: `${moveId}/stream`, cutOverWorkflowId: `${moveId}/cutover`,
+    phase: 'prepare',
+    paused: false,
+    chunkSize: Math.floor(positive('chunkSize', input.chunkSize, 5_000)),
+    tables: {},
+    rowsCopied: 0,
+    estimatedRows: 0,
+    rowsPerSecond: 0,
+    streamWorkflowId: `${moveId}/stream`,
+    cutOverWorkflowId: `${moveId}/cutover`,
   };
   let released = false;
   let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
   setHandler(moveStatusQuery, () => status);
-  setHandler(pauseSignal, () => { status.paused = true; });
-  setHandler(resumeSignal, () => { status.paused = false; });
+  setHandler(pauseSignal, () => {
+    status.paused = true;
+  });
+  setHandler(resumeSignal, () => {
+    status.paused = false;
+  });
   setHandler(setChunkSizeSignal, (size) => {
     if (Number.isInteger(size) && size > 0) status.chunkSize = size;
   });
@@ -67,7 +78,9 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     released = true;
     void cutOverHandle?.signal(releaseCutOverSignal);
   });
-  setHandler(cutOverProgressSignal, (progress) => { status.cutOver = progress; });
+  setHandler(cutOverProgressSignal, (progress) => {
+    status.cutOver = progress;
+  });
   const phase = (next: MovePhase) => {
     status.phase = next;
     upsertSearchAttributes([{ key: movePhaseSearchAttribute, value: next }]);
@@ -77,9 +90,12 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   let streamError: unknown;
   let streamDone: Promise<void> | undefined;
   try {
-    const prepared = await prepare.prepareMove(tables).catch((err: unknown) => { throw surfaced(err); });
+    const prepared = await prepare.prepareMove(tables).catch((err: unknown) => {
+      throw surfaced(err);
+    });
     status.startPosition = prepared.startPosition;
-    for (const table of tables.tables) status.tables[table] = { rowsCopied: 0, estimatedRows: prepared.estimatedRows[table] ?? 0, done: false };
+    for (const table of tables.tables)
+      status.tables[table] = { rowsCopied: 0, estimatedRows: prepared.estimatedRows[table] ?? 0, done: false };
     status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
 
     const stream = await startChild(streamTables, {
@@ -87,9 +103,20 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       args: [{ ...tables, startPosition: prepared.startPosition }],
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
-    streamDone = stream.result().then(() => undefined, (err: unknown) => { streamError = err; });
+    streamDone = stream.result().then(
+      () => undefined,
+      (err: unknown) => {
+        streamError = err;
+      },
+    );
     const checkStream = () => {
-      if (streamError !== undefined) throw failure('StreamFailed', `the binlog stream failed: ${errorMessage(streamError)}`, undefined, surfaced(streamError) as Error);
+      if (streamError !== undefined)
+        throw failure(
+          'StreamFailed',
+          `the binlog stream failed: ${errorMessage(streamError)}`,
+          undefined,
+          surfaced(streamError) as Error,
+        );
     };
 
     phase('copy');
@@ -99,14 +126,24 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
         await condition(() => !status.paused || streamError !== undefined);
         checkStream();
         const slice = await copy.copyRows({
-          source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase, table,
-          streamId: tables.streamId, chunkSize: status.chunkSize, maxSliceMs: COPY_SLICE_MS, maxThreadsRunning,
+          source: tables.source,
+          target: tables.target,
+          database: tables.database,
+          targetDatabase: tables.targetDatabase,
+          table,
+          streamId: tables.streamId,
+          chunkSize: status.chunkSize,
+          maxSliceMs: COPY_SLICE_MS,
+          maxThreadsRunning,
         });
         status.tables[table] = { rowsCopied: slice.rowsCopied, estimatedRows: slice.estimatedRows, done: slice.done };
         status.rowsCopied = Object.values(status.tables).reduce((sum, t) => sum + t.rowsCopied, 0);
         status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
         status.rowsPerSecond = Math.round(slice.rowsPerSecond);
-        status.etaSeconds = status.rowsPerSecond > 0 ? Math.max(0, Math.round((status.estimatedRows - status.rowsCopied) / status.rowsPerSecond)) : undefined;
+        status.etaSeconds =
+          status.rowsPerSecond > 0
+            ? Math.max(0, Math.round((status.estimatedRows - status.rowsCopied) / status.rowsPerSecond))
+            : undefined;
         if (slice.done) break;
       }
     }
@@ -116,7 +153,12 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     phase('catch-up');
     for (;;) {
       checkStream();
-      const measured = await catchUp.measureStreamLag({ source: tables.source, target: tables.target, streamId: tables.streamId, timeoutMs: LAG_MEASURE_TIMEOUT_MS });
+      const measured = await catchUp.measureStreamLag({
+        source: tables.source,
+        target: tables.target,
+        streamId: tables.streamId,
+        timeoutMs: LAG_MEASURE_TIMEOUT_MS,
+      });
       status.streamLagMs = measured.lagMs;
       status.appliedGtid = measured.appliedPosition;
       if (measured.caughtUp && measured.lagMs <= maxStreamLagMs) break;
@@ -136,26 +178,42 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     };
     cutOverHandle = await startChild(cutOver, { workflowId: status.cutOverWorkflowId, args: [cutOverInput] });
     if (released) await cutOverHandle.signal(releaseCutOverSignal);
-    const cutOverResult = await cutOverHandle.result().catch((err: unknown) => { throw surfaced(err); });
+    const cutOverResult = await cutOverHandle.result().catch((err: unknown) => {
+      throw surfaced(err);
+    });
     status.appliedGtid = cutOverResult.appliedPosition;
     // The child's last step reports may still be in flight: its result is final.
-    status.cutOver = { step: 'T6', postponed: false, released, ...(cutOverResult.drainGtid ? { drainGtid: cutOverResult.drainGtid } : {}), ...(cutOverResult.appliedPosition ? { appliedPosition: cutOverResult.appliedPosition } : {}) };
+    status.cutOver = {
+      step: 'T6',
+      postponed: false,
+      released,
+      ...(cutOverResult.drainGtid ? { drainGtid: cutOverResult.drainGtid } : {}),
+      ...(cutOverResult.appliedPosition ? { appliedPosition: cutOverResult.appliedPosition } : {}),
+    };
     await streamDone;
 
     let verify: VerifyReport | undefined = cutOverResult.verify;
     if (verifyMode === 'after-release') {
       phase('verify');
       verify = await checker.verifyTables({
-        source: tables.source, target: tables.target, database: tables.database, targetDatabase: tables.targetDatabase,
-        tables: tables.tables.map((t) => ({ sourceTable: oldTableName(t, tables.oldTableTemplate), targetTable: t })), chunkSize: verifyChunkSize,
+        source: tables.source,
+        target: tables.target,
+        database: tables.database,
+        targetDatabase: tables.targetDatabase,
+        tables: tables.tables.map((t) => ({ sourceTable: oldTableName(t, tables.oldTableTemplate), targetTable: t })),
+        chunkSize: verifyChunkSize,
       });
       if (!verify.ok) throw verificationFailure(verify);
     }
 
     phase('done');
     return {
-      startPosition: prepared.startPosition, rowsCopied: status.rowsCopied, copySeconds,
-      copyRowsPerSecond: Math.round(status.rowsCopied / Math.max(copySeconds, 0.001)), cutOver: cutOverResult, ...(verify ? { verify } : {}),
+      startPosition: prepared.startPosition,
+      rowsCopied: status.rowsCopied,
+      copySeconds,
+      copyRowsPerSecond: Math.round(status.rowsCopied / Math.max(copySeconds, 0.001)),
+      cutOver: cutOverResult,
+      ...(verify ? { verify } : {}),
     };
   } catch (err) {
     status.lastError = errorMessage(err);

@@ -8,7 +8,8 @@ export function verificationFailure(report: VerifyReport): ApplicationFailure {
     .filter((t) => t.mismatchedChunks > 0)
     .map((t) => {
       const ranges = t.mismatches.map(
-        (m) => `(${JSON.stringify(m.afterKey)}, ${JSON.stringify(m.upToKey)}] source ${m.sourceRows} rows / target ${m.targetRows}`,
+        (m) =>
+          `(${JSON.stringify(m.afterKey)}, ${JSON.stringify(m.upToKey)}] source ${m.sourceRows} rows / target ${m.targetRows}`,
       );
       return `${t.table}: ${t.mismatchedChunks} of ${t.chunks} chunks differ: ${ranges.join('; ')}`;
     });

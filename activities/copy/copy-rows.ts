@@ -25,11 +25,20 @@ async function threadsRunning(pool: mysql.Pool): Promise<number> {
 }
 
 /** Waits while either server runs more threads than allowed; returns the time spent waiting. */
-async function throttle(clusters: Clusters, input: CopySliceInput, ctx: Context, progress: () => object): Promise<number> {
+async function throttle(
+  clusters: Clusters,
+  input: CopySliceInput,
+  ctx: Context,
+  progress: () => object,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
-    const [source, target] = await Promise.all([threadsRunning(clusters.pool(input.source)), threadsRunning(clusters.pool(input.target))]);
-    if (source <= input.maxThreadsRunning.source && target <= input.maxThreadsRunning.target) return Date.now() - started;
+    const [source, target] = await Promise.all([
+      threadsRunning(clusters.pool(input.source)),
+      threadsRunning(clusters.pool(input.target)),
+    ]);
+    if (source <= input.maxThreadsRunning.source && target <= input.maxThreadsRunning.target)
+      return Date.now() - started;
     ctx.heartbeat({ ...progress(), throttled: { sourceThreadsRunning: source, targetThreadsRunning: target } });
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure('copy cancelled');
     await sleep(THROTTLE_WAIT_MS);

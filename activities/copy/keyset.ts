@@ -43,6 +43,8 @@ export function encodeKey(key: Key): string {
 
 export function decodeKey(text: string): Key {
   return (JSON.parse(text) as unknown[]).map((part) =>
-    part !== null && typeof part === 'object' && 'base64' in part ? Buffer.from(String((part as { base64: string }).base64), 'base64') : part,
+    part !== null && typeof part === 'object' && 'base64' in part
+      ? Buffer.from(String((part as { base64: string }).base64), 'base64')
+      : part,
   );
 }

@@ -62,10 +62,18 @@ export function hookEnvironment(clusters: Clusters, request: HookRequest): Recor
   };
 }
 
-function runOne(file: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; timedOut: boolean; stderr: string }> {
+function runOne(
+  file: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; timedOut: boolean; stderr: string }> {
   return new Promise((resolve, reject) => {
     // Own process group, so a timeout kills the hook and whatever it started.
-    const child = spawn(file, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const child = spawn(file, [], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
     let stderr = '';
     let timedOut = false;
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -79,22 +87,39 @@ function runOne(file: string, env: Record<string, string>, timeoutMs: number): P
         child.kill('SIGKILL');
       }
     }, timeoutMs);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, timedOut, stderr }); });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, timedOut, stderr });
+    });
   });
 }
 
 /** Activity `runHooks`. */
-export async function runHooks(clusters: Clusters, hooksDir: string | undefined, request: HookRequest): Promise<HookResult> {
+export async function runHooks(
+  clusters: Clusters,
+  hooksDir: string | undefined,
+  request: HookRequest,
+): Promise<HookResult> {
   const files = hookFiles(hooksDir, request.event);
   const env = hookEnvironment(clusters, request);
   for (const file of files) {
     const { code, timedOut, stderr } = await whileHeartbeating(runOne(file, env, request.timeoutMs));
     if (timedOut || code !== 0) {
       const what = timedOut ? `timed out after ${request.timeoutMs} ms` : `exited with code ${code}`;
-      throw failure('HookFailed', `hook ${path.basename(file)} ${what}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`, {
-        hook: path.basename(file), exitCode: code, timedOut, stderrTail: stderr,
-      });
+      throw failure(
+        'HookFailed',
+        `hook ${path.basename(file)} ${what}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`,
+        {
+          hook: path.basename(file),
+          exitCode: code,
+          timedOut,
+          stderrTail: stderr,
+        },
+      );
     }
   }
   return { ran: files.map((file) => path.basename(file)) };

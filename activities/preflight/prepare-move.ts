@@ -13,7 +13,11 @@ import { resetMoveState } from '../target/state-store.js';
 import { estimatedRows, primaryKeyColumns } from '../table-info.js';
 import { checkSourceTables } from './source-tables.js';
 
-async function targetTableState(target: mysql.Pool, database: string, table: string): Promise<'absent' | 'empty' | 'has-rows'> {
+async function targetTableState(
+  target: mysql.Pool,
+  database: string,
+  table: string,
+): Promise<'absent' | 'empty' | 'has-rows'> {
   const key = await primaryKeyColumns(target, database, table);
   if (key === undefined) return 'absent';
   const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT 1 FROM ${qualified(database, table)} LIMIT 1`);
@@ -47,13 +51,24 @@ export async function prepareMove(clusters: Clusters, tables: MovedTables): Prom
   await target.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(tables.targetDatabase)}`);
   for (const table of toCreate) {
     const [rows] = await source.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${qualified(tables.database, table)}`);
-    const ddl = String(rows[0]!['Create Table']).replace(/^CREATE TABLE `(?:[^`]|``)+`/, `CREATE TABLE ${qualified(tables.targetDatabase, table)}`);
+    const ddl = String(rows[0]!['Create Table']).replace(
+      /^CREATE TABLE `(?:[^`]|``)+`/,
+      `CREATE TABLE ${qualified(tables.targetDatabase, table)}`,
+    );
     try {
       await target.query(ddl);
     } catch (err) {
-      throw failure('CreateTableFailed', `creating ${tables.targetDatabase}.${table} on the target failed: ${(err as Error).message}`, { table });
+      throw failure(
+        'CreateTableFailed',
+        `creating ${tables.targetDatabase}.${table} on the target failed: ${(err as Error).message}`,
+        { table },
+      );
     }
   }
   const estimates = await Promise.all(tables.tables.map((t) => estimatedRows(source, tables.database, t)));
-  return { startPosition, createdTables: toCreate, estimatedRows: Object.fromEntries(tables.tables.map((t, i) => [t, estimates[i]!])) };
+  return {
+    startPosition,
+    createdTables: toCreate,
+    estimatedRows: Object.fromEntries(tables.tables.map((t, i) => [t, estimates[i]!])),
+  };
 }

@@ -18,13 +18,21 @@ export async function checkSourceTables(clusters: Clusters, tables: MovedTables)
   await checkSourceBinlog(clusters, tables.source);
   const source = clusters.pool(tables.source);
   const where = clusters.describe(tables.source);
-  const [databases] = await source.query<mysql.RowDataPacket[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [tables.database]);
+  const [databases] = await source.query<mysql.RowDataPacket[]>(
+    'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+    [tables.database],
+  );
   if (!databases.length) throw failure('MissingTable', `database ${tables.database} does not exist on ${where}`);
   for (const table of tables.tables) {
     const key = await primaryKeyColumns(source, tables.database, table);
-    if (key === undefined) throw failure('MissingTable', `source table ${tables.database}.${table} does not exist on ${where}`, { table });
+    if (key === undefined)
+      throw failure('MissingTable', `source table ${tables.database}.${table} does not exist on ${where}`, { table });
     if (key.length === 0) {
-      throw failure('NoPrimaryKey', `source table ${tables.database}.${table} has no primary key: rows cannot be matched between the clusters`, { table });
+      throw failure(
+        'NoPrimaryKey',
+        `source table ${tables.database}.${table} has no primary key: rows cannot be matched between the clusters`,
+        { table },
+      );
     }
     const old = oldTableName(table, tables.oldTableTemplate);
     if ((await primaryKeyColumns(source, tables.database, old)) !== undefined) {

@@ -22,8 +22,12 @@ export async function validateCutOver(clusters: Clusters, tables: MovedTables): 
     );
   }
   if (state.cutOverComplete) {
-    throw failure('StreamNotRegistered', `stream "${tables.streamId}" has already completed its cutover (drain GTID ${state.drainGtid})`, {
-      streamId: tables.streamId,
-    });
+    throw failure(
+      'StreamNotRegistered',
+      `stream "${tables.streamId}" has already completed its cutover (drain GTID ${state.drainGtid})`,
+      {
+        streamId: tables.streamId,
+      },
+    );
   }
 }

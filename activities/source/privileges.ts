@@ -18,17 +18,31 @@ interface Grant {
 export function parseGrant(line: string): Grant | undefined {
   const match = /^GRANT\s+(.+?)\s+ON\s+(\S+)\s+TO\s/i.exec(line);
   if (!match) return undefined;
-  const privileges = new Set(match[1]!.split(',').map((p) => p.replace(/\(.*\)/, '').trim().toUpperCase()));
+  const privileges = new Set(
+    match[1]!.split(',').map((p) =>
+      p
+        .replace(/\(.*\)/, '')
+        .trim()
+        .toUpperCase(),
+    ),
+  );
   return { privileges, scope: match[2]!.replaceAll('`', '') };
 }
 
 /** Privileges from `required` that no global or database-level grant gives. */
 export function missingPrivileges(grantLines: string[], database: string, required: readonly string[]): string[] {
-  const grants = grantLines.map(parseGrant).filter((g): g is Grant => g !== undefined && (g.scope === '*.*' || g.scope === `${database}.*`));
+  const grants = grantLines
+    .map(parseGrant)
+    .filter((g): g is Grant => g !== undefined && (g.scope === '*.*' || g.scope === `${database}.*`));
   const has = (privilege: string) =>
-    grants.some((g) => g.privileges.has('ALL PRIVILEGES') || g.privileges.has('ALL') || g.privileges.has(privilege) ||
-      // MariaDB 10.5+ renamed REPLICATION SLAVE to REPLICATION REPLICA.
-      (privilege === 'REPLICATION SLAVE' && g.privileges.has('REPLICATION REPLICA')));
+    grants.some(
+      (g) =>
+        g.privileges.has('ALL PRIVILEGES') ||
+        g.privileges.has('ALL') ||
+        g.privileges.has(privilege) ||
+        // MariaDB 10.5+ renamed REPLICATION SLAVE to REPLICATION REPLICA.
+        (privilege === 'REPLICATION SLAVE' && g.privileges.has('REPLICATION REPLICA')),
+    );
   return required.filter((p) => !has(p));
 }
 
@@ -38,8 +52,17 @@ export async function grantsOfCurrentUser(pool: mysql.Pool): Promise<string[]> {
 }
 
 /** Fails with MissingPrivilege naming what the worker's account lacks on `cluster` for its role. */
-export async function checkPrivileges(clusters: Clusters, role: keyof typeof REQUIRED_PRIVILEGES, cluster: string, database: string): Promise<void> {
-  const missing = missingPrivileges(await grantsOfCurrentUser(clusters.pool(cluster)), database, REQUIRED_PRIVILEGES[role]);
+export async function checkPrivileges(
+  clusters: Clusters,
+  role: keyof typeof REQUIRED_PRIVILEGES,
+  cluster: string,
+  database: string,
+): Promise<void> {
+  const missing = missingPrivileges(
+    await grantsOfCurrentUser(clusters.pool(cluster)),
+    database,
+    REQUIRED_PRIVILEGES[role],
+  );
   if (missing.length) {
     throw failure(
       'MissingPrivilege',

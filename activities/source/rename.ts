@@ -40,7 +40,11 @@ async function runRename(clusters: Clusters, plan: RenamePlan, direction: 'forwa
     await whileHeartbeating(conn.query(renameStatement(plan, direction)));
   } catch (err) {
     const e = err as { code?: string; sqlMessage?: string; message: string };
-    throw failure('RenameFailed', `RENAME ${direction === 'forward' ? '' : 'back '}on ${clusters.describe(plan.source)} failed: ${e.sqlMessage ?? e.message}`, { code: e.code, direction });
+    throw failure(
+      'RenameFailed',
+      `RENAME ${direction === 'forward' ? '' : 'back '}on ${clusters.describe(plan.source)} failed: ${e.sqlMessage ?? e.message}`,
+      { code: e.code, direction },
+    );
   } finally {
     await conn.end().catch(() => undefined);
   }
@@ -61,7 +65,9 @@ async function tablesPresent(conn: mysql.Pool, database: string, names: string[]
 
 /** Waits until no tagged RENAME of this cutover is executing on the source. */
 async function waitForInFlightRename(conn: mysql.Pool, plan: RenamePlan): Promise<void> {
-  const tag = renameTag(plan, 'forward').slice(3, -3).replace(/:forward$/, '');
+  const tag = renameTag(plan, 'forward')
+    .slice(3, -3)
+    .replace(/:forward$/, '');
   const deadline = Date.now() + (plan.lockWaitTimeoutSeconds + 30) * 1_000;
   for (;;) {
     const [rows] = await conn.query<mysql.RowDataPacket[]>(
@@ -87,11 +93,24 @@ export async function inspectRename(clusters: Clusters, plan: RenamePlan): Promi
   const pool = clusters.pool(plan.source);
   await waitForInFlightRename(pool, plan);
   const names = pairs(plan);
-  const present = await tablesPresent(pool, plan.database, names.flatMap(({ from, to }) => [from, to]));
+  const present = await tablesPresent(
+    pool,
+    plan.database,
+    names.flatMap(({ from, to }) => [from, to]),
+  );
   if (names.every(({ from, to }) => present.has(to) && !present.has(from))) return 'renamed';
   if (names.every(({ from, to }) => present.has(from) && !present.has(to))) return 'not-renamed';
-  const state = names.map(({ from, to }) => `${from}: ${present.has(from) ? 'present' : 'absent'}, ${to}: ${present.has(to) ? 'present' : 'absent'}`).join('; ');
-  throw failure('RenameStateConflict', `source tables in ${plan.database} are in a state no single RENAME produces (${state}); resolve by hand`, { database: plan.database });
+  const state = names
+    .map(
+      ({ from, to }) =>
+        `${from}: ${present.has(from) ? 'present' : 'absent'}, ${to}: ${present.has(to) ? 'present' : 'absent'}`,
+    )
+    .join('; ');
+  throw failure(
+    'RenameStateConflict',
+    `source tables in ${plan.database} are in a state no single RENAME produces (${state}); resolve by hand`,
+    { database: plan.database },
+  );
 }
 
 /** Activity `renameBack`, the compensation: renames the tables back when (and only when) the source shows them renamed. */

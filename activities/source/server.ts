@@ -35,7 +35,9 @@ export async function describeCluster(clusters: Clusters, name: string): Promise
 
 /** The server's GTID position now: every transaction it has binlogged. */
 export async function currentGtidPosition(conn: Queryable): Promise<string> {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT ${gtidPositionVariable(await serverFlavor(conn))} AS position`);
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    `SELECT ${gtidPositionVariable(await serverFlavor(conn))} AS position`,
+  );
   return normalizePosition(String(rows[0]!.position ?? ''));
 }
 
@@ -56,7 +58,10 @@ export async function checkSourceBinlog(clusters: Clusters, source: string): Pro
     throw failure('BinlogMisconfigured', `binlog_format is ${description.binlogFormat} on ${where}: it must be ROW`);
   }
   if (description.binlogRowImage !== 'FULL') {
-    throw failure('BinlogMisconfigured', `binlog_row_image is ${description.binlogRowImage} on ${where}: it must be FULL`);
+    throw failure(
+      'BinlogMisconfigured',
+      `binlog_row_image is ${description.binlogRowImage} on ${where}: it must be FULL`,
+    );
   }
   if (description.flavor === 'mysql') {
     const [rows] = await clusters.pool(source).query<mysql.RowDataPacket[]>('SELECT @@global.gtid_mode AS mode');

@@ -27,15 +27,28 @@ const TABLE_STATEMENTS: RegExp[] = [
   new RegExp(`^ALTER\\s+(?:ONLINE\\s+)?(?:IGNORE\\s+)?TABLE\\s+(?:IF\\s+EXISTS\\s+)?(${QUALIFIED})`, 'i'),
   new RegExp(`^DROP\\s+(?:TEMPORARY\\s+)?TABLES?\\s+(?:IF\\s+EXISTS\\s+)?(${LIST})`, 'i'),
   new RegExp(`^TRUNCATE\\s+(?:TABLE\\s+)?(${QUALIFIED})`, 'i'),
-  new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:TEMPORARY\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${QUALIFIED})`, 'i'),
-  new RegExp(`^(?:CREATE|DROP)\\s+(?:ONLINE\\s+)?(?:UNIQUE\\s+|FULLTEXT\\s+|SPATIAL\\s+)?INDEX\\s+(?:IF\\s+(?:NOT\\s+)?EXISTS\\s+)?${NAME}\\s+ON\\s+(${QUALIFIED})`, 'i'),
+  new RegExp(
+    `^CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:TEMPORARY\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${QUALIFIED})`,
+    'i',
+  ),
+  new RegExp(
+    `^(?:CREATE|DROP)\\s+(?:ONLINE\\s+)?(?:UNIQUE\\s+|FULLTEXT\\s+|SPATIAL\\s+)?INDEX\\s+(?:IF\\s+(?:NOT\\s+)?EXISTS\\s+)?${NAME}\\s+ON\\s+(${QUALIFIED})`,
+    'i',
+  ),
 ];
-const RENAME = new RegExp(`^RENAME\\s+TABLES?\\s+(?:IF\\s+EXISTS\\s+)?(${QUALIFIED}\\s+TO\\s+${QUALIFIED}(?:\\s*,\\s*${QUALIFIED}\\s+TO\\s+${QUALIFIED})*)`, 'i');
+const RENAME = new RegExp(
+  `^RENAME\\s+TABLES?\\s+(?:IF\\s+EXISTS\\s+)?(${QUALIFIED}\\s+TO\\s+${QUALIFIED}(?:\\s*,\\s*${QUALIFIED}\\s+TO\\s+${QUALIFIED})*)`,
+  'i',
+);
 
 const RENAME_PAIR = new RegExp(`(${QUALIFIED})\\s+TO\\s+(${QUALIFIED})`, 'gi');
 
 function stripComments(query: string): string {
-  return query.replace(/\/\*(?!!)[\s\S]*?\*\//g, ' ').replace(/\/\*!\d*\s*([\s\S]*?)\*\//g, '$1').replace(/\s+/g, ' ').trim();
+  return query
+    .replace(/\/\*(?!!)[\s\S]*?\*\//g, ' ')
+    .replace(/\/\*!\d*\s*([\s\S]*?)\*\//g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function unquote(name: string): string {
@@ -61,12 +74,20 @@ export function classifyQuery(query: string, defaultSchema: string, moved: Watch
 
   const rename = RENAME.exec(text);
   if (rename) {
-    const pairs = [...rename[1]!.matchAll(RENAME_PAIR)].map((m) => [resolve(m[1]!, defaultSchema), resolve(m[2]!, defaultSchema)] as const);
+    const pairs = [...rename[1]!.matchAll(RENAME_PAIR)].map(
+      (m) => [resolve(m[1]!, defaultSchema), resolve(m[2]!, defaultSchema)] as const,
+    );
     const touched = pairs.filter(([from, to]) => isMovedOrOld(from) || isMovedOrOld(to));
     if (touched.length === 0) return { kind: 'unrelated' };
     const sameDb = touched.every(([from, to]) => from.database === moved.database && to.database === moved.database);
-    const forward = sameDb && touched.length === moved.renames.size && touched.every(([from, to]) => moved.renames.get(from.table) === to.table);
-    const back = sameDb && touched.length === moved.renames.size && touched.every(([from, to]) => oldNames.get(from.table) === to.table);
+    const forward =
+      sameDb &&
+      touched.length === moved.renames.size &&
+      touched.every(([from, to]) => moved.renames.get(from.table) === to.table);
+    const back =
+      sameDb &&
+      touched.length === moved.renames.size &&
+      touched.every(([from, to]) => oldNames.get(from.table) === to.table);
     if (forward) return { kind: 'cutover-rename', direction: 'forward' };
     if (back) return { kind: 'cutover-rename', direction: 'back' };
     return { kind: 'unsupported', tables: touched.map(([from]) => `${from.database}.${from.table}`) };
@@ -74,8 +95,12 @@ export function classifyQuery(query: string, defaultSchema: string, moved: Watch
   for (const pattern of TABLE_STATEMENTS) {
     const match = pattern.exec(text);
     if (!match) continue;
-    const tables = splitList(match[1]!).map((n) => resolve(n, defaultSchema)).filter(isMovedOrOld);
-    return tables.length ? { kind: 'unsupported', tables: tables.map((t) => `${t.database}.${t.table}`) } : { kind: 'unrelated' };
+    const tables = splitList(match[1]!)
+      .map((n) => resolve(n, defaultSchema))
+      .filter(isMovedOrOld);
+    return tables.length
+      ? { kind: 'unsupported', tables: tables.map((t) => `${t.database}.${t.table}`) }
+      : { kind: 'unrelated' };
   }
   return { kind: 'unrelated' };
 }

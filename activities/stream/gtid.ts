@@ -50,11 +50,13 @@ export function positionCovers(applied: string, required: string): boolean {
   if (need === '') return true;
   const have = normalizePosition(applied);
   if (flavorOf(need) === 'mariadb') {
-    if (flavorOf(have) === 'mysql') throw failure('GtidMismatch', `cannot compare MySQL GTID set '${have}' with MariaDB position '${need}'`);
+    if (flavorOf(have) === 'mysql')
+      throw failure('GtidMismatch', `cannot compare MySQL GTID set '${have}' with MariaDB position '${need}'`);
     const position = MariadbGtidPosition.parse(have);
     return need.split(',').every((gtid) => position.covers(gtid));
   }
-  if (flavorOf(have) === 'mariadb') throw failure('GtidMismatch', `cannot compare MariaDB position '${have}' with MySQL GTID set '${need}'`);
+  if (flavorOf(have) === 'mariadb')
+    throw failure('GtidMismatch', `cannot compare MariaDB position '${have}' with MySQL GTID set '${need}'`);
   return mysqlSetContains(GtidSet.parse(have).toString(), GtidSet.parse(need).toString());
 }
 

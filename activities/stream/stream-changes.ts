@@ -45,7 +45,13 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
   let zongji: ZongJi | undefined;
   try {
     const state = await registerStream(target, input.streamId, input.startPosition);
-    if (state.cutOverComplete) return { appliedPosition: state.appliedPosition, rowsApplied: 0, transactionsApplied: 0, stoppedBecause: 'cut-over-complete' };
+    if (state.cutOverComplete)
+      return {
+        appliedPosition: state.appliedPosition,
+        rowsApplied: 0,
+        transactionsApplied: 0,
+        stoppedBecause: 'cut-over-complete',
+      };
     const flavor = await serverFlavor(clusters.pool(input.source));
     const targets = await readTargetTables(target, input.targetDatabase, input.tables);
     const applied = AppliedPosition.parse(state.appliedPosition, flavor);
@@ -72,7 +78,9 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       stream.once('ready', () => resolve());
       stream.once('error', reject);
     });
-    stream.on('error', (err: Error) => { fatal ??= err; });
+    stream.on('error', (err: Error) => {
+      fatal ??= err;
+    });
     stream.on('binlog', (event) => {
       if (fatal) return;
       try {
@@ -89,7 +97,12 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     });
     await ready;
 
-    const progress: StreamProgress = { appliedPosition: state.appliedPosition, rowsApplied: 0, transactionsApplied: 0, lagMs: 0 };
+    const progress: StreamProgress = {
+      appliedPosition: state.appliedPosition,
+      rowsApplied: 0,
+      transactionsApplied: 0,
+      lagMs: 0,
+    };
     let paused = false;
     let lastFlagCheck = 0;
     let lastHeartbeat = 0;
@@ -116,7 +129,8 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       }
       let rows = 0;
       let take = 0;
-      while (take < queue.length && (take === 0 || rows + queue[take]!.ops.length <= MAX_BATCH_ROWS)) rows += queue[take++]!.ops.length;
+      while (take < queue.length && (take === 0 || rows + queue[take]!.ops.length <= MAX_BATCH_ROWS))
+        rows += queue[take++]!.ops.length;
       await applyBatch(target, input.streamId, applied, queue.splice(0, take), progress);
       queuedRows -= rows;
       if (!paused && queuedRows >= PAUSE_AT_ROWS) {
@@ -138,7 +152,13 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
  * once per batch: serialising a large GTID set per transaction would cost on the hot path). A
  * failure ends the activity, whose retry starts again from the position stored on the target.
  */
-async function applyBatch(target: mysql.Connection, streamId: string, applied: AppliedPosition, batch: QueuedTransaction[], progress: StreamProgress): Promise<void> {
+async function applyBatch(
+  target: mysql.Connection,
+  streamId: string,
+  applied: AppliedPosition,
+  batch: QueuedTransaction[],
+  progress: StreamProgress,
+): Promise<void> {
   if (batch.length === 0) return;
   const ops = batch.flatMap((tx) => tx.ops);
   for (const tx of batch) for (const gtid of tx.gtids) applied.add(gtid);
@@ -161,8 +181,10 @@ async function stopZongji(zongji: ZongJi | undefined): Promise<void> {
   if (!zongji || zongji.stopped) return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 5_000);
-    zongji.once('stopped', () => { clearTimeout(timer); resolve(); });
+    zongji.once('stopped', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     zongji.stop();
   });
 }
-

@@ -17,7 +17,8 @@ export async function measureStreamLag(clusters: Clusters, input: StreamLagInput
   for (;;) {
     const applied = (await readStreamState(clusters.pool(input.target), input.streamId))?.appliedPosition ?? '';
     const lagMs = Date.now() - started;
-    if (positionCovers(applied, sourcePosition)) return { lagMs, caughtUp: true, appliedPosition: applied, sourcePosition };
+    if (positionCovers(applied, sourcePosition))
+      return { lagMs, caughtUp: true, appliedPosition: applied, sourcePosition };
     if (lagMs >= input.timeoutMs) return { lagMs, caughtUp: false, appliedPosition: applied, sourcePosition };
     ctx.heartbeat({ applied });
     await sleep(POLL_MS);

@@ -106,8 +106,16 @@ export class TransactionAssembler {
     this.current = undefined;
     if (!tx) return;
     if (tx.gtid === undefined) {
-      throw failure('BinlogMisconfigured', 'a binlog transaction arrived without a GTID: the source must run with GTIDs (MySQL: gtid_mode=ON)');
+      throw failure(
+        'BinlogMisconfigured',
+        'a binlog transaction arrived without a GTID: the source must run with GTIDs (MySQL: gtid_mode=ON)',
+      );
     }
-    this.onComplete({ gtid: tx.gtid, ops: tx.ops, timestamp: tx.timestamp, ...(cutoverRename ? { cutoverRename } : {}) });
+    this.onComplete({
+      gtid: tx.gtid,
+      ops: tx.ops,
+      timestamp: tx.timestamp,
+      ...(cutoverRename ? { cutoverRename } : {}),
+    });
   }
 }

@@ -12,7 +12,10 @@ export interface CopyProgress {
 }
 
 export async function readCopyProgress(conn: Queryable, streamId: string, table: string): Promise<CopyProgress> {
-  await conn.query(`INSERT IGNORE INTO ${COPY_PROGRESS_TABLE} (stream_id, table_name) VALUES (?, ?)`, [streamId, table]);
+  await conn.query(`INSERT IGNORE INTO ${COPY_PROGRESS_TABLE} (stream_id, table_name) VALUES (?, ?)`, [
+    streamId,
+    table,
+  ]);
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
     `SELECT last_key, rows_copied, done FROM ${COPY_PROGRESS_TABLE} WHERE stream_id = ? AND table_name = ?`,
     [streamId, table],
@@ -26,15 +29,22 @@ export async function readCopyProgress(conn: Queryable, streamId: string, table:
 }
 
 /** Inside the caller's target transaction, with the chunk it records. */
-export async function recordChunk(conn: mysql.Connection, streamId: string, table: string, lastKey: Key, rows: number): Promise<void> {
-  await conn.query(`UPDATE ${COPY_PROGRESS_TABLE} SET last_key = ?, rows_copied = rows_copied + ? WHERE stream_id = ? AND table_name = ?`, [
-    encodeKey(lastKey),
-    rows,
-    streamId,
-    table,
-  ]);
+export async function recordChunk(
+  conn: mysql.Connection,
+  streamId: string,
+  table: string,
+  lastKey: Key,
+  rows: number,
+): Promise<void> {
+  await conn.query(
+    `UPDATE ${COPY_PROGRESS_TABLE} SET last_key = ?, rows_copied = rows_copied + ? WHERE stream_id = ? AND table_name = ?`,
+    [encodeKey(lastKey), rows, streamId, table],
+  );
 }
 
 export async function markCopyDone(conn: Queryable, streamId: string, table: string): Promise<void> {
-  await conn.query(`UPDATE ${COPY_PROGRESS_TABLE} SET done = 1 WHERE stream_id = ? AND table_name = ?`, [streamId, table]);
+  await conn.query(`UPDATE ${COPY_PROGRESS_TABLE} SET done = 1 WHERE stream_id = ? AND table_name = ?`, [
+    streamId,
+    table,
+  ]);
 }

@@ -21,7 +21,11 @@ export async function awaitDrain(clusters: Clusters, input: DrainInput): Promise
   let applied = '';
   for (;;) {
     const state = await readStreamState(pool, input.streamId);
-    if (!state) throw failure('StreamNotRegistered', `no stream state for ${input.streamId} on ${clusters.describe(input.target)}`);
+    if (!state)
+      throw failure(
+        'StreamNotRegistered',
+        `no stream state for ${input.streamId} on ${clusters.describe(input.target)}`,
+      );
     applied = state.appliedPosition;
     if (positionCovers(applied, input.drainGtid)) return { appliedPosition: applied, attempts: ctx.info.attempt };
     ctx.heartbeat({ appliedPosition: applied });

@@ -27,7 +27,10 @@ const MAX_ROWS_PER_STATEMENT = 500;
 export function keyOf(table: TargetTable, row: Row): unknown[] {
   return table.primaryKey.map((column) => {
     if (!(column in row)) {
-      throw failure('BinlogMisconfigured', `row image for ${table.database}.${table.table} lacks primary-key column ${column} (binlog_row_image must be FULL)`);
+      throw failure(
+        'BinlogMisconfigured',
+        `row image for ${table.database}.${table.table} lacks primary-key column ${column} (binlog_row_image must be FULL)`,
+      );
     }
     return row[column];
   });
@@ -52,7 +55,8 @@ export function opsForUpdate(table: TargetTable, before: Row, after: Row): RowOp
 
 /** JSON values arrive decoded (MySQL's binary JSON); they are bound as their text. */
 function bindable(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Date)) return JSON.stringify(value);
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Date))
+    return JSON.stringify(value);
   return value;
 }
 

@@ -17,7 +17,10 @@ export interface StreamState {
 /** Registers a stream at its start position; an existing row (a resumed stream) is kept. */
 export async function registerStream(conn: Queryable, streamId: string, startPosition: string): Promise<StreamState> {
   await ensureStateSchema(conn);
-  await conn.query(`INSERT IGNORE INTO ${STREAMS_TABLE} (stream_id, applied_position) VALUES (?, ?)`, [streamId, startPosition]);
+  await conn.query(`INSERT IGNORE INTO ${STREAMS_TABLE} (stream_id, applied_position) VALUES (?, ?)`, [
+    streamId,
+    startPosition,
+  ]);
   return (await readStreamState(conn, streamId))!;
 }
 
@@ -49,10 +52,18 @@ export async function saveAppliedPosition(conn: mysql.Connection, streamId: stri
 }
 
 /** Activity `setCutOverComplete` (T4). Idempotent: setting it again changes nothing. */
-export async function setCutOverComplete(clusters: Clusters, target: string, streamId: string, drainGtid: string): Promise<void> {
+export async function setCutOverComplete(
+  clusters: Clusters,
+  target: string,
+  streamId: string,
+  drainGtid: string,
+): Promise<void> {
   const update = clusters
     .pool(target)
-    .query<mysql.ResultSetHeader>(`UPDATE ${STREAMS_TABLE} SET cut_over_complete = 1, drain_gtid = ? WHERE stream_id = ?`, [drainGtid, streamId]);
+    .query<mysql.ResultSetHeader>(
+      `UPDATE ${STREAMS_TABLE} SET cut_over_complete = 1, drain_gtid = ? WHERE stream_id = ?`,
+      [drainGtid, streamId],
+    );
   const [result] = await whileHeartbeating(update);
   if (result.affectedRows !== 1) {
     throw failure('StreamNotRegistered', `no stream "${streamId}" on ${clusters.describe(target)} to mark complete`);

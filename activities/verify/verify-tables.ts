@@ -21,7 +21,14 @@ export function rowChecksumSql(columns: string[]): string {
   return `BIT_XOR(CRC32(CONCAT_WS('#', ${columns.map((c) => `IFNULL(HEX(CONCAT(${quoteIdentifier(c)})), 'NULL')`).join(', ')})))`;
 }
 
-async function chunkSummary(conn: mysql.Pool, table: string, key: string[], checksum: string, from: Key | null, to: Key | null) {
+async function chunkSummary(
+  conn: mysql.Pool,
+  table: string,
+  key: string[],
+  checksum: string,
+  from: Key | null,
+  to: Key | null,
+) {
   const lower = afterKey(key, from);
   const upper = upToKey(key, to);
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
@@ -31,7 +38,12 @@ async function chunkSummary(conn: mysql.Pool, table: string, key: string[], chec
   return { rows: Number(rows[0]!.n), checksum: String(rows[0]!.x ?? '0') };
 }
 
-async function verifyTable(clusters: Clusters, input: VerifyInput, pair: VerifyInput['tables'][number], progress: () => void): Promise<VerifyTableReport> {
+async function verifyTable(
+  clusters: Clusters,
+  input: VerifyInput,
+  pair: VerifyInput['tables'][number],
+  progress: () => void,
+): Promise<VerifyTableReport> {
   const sourcePool = clusters.pool(input.source);
   const targetPool = clusters.pool(input.target);
   const key = (await primaryKeyColumns(sourcePool, input.database, pair.sourceTable)) ?? [];
@@ -39,7 +51,15 @@ async function verifyTable(clusters: Clusters, input: VerifyInput, pair: VerifyI
   const checksum = rowChecksumSql(columns);
   const sourceTable = qualified(input.database, pair.sourceTable);
   const targetTable = qualified(input.targetDatabase, pair.targetTable);
-  const report: VerifyTableReport = { table: pair.targetTable, sourceTable: pair.sourceTable, sourceRows: 0, targetRows: 0, chunks: 0, mismatchedChunks: 0, mismatches: [] };
+  const report: VerifyTableReport = {
+    table: pair.targetTable,
+    sourceTable: pair.sourceTable,
+    sourceRows: 0,
+    targetRows: 0,
+    chunks: 0,
+    mismatchedChunks: 0,
+    mismatches: [],
+  };
   let from: Key | null = null;
   for (;;) {
     // The chunk's upper bound: the chunkSize-th source key after `from`, or open-ended.
@@ -59,7 +79,8 @@ async function verifyTable(clusters: Clusters, input: VerifyInput, pair: VerifyI
     report.targetRows += target.rows;
     if (source.rows !== target.rows || source.checksum !== target.checksum) {
       report.mismatchedChunks++;
-      if (report.mismatches.length < MAX_LISTED_MISMATCHES) report.mismatches.push({ afterKey: from, upToKey: to, sourceRows: source.rows, targetRows: target.rows });
+      if (report.mismatches.length < MAX_LISTED_MISMATCHES)
+        report.mismatches.push({ afterKey: from, upToKey: to, sourceRows: source.rows, targetRows: target.rows });
     }
     progress();
     if (to === null) return report;

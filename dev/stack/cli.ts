@@ -2,7 +2,17 @@
 // Temporal dev server with UI) under .cache/stack, started in the background.
 import { localStackDir } from './paths.js';
 import { MissingPrerequisiteError } from './prereqs.js';
-import { choosePorts, downStack, LOCAL_STACK_PORTS, readStackState, restartStackPart, stackEnv, stackLiveness, upStack, type StackState } from './stack.js';
+import {
+  choosePorts,
+  downStack,
+  LOCAL_STACK_PORTS,
+  readStackState,
+  restartStackPart,
+  stackEnv,
+  stackLiveness,
+  upStack,
+  type StackState,
+} from './stack.js';
 
 function describe(state: StackState): string {
   const alive = stackLiveness(state);
@@ -21,7 +31,11 @@ function describe(state: StackState): string {
 async function main(command: string | undefined): Promise<number> {
   switch (command) {
     case 'up': {
-      const state = await upStack({ dir: localStackDir, detached: true, ports: await choosePorts(LOCAL_STACK_PORTS, true) });
+      const state = await upStack({
+        dir: localStackDir,
+        detached: true,
+        ports: await choosePorts(LOCAL_STACK_PORTS, true),
+      });
       console.log(describe(state));
       return 0;
     }

@@ -48,7 +48,9 @@ function optionFile(spec: MariadbServerSpec, dataDir: string): string {
     'skip-name-resolve',
     `server-id=${spec.serverId}`,
     `gtid-domain-id=${spec.gtidDomainId}`,
-    ...(spec.logBin === false ? [] : ['log-bin=binlog', 'binlog-format=ROW', 'binlog-row-image=FULL', 'binlog-row-metadata=FULL']),
+    ...(spec.logBin === false
+      ? []
+      : ['log-bin=binlog', 'binlog-format=ROW', 'binlog-row-image=FULL', 'binlog-row-metadata=FULL']),
     'character-set-server=utf8mb4',
     'max-connections=400',
     'performance-schema=OFF',
@@ -67,7 +69,12 @@ function userArgs(): string[] {
 }
 
 /** Creates the data dir (first time only) and starts mariadbd; resolves when it answers. */
-export async function startMariadb(bin: MariadbBinaries, spec: MariadbServerSpec, password: string, detached: boolean): Promise<MariadbServer> {
+export async function startMariadb(
+  bin: MariadbBinaries,
+  spec: MariadbServerSpec,
+  password: string,
+  detached: boolean,
+): Promise<MariadbServer> {
   const dataDir = path.join(spec.dir, 'data');
   const configFile = path.join(spec.dir, 'my.cnf');
   const socket = path.join(spec.dir, 'mariadbd.sock');
@@ -82,20 +89,32 @@ export async function startMariadb(bin: MariadbBinaries, spec: MariadbServerSpec
       '--skip-test-db',
       ...userArgs(),
     ]).catch((err: Error & { stdout?: string; stderr?: string }) => {
-      throw new Error(`mariadb-install-db failed for ${spec.name}: ${(err.stderr ?? err.message).trim()}\n${spec.name} error log tail:\n${readTail(errorLog)}`);
+      throw new Error(
+        `mariadb-install-db failed for ${spec.name}: ${(err.stderr ?? err.message).trim()}\n${spec.name} error log tail:\n${readTail(errorLog)}`,
+      );
     });
   }
-  const pid = startProcess(bin.mariadbd, [`--defaults-file=${configFile}`, ...userArgs()], path.join(spec.dir, 'stdout.log'), detached);
+  const pid = startProcess(
+    bin.mariadbd,
+    [`--defaults-file=${configFile}`, ...userArgs()],
+    path.join(spec.dir, 'stdout.log'),
+    detached,
+  );
   const tail = () => `${spec.name} error log tail:\n${readTail(errorLog)}`;
-  await waitFor(`MariaDB ${spec.name} on port ${spec.port}`, async () => {
-    const conn = await mysql.createConnection({ socketPath: socket, user: 'root' });
-    try {
-      if (fresh) await createStackUser(conn, password);
-      return true;
-    } finally {
-      await conn.end();
-    }
-  }, 60_000, tail);
+  await waitFor(
+    `MariaDB ${spec.name} on port ${spec.port}`,
+    async () => {
+      const conn = await mysql.createConnection({ socketPath: socket, user: 'root' });
+      try {
+        if (fresh) await createStackUser(conn, password);
+        return true;
+      } finally {
+        await conn.end();
+      }
+    },
+    60_000,
+    tail,
+  );
   return { name: spec.name, host: '127.0.0.1', port: spec.port, pid, dir: spec.dir, socket, configFile, errorLog };
 }
 

@@ -61,10 +61,15 @@ export function ensureMariadb(): MariadbBinaries {
   }
   log('installing mariadb-server with apt-get (one-time) ...');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'mariadb-server', 'mariadb-client']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'mariadb-server', 'mariadb-client'],
+  ]) {
     const result = spawnSync(apt, args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (result.status !== 0) {
-      throw new MissingPrerequisiteError(`\`apt-get ${args.join(' ')}\` failed (exit ${result.status}); install mariadb-server by hand.`);
+      throw new MissingPrerequisiteError(
+        `\`apt-get ${args.join(' ')}\` failed (exit ${result.status}); install mariadb-server by hand.`,
+      );
     }
   }
   const installed = findMariadb();
@@ -79,7 +84,8 @@ export function ensureMariadb(): MariadbBinaries {
 export function ensureTemporal(): string {
   const explicit = process.env.MOVE_TABLES_TEMPORAL_BIN;
   if (explicit) {
-    if (!isExecutable(explicit)) throw new MissingPrerequisiteError(`MOVE_TABLES_TEMPORAL_BIN=${explicit} is not an executable file.`);
+    if (!isExecutable(explicit))
+      throw new MissingPrerequisiteError(`MOVE_TABLES_TEMPORAL_BIN=${explicit} is not an executable file.`);
     return explicit;
   }
   const onPath = findExecutable('temporal');
@@ -97,7 +103,10 @@ export function ensureTemporal(): string {
   mkdirSync(binDir, { recursive: true });
   log(`building the Temporal CLI with \`go install ${TEMPORAL_CLI_MODULE}\` (one-time, a few minutes) ...`);
   try {
-    execFileSync(go, ['install', TEMPORAL_CLI_MODULE], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GOBIN: binDir } });
+    execFileSync(go, ['install', TEMPORAL_CLI_MODULE], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, GOBIN: binDir },
+    });
   } catch (err) {
     throw new MissingPrerequisiteError(`\`go install ${TEMPORAL_CLI_MODULE}\` failed: ${(err as Error).message}`);
   }

@@ -76,7 +76,12 @@ export async function stopProcess(pid: number, marker: string, graceMs = 15_000)
 }
 
 /** Polls `probe` until it resolves truthy; fails with `what` and the last error after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, onFail?: () => string): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  onFail?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

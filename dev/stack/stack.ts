@@ -101,19 +101,38 @@ export async function upStack(options: StackOptions): Promise<StackState> {
   const temporalBinary = ensureTemporal();
 
   const servers = {} as Record<ClusterName, MariadbServer>;
-  await Promise.all(SERVERS.map(async (server) => {
-    servers[server.name] = previous && alive?.[server.name]
-      ? previous.servers[server.name]
-      : await startMariadb(mariadb, { ...server, dir: path.join(options.dir, server.name), port: ports[server.name] }, password, options.detached);
-  }));
-  const temporal = previous && alive?.temporal
-    ? previous.temporal
-    : await startTemporal(temporalBinary, { dir: path.join(options.dir, 'temporal'), port: ports.temporal, ...(ports.temporalUi === undefined ? {} : { uiPort: ports.temporalUi }) }, options.detached);
+  await Promise.all(
+    SERVERS.map(async (server) => {
+      servers[server.name] =
+        previous && alive?.[server.name]
+          ? previous.servers[server.name]
+          : await startMariadb(
+              mariadb,
+              { ...server, dir: path.join(options.dir, server.name), port: ports[server.name] },
+              password,
+              options.detached,
+            );
+    }),
+  );
+  const temporal =
+    previous && alive?.temporal
+      ? previous.temporal
+      : await startTemporal(
+          temporalBinary,
+          {
+            dir: path.join(options.dir, 'temporal'),
+            port: ports.temporal,
+            ...(ports.temporalUi === undefined ? {} : { uiPort: ports.temporalUi }),
+          },
+          options.detached,
+        );
 
   await prepareNamespace(temporal.address);
 
   const clustersFile = path.join(options.dir, 'clusters.json');
-  const clusters = Object.fromEntries(SERVERS.map(({ name }) => [name, { host: '127.0.0.1', port: servers[name].port, user: STACK_USER, password }]));
+  const clusters = Object.fromEntries(
+    SERVERS.map(({ name }) => [name, { host: '127.0.0.1', port: servers[name].port, user: STACK_USER, password }]),
+  );
   writeFileSync(clustersFile, `${JSON.stringify({ clusters }, null, 2)}\n`, { mode: 0o600 });
 
   const state: StackState = { dir: options.dir, detached: options.detached, clustersFile, servers, temporal };
@@ -131,12 +150,25 @@ export async function restartStackPart(dir: string, part: ClusterName | 'tempora
   if (part === 'temporal') {
     await stopProcess(state.temporal.pid, state.temporal.dbFile);
     const uiPort = state.temporal.uiUrl ? Number(new URL(state.temporal.uiUrl).port) : undefined;
-    state.temporal = await startTemporal(ensureTemporal(), { dir: state.temporal.dir, port: Number(state.temporal.address.split(':')[1]), ...(uiPort === undefined ? {} : { uiPort }) }, state.detached);
+    state.temporal = await startTemporal(
+      ensureTemporal(),
+      {
+        dir: state.temporal.dir,
+        port: Number(state.temporal.address.split(':')[1]),
+        ...(uiPort === undefined ? {} : { uiPort }),
+      },
+      state.detached,
+    );
   } else {
     const server = state.servers[part];
     await stopProcess(server.pid, server.configFile);
     const spec = SERVERS.find((s) => s.name === part)!;
-    state.servers[part] = await startMariadb(ensureMariadb(), { ...spec, dir: server.dir, port: server.port }, readOrCreatePassword(dir), state.detached);
+    state.servers[part] = await startMariadb(
+      ensureMariadb(),
+      { ...spec, dir: server.dir, port: server.port },
+      readOrCreatePassword(dir),
+      state.detached,
+    );
   }
   writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
   return state;

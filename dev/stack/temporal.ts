@@ -6,7 +6,6 @@ import { readTail, startProcess, waitFor } from './processes.js';
 
 export const NAMESPACE = 'default';
 
-
 export interface TemporalSpec {
   dir: string;
   port: number;
@@ -30,18 +29,37 @@ export async function startTemporal(binary: string, spec: TemporalSpec, detached
   const dbFile = path.join(spec.dir, 'temporal.sqlite');
   const log = path.join(spec.dir, 'temporal.log');
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(spec.port),
-    '--db-filename', dbFile,
-    '--namespace', NAMESPACE,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(spec.port),
+    '--db-filename',
+    dbFile,
+    '--namespace',
+    NAMESPACE,
+    '--log-level',
+    'warn',
     ...(spec.uiPort === undefined ? ['--headless'] : ['--ui-port', String(spec.uiPort)]),
   ];
   const pid = startProcess(binary, args, log, detached);
   const address = `127.0.0.1:${spec.port}`;
-  await waitFor(`Temporal dev server on ${address}`, () => temporalAnswers(address), 90_000, () => `temporal log tail:\n${readTail(log)}`);
-  return { address, namespace: NAMESPACE, uiUrl: spec.uiPort === undefined ? undefined : `http://127.0.0.1:${spec.uiPort}`, pid, dir: spec.dir, dbFile, log };
+  await waitFor(
+    `Temporal dev server on ${address}`,
+    () => temporalAnswers(address),
+    90_000,
+    () => `temporal log tail:\n${readTail(log)}`,
+  );
+  return {
+    address,
+    namespace: NAMESPACE,
+    uiUrl: spec.uiPort === undefined ? undefined : `http://127.0.0.1:${spec.uiPort}`,
+    pid,
+    dir: spec.dir,
+    dbFile,
+    log,
+  };
 }
 
 /** True when the frontend answers and the namespace is registered. */

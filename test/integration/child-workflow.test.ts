@@ -22,9 +22,18 @@ async function setup(rows: number) {
   const client = await temporalClient();
   const parentQueue = uniqueName('tenant-ops');
   const connection = await NativeConnection.connect({ address: stack().temporal.address });
-  const parentWorker = await Worker.create({ connection, namespace: 'default', taskQueue: parentQueue, workflowsPath: parentWorkflows });
+  const parentWorker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue: parentQueue,
+    workflowsPath: parentWorkflows,
+  });
   const running = parentWorker.run();
-  defer(async () => { parentWorker.shutdown(); await running; await connection.close(); });
+  defer(async () => {
+    parentWorker.shutdown();
+    await running;
+    await connection.close();
+  });
   return { database, source, client, moveQueue, parentQueue };
 }
 
@@ -32,7 +41,9 @@ describe('moveTables as a child workflow', () => {
   it('runs under a parent in its own task queue and returns the move summary', async () => {
     const { database, client, moveQueue, parentQueue } = await setup(4_000);
     const result = await client.workflow.execute(relocateTenant, {
-      taskQueue: parentQueue, workflowId: uniqueName('relocate'), args: [{ tenantDatabase: database, tables: ['t'], targetTaskQueue: moveQueue }],
+      taskQueue: parentQueue,
+      workflowId: uniqueName('relocate'),
+      args: [{ tenantDatabase: database, tables: ['t'], targetTaskQueue: moveQueue }],
     });
     expect(result).toMatchObject({ moveWorkflowId: `move:source/${database}/t`, rowsCopied: 4_000, verified: true });
     expect(result.cutoverWindowMs).toBeGreaterThan(0);
@@ -41,17 +52,26 @@ describe('moveTables as a child workflow', () => {
   it('is cancelled, not killed, when its parent is terminated: the source stays as it was', async () => {
     const { database, source, client, moveQueue, parentQueue } = await setup(300_000);
     const parent = await client.workflow.start(relocateTenant, {
-      taskQueue: parentQueue, workflowId: uniqueName('relocate'), args: [{ tenantDatabase: database, tables: ['t'], targetTaskQueue: moveQueue }],
+      taskQueue: parentQueue,
+      workflowId: uniqueName('relocate'),
+      args: [{ tenantDatabase: database, tables: ['t'], targetTaskQueue: moveQueue }],
     });
     const move = client.workflow.getHandle(`move:source/${database}/t`);
     const deadline = Date.now() + 60_000;
-    while ((await move.query(moveStatusQuery).catch(() => undefined))?.phase !== 'copy' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await move.query(moveStatusQuery).catch(() => undefined))?.phase !== 'copy' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     await parent.terminate('the parent service gave up');
-    const err = await move.result().then(() => undefined, (e: unknown) => e);
+    const err = await move.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(String((err as { cause?: Error }).cause?.name)).toBe('CancelledFailure');
     expect((await move.describe()).status.name).toBe('CANCELLED');
     expect(await move.query(moveStatusQuery)).toMatchObject({ phase: 'cancelled' });
-    const [tables] = await source.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+    const [tables] = await source.query<mysql.RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [database],
+    );
     expect(tables.map((r) => r.t)).toEqual(['t']);
   });
 });

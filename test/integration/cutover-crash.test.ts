@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { cutOver } from '../../workflows/cutover.js';
 import { cutOverStatusQuery } from '../../contract/definitions.js';
-import { allRows, createMoveFixture, renamesInSourceBinlog, startStream, streamRegistered, tableNames } from '../support/move-fixture.js';
+import {
+  allRows,
+  createMoveFixture,
+  renamesInSourceBinlog,
+  startStream,
+  streamRegistered,
+  tableNames,
+} from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
 import { spawnWorkerProcess, temporalClient, uniqueName } from '../support/stack.js';
 
@@ -26,7 +33,11 @@ describe('cutOver across a lost worker', () => {
       await stream.result().catch(() => undefined);
       await fixture.source.query(`INSERT INTO ${fixture.database}.t (v, n) VALUES ('before-rename', 1)`);
 
-      const handle = await client.workflow.start(cutOver, { taskQueue, workflowId: uniqueName('cutover-crash'), args: [{ ...fixture.base, drainTimeoutSeconds: 90 }] });
+      const handle = await client.workflow.start(cutOver, {
+        taskQueue,
+        workflowId: uniqueName('cutover-crash'),
+        args: [{ ...fixture.base, drainTimeoutSeconds: 90 }],
+      });
       let status = await handle.query(cutOverStatusQuery);
       const deadline = Date.now() + 30_000;
       while (status.step !== 'T3' && Date.now() < deadline) {
@@ -47,7 +58,9 @@ describe('cutOver across a lost worker', () => {
       expect(result.drainGtid).toBe(drainGtid);
       expect(await tableNames(fixture.source, fixture.database)).toEqual(['_t_del']);
       expect(await renamesInSourceBinlog(fixture.source, fixture.database)).toHaveLength(1);
-      expect(await allRows(fixture.target, fixture.database, 't')).toEqual(await allRows(fixture.source, fixture.database, '_t_del'));
+      expect(await allRows(fixture.target, fixture.database, 't')).toEqual(
+        await allRows(fixture.source, fixture.database, '_t_del'),
+      );
       expect(await resumedStream.result()).toMatchObject({ stoppedBecause: 'cut-over-complete' });
 
       // History: T1 scheduled once; T3 finished on a later attempt, on the second worker.
@@ -55,10 +68,19 @@ describe('cutOver across a lost worker', () => {
       const scheduled = (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
       const types = scheduled.map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
       expect(types.filter((t) => t === 'renameSourceTables')).toHaveLength(1);
-      const drainScheduled = scheduled.find((e) => e.activityTaskScheduledEventAttributes!.activityType!.name === 'awaitDrain')!;
-      const drainStarted = (events ?? []).find((e) => e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === drainScheduled.eventId?.toString());
+      const drainScheduled = scheduled.find(
+        (e) => e.activityTaskScheduledEventAttributes!.activityType!.name === 'awaitDrain',
+      )!;
+      const drainStarted = (events ?? []).find(
+        (e) =>
+          e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === drainScheduled.eventId?.toString(),
+      );
       expect(drainStarted!.activityTaskStartedEventAttributes!.attempt).toBeGreaterThanOrEqual(2);
-      recordFault('SIGKILL worker mid-drain (between T2 and T3)', 'new worker resumes T3 with the drain GTID from history; RENAME once', `completed with the same drain GTID ${drainGtid}; T3 finished on attempt ${drainStarted!.activityTaskStartedEventAttributes!.attempt}; 1 RENAME`);
+      recordFault(
+        'SIGKILL worker mid-drain (between T2 and T3)',
+        'new worker resumes T3 with the drain GTID from history; RENAME once',
+        `completed with the same drain GTID ${drainGtid}; T3 finished on attempt ${drainStarted!.activityTaskStartedEventAttributes!.attempt}; 1 RENAME`,
+      );
     } finally {
       await fixture.close();
     }

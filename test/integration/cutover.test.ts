@@ -7,7 +7,14 @@ import { cutOver } from '../../workflows/cutover.js';
 import type { CutOverInput, CutOverStatus } from '../../contract/cutover.js';
 import { cutOverStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import {
-  allRows, createMoveFixture, cutOverFlag, recordingHooks, renamesInSourceBinlog, startStream, streamRegistered, tableNames,
+  allRows,
+  createMoveFixture,
+  cutOverFlag,
+  recordingHooks,
+  renamesInSourceBinlog,
+  startStream,
+  streamRegistered,
+  tableNames,
 } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
@@ -29,30 +36,45 @@ async function scenario(options: { hooks?: Parameters<typeof recordingHooks>[0];
   const worker = await startWorker({ taskQueue, hooksDir: hooks.dir });
   defer(() => worker.stop());
   const stream = await startStream(client, fixture, taskQueue);
-  defer(async () => { await stream.cancel().catch(() => undefined); });
+  defer(async () => {
+    await stream.cancel().catch(() => undefined);
+  });
   await streamRegistered(fixture);
   if (options.stream === false) {
     await stream.cancel();
     await stream.result().catch(() => undefined);
   }
   const run = (input: Partial<CutOverInput> = {}, workflowId = uniqueName('cutover')) =>
-    client.workflow.start(cutOver, { taskQueue, workflowId, args: [{ ...fixture.base, drainTimeoutSeconds: 30, ...input }] });
+    client.workflow.start(cutOver, {
+      taskQueue,
+      workflowId,
+      args: [{ ...fixture.base, drainTimeoutSeconds: 30, ...input }],
+    });
   return { fixture, hooks, stream, run, taskQueue };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(() => { throw new Error('expected the workflow to fail'); }, (e: unknown) => e);
+  const err = await promise.then(
+    () => {
+      throw new Error('expected the workflow to fail');
+    },
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause as Error & { type?: string };
   return `${cause.type ?? ''}: ${cause.message}`;
 }
 
-async function waitForStep(handle: WorkflowHandle<typeof cutOver>, predicate: (s: CutOverStatus) => boolean): Promise<CutOverStatus> {
+async function waitForStep(
+  handle: WorkflowHandle<typeof cutOver>,
+  predicate: (s: CutOverStatus) => boolean,
+): Promise<CutOverStatus> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const status = await handle.query(cutOverStatusQuery);
     if (predicate(status)) return status;
-    if (Date.now() > deadline) throw new Error(`cutover never reached the expected state; last: ${JSON.stringify(status)}`);
+    if (Date.now() > deadline)
+      throw new Error(`cutover never reached the expected state; last: ${JSON.stringify(status)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -70,24 +92,36 @@ describe('cutOver', () => {
   it('aborts before any RENAME when the on-before-cut-over hook fails', async () => {
     const { fixture, hooks, run } = await scenario({ hooks: { failing: ['on-before-cut-over'] } });
     const message = await failureOf((await run()).result());
-    expect(message).toMatch(/^CutOverFailed: cutover failed at T0: hook gh-ost-on-before-cut-over exited with code 3; stderr: refusing: mv_/);
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T0: hook gh-ost-on-before-cut-over exited with code 3; stderr: refusing: mv_/,
+    );
     expect(message).toContain('nothing was renamed');
     expect(await tableNames(fixture.source, fixture.database)).toEqual(['t']);
     expect(await renamesInSourceBinlog(fixture.source, fixture.database)).toEqual([]);
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-failure']);
     expect((await cutOverFlag(fixture)).complete).toBe(false);
-    recordFault('on-before-cut-over hook exits 3 at T0', 'cutover stops before any RENAME', 'CutOverFailed at T0 with exit code and stderr; no RENAME in the binlog; flag not set');
+    recordFault(
+      'on-before-cut-over hook exits 3 at T0',
+      'cutover stops before any RENAME',
+      'CutOverFailed at T0 with exit code and stderr; no RENAME in the binlog; flag not set',
+    );
   });
 
   it('fails a hook that hangs past its timeout, before any RENAME', async () => {
     const { fixture, hooks, run } = await scenario({ hooks: { hang: ['on-before-cut-over'] } });
     const started = Date.now();
     const message = await failureOf((await run({ hookTimeoutSeconds: 1 })).result());
-    expect(message).toMatch(/^CutOverFailed: cutover failed at T0: hook gh-ost-on-before-cut-over timed out after 1000 ms/);
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T0: hook gh-ost-on-before-cut-over timed out after 1000 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-failure']);
     expect(await tableNames(fixture.source, fixture.database)).toEqual(['t']);
-    recordFault('hook hangs past its timeout (T0)', 'hook killed at the timeout; cutover stops before any RENAME', 'CutOverFailed at T0 "timed out after 1000 ms"; source unchanged; on-failure ran');
+    recordFault(
+      'hook hangs past its timeout (T0)',
+      'hook killed at the timeout; cutover stops before any RENAME',
+      'CutOverFailed at T0 "timed out after 1000 ms"; source unchanged; on-failure ran',
+    );
   });
 
   it('postpones: fires on-begin-postponed once, waits for the signal, then proceeds', async () => {
@@ -96,7 +130,11 @@ describe('cutOver', () => {
     await waitForStep(handle, (s) => s.step === 'postponed' && s.postponed);
     // Still waiting a while later, hook fired exactly once, nothing renamed.
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(await handle.query(cutOverStatusQuery)).toMatchObject({ step: 'postponed', postponed: true, released: false });
+    expect(await handle.query(cutOverStatusQuery)).toMatchObject({
+      step: 'postponed',
+      postponed: true,
+      released: false,
+    });
     expect(hooks.names()).toEqual(['gh-ost-on-begin-postponed']);
     expect(await tableNames(fixture.source, fixture.database)).toEqual(['t']);
     await handle.signal(releaseCutOverSignal);
@@ -116,7 +154,9 @@ describe('cutOver', () => {
     const handle = await run();
     const result = await handle.result();
 
-    const [pos] = await fixture.source.query<import('mysql2').RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
+    const [pos] = await fixture.source.query<import('mysql2').RowDataPacket[]>(
+      'SELECT @@global.gtid_binlog_pos AS pos',
+    );
     expect(result.drainGtid).toBe(String(pos[0]!.pos));
     expect(result.renamedTables).toEqual([{ from: `${fixture.database}.t`, to: `${fixture.database}._t_del` }]);
     expect(Object.keys(result.stepDurationsMs)).toEqual(['validate', 'T0', 'T1', 'T2', 'T3', 'T4', 'T5']);
@@ -142,7 +182,9 @@ describe('cutOver', () => {
     await fixture.source.query(`SELECT * FROM ${fixture.database}.t LIMIT 1`);
     try {
       const message = await failureOf((await run({ lockWaitTimeoutSeconds: 1 })).result());
-      expect(message).toMatch(/^CutOverFailed: cutover failed at T1: RENAME on source \(move_tables@127\.0\.0\.1:\d+\) failed: Lock wait timeout exceeded/);
+      expect(message).toMatch(
+        /^CutOverFailed: cutover failed at T1: RENAME on source \(move_tables@127\.0\.0\.1:\d+\) failed: Lock wait timeout exceeded/,
+      );
       expect(message).toContain('were not renamed');
     } finally {
       await fixture.source.query('ROLLBACK');
@@ -157,7 +199,9 @@ describe('cutOver', () => {
     const { fixture, hooks, run } = await scenario({ stream: false });
     const handle = await run({ drainTimeoutSeconds: 2 });
     const message = await failureOf(handle.result());
-    expect(message).toMatch(/^CutOverFailed: cutover failed at T3: drain timed out after 2000 ms: the target applied 1-1-\d+ but the drain GTID is 1-1-\d+; compensated: the tables were renamed back/);
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T3: drain timed out after 2000 ms: the target applied 1-1-\d+ but the drain GTID is 1-1-\d+; compensated: the tables were renamed back/,
+    );
     expect(await tableNames(fixture.source, fixture.database)).toEqual(['t']);
     await fixture.source.query(`INSERT INTO ${fixture.database}.t (v, n) VALUES ('after-rollback', 0)`);
     expect((await cutOverFlag(fixture)).complete).toBe(false);
@@ -168,7 +212,11 @@ describe('cutOver', () => {
     expect(renames[0]).toMatch(/:forward \*\/ RENAME TABLE/);
     expect(renames[1]).toMatch(/:back \*\/ RENAME TABLE/);
     await saveHistory('cutover-drain-timeout-compensated', handle);
-    recordFault('drain that cannot complete (stream stopped)', 'T3 times out; compensation renames back; source writable', 'CutOverFailed at T3; renamed back (2 RENAMEs: forward, back); insert into the source succeeded; flag not set');
+    recordFault(
+      'drain that cannot complete (stream stopped)',
+      'T3 times out; compensation renames back; source writable',
+      'CutOverFailed at T3; renamed back (2 RENAMEs: forward, back); insert into the source succeeded; flag not set',
+    );
   });
 
   it('holds instead of compensating when asked', async () => {
@@ -192,7 +240,9 @@ describe('cutOver', () => {
       expect(await failureOf((await run(input)).result())).toMatch(expected);
     }
     await fixture.source.query(`CREATE TABLE ${fixture.database}.nokey (a INT)`);
-    expect(await failureOf((await run({ tables: ['nokey'] })).result())).toMatch(/NoPrimaryKey: source table mv_\w+\.nokey has no primary key/);
+    expect(await failureOf((await run({ tables: ['nokey'] })).result())).toMatch(
+      /NoPrimaryKey: source table mv_\w+\.nokey has no primary key/,
+    );
     expect(hooks.lines()).toEqual([]);
     expect(await tableNames(fixture.source, fixture.database)).toEqual(['nokey', 't']);
   });

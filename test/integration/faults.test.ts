@@ -19,7 +19,16 @@ import type { MoveStatus, MoveTablesInput } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
 import { allRows, createSourceTable, recordingHooks, renamesInSourceBinlog } from '../support/move-fixture.js';
-import { spawnWorkerProcess, sql, stack, startWorker, temporalClient, testClusters, uniqueName, type WorkerProcess } from '../support/stack.js';
+import {
+  spawnWorkerProcess,
+  sql,
+  stack,
+  startWorker,
+  temporalClient,
+  testClusters,
+  uniqueName,
+  type WorkerProcess,
+} from '../support/stack.js';
 
 let client: Client;
 const defer = cleanupAfterEach();
@@ -30,7 +39,10 @@ beforeAll(async () => {
 async function table(rows: number) {
   const created = await createSourceTable('fault', rows);
   const target = await sql('target');
-  defer(async () => { await created.source.end(); await target.end(); });
+  defer(async () => {
+    await created.source.end();
+    await target.end();
+  });
   return { ...created, target };
 }
 
@@ -49,11 +61,19 @@ async function moveWithWorker(rows: number, input: Partial<MoveTablesInput> = {}
   const taskQueue = uniqueName('q');
   const worker = await startWorker({ taskQueue });
   defer(() => worker.stop());
-  const handle = await startMove(client, { source: 'source', target: 'target', database: created.database, tables: ['t'], ...input }, taskQueue);
+  const handle = await startMove(
+    client,
+    { source: 'source', target: 'target', database: created.database, tables: ['t'], ...input },
+    taskQueue,
+  );
   return { ...created, handle };
 }
 
-async function waitFor(handle: { query: (q: typeof moveStatusQuery) => Promise<MoveStatus> }, predicate: (s: MoveStatus) => boolean, what: string): Promise<MoveStatus> {
+async function waitFor(
+  handle: { query: (q: typeof moveStatusQuery) => Promise<MoveStatus> },
+  predicate: (s: MoveStatus) => boolean,
+  what: string,
+): Promise<MoveStatus> {
   const deadline = Date.now() + 90_000;
   for (;;) {
     const status = await handle.query(moveStatusQuery).catch(() => undefined);
@@ -80,7 +100,11 @@ describe('lost workers at protocol steps', () => {
     const hooks = recordingHooks();
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
     const first = await workerProcess(env);
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true }, env.MOVE_TABLES_TASK_QUEUE);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
+      env.MOVE_TABLES_TASK_QUEUE,
+    );
     await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
     await first.kill();
     const second = await workerProcess(env);
@@ -98,14 +122,22 @@ describe('lost workers at protocol steps', () => {
       expect(history).not.toMatch(/mysql:\/\/[^"\s]*:[^"\s]*@/);
     }
     expect(first.output() + second.output()).not.toContain(password);
-    recordFault('SIGKILL worker at the postpone gate', 'new worker waits at the gate; release completes the move; hook fired once', `completed, ${rows} rows equal, 1 RENAME, hooks ${hooks.names().join(' > ')}; no password in 3 histories or worker logs`);
+    recordFault(
+      'SIGKILL worker at the postpone gate',
+      'new worker waits at the gate; release completes the move; hook fired once',
+      `completed, ${rows} rows equal, 1 RENAME, hooks ${hooks.names().join(' > ')}; no password in 3 histories or worker logs`,
+    );
   });
 
   it('SIGKILL right after the RENAME was sent (T1 in flight): settled by inspecting the source, never renamed twice', async () => {
     const { database, source, target } = await table(2_000);
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
     const first = await workerProcess(env);
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true, lockWaitTimeoutSeconds: 30 }, env.MOVE_TABLES_TASK_QUEUE);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], postpone: true, lockWaitTimeoutSeconds: 30 },
+      env.MOVE_TABLES_TASK_QUEUE,
+    );
     await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
     // An open transaction holds the table's metadata lock: the RENAME will wait for it.
     const blocker = await sql('source');
@@ -116,7 +148,9 @@ describe('lost workers at protocol steps', () => {
     const deadline = Date.now() + 30_000;
     let waiting: mysql.RowDataPacket[] = [];
     while (waiting.length === 0 && Date.now() < deadline) {
-      [waiting] = await source.query<mysql.RowDataPacket[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%move-tables:%RENAME TABLE%' AND INFO NOT LIKE '%PROCESSLIST%'");
+      [waiting] = await source.query<mysql.RowDataPacket[]>(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%move-tables:%RENAME TABLE%' AND INFO NOT LIKE '%PROCESSLIST%'",
+      );
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(waiting.length).toBe(1);
@@ -127,7 +161,10 @@ describe('lost workers at protocol steps', () => {
     // Either outcome keeps the invariants: at most one RENAME, and the source either cut over
     // with parity or unchanged and writable. Which one depends on whether the server still ran
     // the dead connection's RENAME when its lock came free.
-    const outcome = await handle.result().then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
+    const outcome = await handle.result().then(
+      (r) => ({ ok: true as const, r }),
+      (e: unknown) => ({ ok: false as const, e }),
+    );
     const renames = await renamesInSourceBinlog(source, database);
     let observed: string;
     if (outcome.ok) {
@@ -135,35 +172,57 @@ describe('lost workers at protocol steps', () => {
       expect(renames).toHaveLength(1);
       observed = `RENAME ran once; move completed, ${await parity(source, target, database)} rows equal`;
     } else {
-      expect(failureOf(outcome.e)).toMatch(/^CutOverFailed: cutover failed at T1: Activity task timed out; the source tables were not renamed; the source is unchanged/);
+      expect(failureOf(outcome.e)).toMatch(
+        /^CutOverFailed: cutover failed at T1: Activity task timed out; the source tables were not renamed; the source is unchanged/,
+      );
       expect(renames).toHaveLength(0);
-      const [names] = await source.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+      const [names] = await source.query<mysql.RowDataPacket[]>(
+        'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+        [database],
+      );
       expect(names.map((r) => r.t)).toEqual(['t']);
       await source.query(`INSERT INTO ${database}.t (v, n) VALUES ('still writable', 1)`);
-      observed = 'the server dropped the dead connection\'s waiting RENAME; inspection found the source unrenamed; cutover stopped at T1, 0 RENAMEs, source writable';
+      observed =
+        "the server dropped the dead connection's waiting RENAME; inspection found the source unrenamed; cutover stopped at T1, 0 RENAMEs, source writable";
     }
-    recordFault('SIGKILL worker with the T1 RENAME in flight', 'outcome read from the source after the in-flight RENAME ends; never a second RENAME; completes or stops cleanly', observed);
+    recordFault(
+      'SIGKILL worker with the T1 RENAME in flight',
+      'outcome read from the source after the in-flight RENAME ends; never a second RENAME; completes or stops cleanly',
+      observed,
+    );
   });
 
   it.each([
     ['T2', 'captureDrainGtid', 'drain GTID read again on the new worker, strictly after T1'],
     ['T4', 'setCutOverComplete', 'flag set by the new worker (idempotent)'],
-  ] as const)('SIGKILL while %s runs (%s): a new worker repeats the step; the move completes', async (step, activity, expectation) => {
-    const { database, source, target } = await table(1_000);
-    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
-    const first = await workerProcess({ ...env, MOVE_TABLES_TEST_DELAY: `${activity}:30000` }, delayingWorker);
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, env.MOVE_TABLES_TASK_QUEUE);
-    const deadline = Date.now() + 60_000;
-    while (!first.output().includes(`test-delay: ${activity}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(first.output()).toContain(`test-delay: ${activity}`);
-    await first.kill();
-    await workerProcess(env);
-    const result = await handle.result();
-    expect(result.verify!.ok).toBe(true);
-    expect(await renamesInSourceBinlog(source, database)).toHaveLength(1);
-    const rows = await parity(source, target, database);
-    recordFault(`SIGKILL worker during ${step} (${activity})`, `${expectation}; RENAME once; move completes`, `completed with drain GTID ${result.cutOver.drainGtid}, ${rows} rows equal, 1 RENAME`);
-  });
+  ] as const)(
+    'SIGKILL while %s runs (%s): a new worker repeats the step; the move completes',
+    async (step, activity, expectation) => {
+      const { database, source, target } = await table(1_000);
+      const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+      const first = await workerProcess({ ...env, MOVE_TABLES_TEST_DELAY: `${activity}:30000` }, delayingWorker);
+      const handle = await startMove(
+        client,
+        { source: 'source', target: 'target', database, tables: ['t'] },
+        env.MOVE_TABLES_TASK_QUEUE,
+      );
+      const deadline = Date.now() + 60_000;
+      while (!first.output().includes(`test-delay: ${activity}`) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(first.output()).toContain(`test-delay: ${activity}`);
+      await first.kill();
+      await workerProcess(env);
+      const result = await handle.result();
+      expect(result.verify!.ok).toBe(true);
+      expect(await renamesInSourceBinlog(source, database)).toHaveLength(1);
+      const rows = await parity(source, target, database);
+      recordFault(
+        `SIGKILL worker during ${step} (${activity})`,
+        `${expectation}; RENAME once; move completes`,
+        `completed with drain GTID ${result.cutOver.drainGtid}, ${rows} rows equal, 1 RENAME`,
+      );
+    },
+  );
 
   /** Kills the worker while a hook of `event` runs (at `step`); a new worker takes over. */
   async function killDuringHook(event: 'on-before-cut-over' | 'on-success', step: 'T0' | 'T5') {
@@ -171,37 +230,72 @@ describe('lost workers at protocol steps', () => {
     const hooks = recordingHooks({ hang: [event] });
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
     const first = await workerProcess(env);
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, env.MOVE_TABLES_TASK_QUEUE);
-    await waitFor(handle, (s) => s.cutOver?.step === step && hooks.names().includes(`gh-ost-${event}`), `the ${step} hook running`);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'] },
+      env.MOVE_TABLES_TASK_QUEUE,
+    );
+    await waitFor(
+      handle,
+      (s) => s.cutOver?.step === step && hooks.names().includes(`gh-ost-${event}`),
+      `the ${step} hook running`,
+    );
     await first.kill();
     await workerProcess(env);
-    const message = failureOf(await handle.result().then(() => undefined, (e: unknown) => e));
+    const message = failureOf(
+      await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     return { database, source, target, hooks, message };
   }
 
   it('SIGKILL while the on-before-cut-over hook runs (T0): stops before any RENAME', async () => {
     const { database, source, message } = await killDuringHook('on-before-cut-over', 'T0');
-    expect(message).toMatch(/^CutOverFailed: cutover failed at T0: Activity task timed out; nothing was renamed; the source is unchanged/);
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T0: Activity task timed out; nothing was renamed; the source is unchanged/,
+    );
     expect(await renamesInSourceBinlog(source, database)).toHaveLength(0);
     await source.query(`INSERT INTO ${database}.t (v, n) VALUES ('writable', 1)`);
-    recordFault('SIGKILL worker during the T0 hook', 'lost worker noticed by heartbeat; cutover stops before any RENAME', 'CutOverFailed at T0 (heartbeat timeout); 0 RENAMEs; source writable');
+    recordFault(
+      'SIGKILL worker during the T0 hook',
+      'lost worker noticed by heartbeat; cutover stops before any RENAME',
+      'CutOverFailed at T0 (heartbeat timeout); 0 RENAMEs; source writable',
+    );
   });
 
   it('SIGKILL while the on-success hook runs (T5): the move stops, reporting a completed cutover', async () => {
     const { database, source, target, hooks, message } = await killDuringHook('on-success', 'T5');
-    expect(message).toMatch(/^CutOverFailed: cutover failed at T5: Activity task timed out; the cutover itself completed/);
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T5: Activity task timed out; the cutover itself completed/,
+    );
     expect(hooks.names().filter((n) => n === 'gh-ost-on-success')).toHaveLength(1);
     const rows = await parity(source, target, database);
-    recordFault('SIGKILL worker during the T5 hook', 'no second on-success run; the error says the cutover completed', `CutOverFailed at T5 (heartbeat timeout); on-success ran once; ${rows} rows equal`);
+    recordFault(
+      'SIGKILL worker during the T5 hook',
+      'no second on-success run; the error says the cutover completed',
+      `CutOverFailed at T5 (heartbeat timeout); on-success ran once; ${rows} rows equal`,
+    );
   });
 
   it('SIGKILL mid-stream under write load: the stream resumes on the new worker; parity', async () => {
     const { database, source, target } = await table(3_000);
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
     const first = await workerProcess(env);
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true }, env.MOVE_TABLES_TASK_QUEUE);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
+      env.MOVE_TABLES_TASK_QUEUE,
+    );
     await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
-    const load = startWriteLoad({ connection: testClusters().connectionOptions('source'), database, table: 't', ratePerSecond: 250, primaryKeyChanges: 0.05 });
+    const load = startWriteLoad({
+      connection: testClusters().connectionOptions('source'),
+      database,
+      table: 't',
+      ratePerSecond: 250,
+      primaryKeyChanges: 0.05,
+    });
     await new Promise((r) => setTimeout(r, 1_500));
     await first.kill();
     await new Promise((r) => setTimeout(r, 1_000));
@@ -213,7 +307,11 @@ describe('lost workers at protocol steps', () => {
     expect(stats.errors).toEqual([]);
     expect(result.verify!.ok).toBe(true);
     const rows = await parity(source, target, database);
-    recordFault('SIGKILL worker mid-stream under write load', 'stream resumes from the position stored on the target; parity', `completed, ${rows} rows equal after ${stats.inserts + stats.updates + stats.keyChanges + stats.deletes} writes`);
+    recordFault(
+      'SIGKILL worker mid-stream under write load',
+      'stream resumes from the position stored on the target; parity',
+      `completed, ${rows} rows equal after ${stats.inserts + stats.updates + stats.keyChanges + stats.deletes} writes`,
+    );
   });
 
   it('on-success hook exits non-zero at T5: the move stops, reporting a completed cutover', async () => {
@@ -223,11 +321,22 @@ describe('lost workers at protocol steps', () => {
     const worker = await startWorker({ taskQueue, hooksDir: hooks.dir });
     defer(() => worker.stop());
     const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, taskQueue);
-    const message = failureOf(await handle.result().then(() => undefined, (e: unknown) => e));
-    expect(message).toMatch(/^CutOverFailed: cutover failed at T5: hook gh-ost-on-success exited with code 3; stderr: refusing: fault_\w+; the cutover itself completed \(drain GTID 1-1-\d+, complete flag set, stream stopped\)/);
+    const message = failureOf(
+      await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T5: hook gh-ost-on-success exited with code 3; stderr: refusing: fault_\w+; the cutover itself completed \(drain GTID 1-1-\d+, complete flag set, stream stopped\)/,
+    );
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-success', 'gh-ost-on-failure']);
     const rows = await parity(source, target, database);
-    recordFault('on-success hook exits 3 at T5', 'move fails naming T5; cutover data complete; on-failure fires', `CutOverFailed at T5, ${rows} rows equal, on-failure ran`);
+    recordFault(
+      'on-success hook exits 3 at T5',
+      'move fails naming T5; cutover data complete; on-failure fires',
+      `CutOverFailed at T5, ${rows} rows equal, on-failure ran`,
+    );
   });
 });
 
@@ -239,7 +348,11 @@ describe('servers restarted and connections killed', () => {
     const result = await client.workflow.getHandle(handle.workflowId).result();
     expect(result.verify!.ok).toBe(true);
     const rows = await parity(source, target, database);
-    recordFault('Temporal dev server restarted mid-copy', 'worker reconnects; move completes', `completed, ${rows} rows equal, checksum ok`);
+    recordFault(
+      'Temporal dev server restarted mid-copy',
+      'worker reconnects; move completes',
+      `completed, ${rows} rows equal, checksum ok`,
+    );
   });
 
   it('target server restarted mid-copy: copy and stream resume from the target state', async () => {
@@ -253,7 +366,11 @@ describe('servers restarted and connections killed', () => {
     const target = await sql('target');
     defer(() => target.end());
     const rows = await parity(source, target, database);
-    recordFault('target server restarted mid-copy', 'copy and stream retry and resume from the target; parity', `completed, ${rows} rows equal, checksum ok`);
+    recordFault(
+      'target server restarted mid-copy',
+      'copy and stream retry and resume from the target; parity',
+      `completed, ${rows} rows equal, checksum ok`,
+    );
   });
 
   it('source server restarted mid-stream under write load: the stream resumes from its stored position', async () => {
@@ -275,7 +392,11 @@ describe('servers restarted and connections killed', () => {
     const fresh = await sql('source');
     defer(() => fresh.end());
     const rows = await parity(fresh, target, database);
-    recordFault('source server restarted mid-stream, writes before and after', 'stream reconnects from its stored GTID position; parity', `completed, ${rows} rows equal, checksum ok`);
+    recordFault(
+      'source server restarted mid-stream, writes before and after',
+      'stream reconnects from its stored GTID position; parity',
+      `completed, ${rows} rows equal, checksum ok`,
+    );
   });
 
   it("the copy's and the stream's connections killed on the source: both resume", async () => {
@@ -284,14 +405,21 @@ describe('servers restarted and connections killed', () => {
     await new Promise((r) => setTimeout(r, 500));
     const [mine] = await source.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
     // Every worker connection on the source: the binlog dump, the copy's transaction, the pools.
-    const [victims] = await source.query<mysql.RowDataPacket[]>("SELECT ID, COMMAND AS command FROM information_schema.PROCESSLIST WHERE USER = 'move_tables' AND ID <> ?", [Number(mine[0]!.id)]);
+    const [victims] = await source.query<mysql.RowDataPacket[]>(
+      "SELECT ID, COMMAND AS command FROM information_schema.PROCESSLIST WHERE USER = 'move_tables' AND ID <> ?",
+      [Number(mine[0]!.id)],
+    );
     expect(victims.some((v) => String(v.command).startsWith('Binlog Dump'))).toBe(true);
     expect(victims.length).toBeGreaterThanOrEqual(2);
     for (const v of victims) await source.query('KILL ?', [Number(v.ID)]).catch(() => undefined);
     const result = await handle.result();
     expect(result.verify!.ok).toBe(true);
     const rows = await parity(source, target, database);
-    recordFault("copy's and stream's connections KILLed on the source", 'activities retry and resume from the target state; parity', `completed, ${rows} rows equal; ${victims.length} connections killed (binlog dump included)`);
+    recordFault(
+      "copy's and stream's connections KILLed on the source",
+      'activities retry and resume from the target state; parity',
+      `completed, ${rows} rows equal; ${victims.length} connections killed (binlog dump included)`,
+    );
   });
 });
 
@@ -303,19 +431,41 @@ describe('bad input: a clear error before any change', () => {
     defer(() => admin.end());
     await admin.query(`CREATE USER '${limited}'@'127.0.0.1' IDENTIFIED BY 'limited-pw'`);
     await admin.query(`GRANT SELECT ON *.* TO '${limited}'@'127.0.0.1'`);
-    defer(async () => { await admin.query(`DROP USER '${limited}'@'127.0.0.1'`); });
+    defer(async () => {
+      await admin.query(`DROP USER '${limited}'@'127.0.0.1'`);
+    });
     const { port } = testClusters().settings('source');
     const taskQueue = uniqueName('q');
-    const worker = await startWorker({ taskQueue }, { MOVE_TABLES_CLUSTER_LIMITED: `mysql://${limited}:limited-pw@127.0.0.1:${port}` });
+    const worker = await startWorker(
+      { taskQueue },
+      { MOVE_TABLES_CLUSTER_LIMITED: `mysql://${limited}:limited-pw@127.0.0.1:${port}` },
+    );
     defer(() => worker.stop());
     const attempt = async (input: Partial<MoveTablesInput>) => {
-      const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], ...input }, taskQueue);
-      return failureOf(await handle.result().then(() => undefined, (e: unknown) => e));
+      const handle = await startMove(
+        client,
+        { source: 'source', target: 'target', database, tables: ['t'], ...input },
+        taskQueue,
+      );
+      return failureOf(
+        await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
     };
     const observed: string[] = [];
     for (const [variable, bad, expected] of [
-      ['binlog_format', 'STATEMENT', /^BinlogMisconfigured: binlog_format is STATEMENT on source \(move_tables@127\.0\.0\.1:\d+\): it must be ROW$/],
-      ['binlog_row_image', 'MINIMAL', /^BinlogMisconfigured: binlog_row_image is MINIMAL on source .*: it must be FULL$/],
+      [
+        'binlog_format',
+        'STATEMENT',
+        /^BinlogMisconfigured: binlog_format is STATEMENT on source \(move_tables@127\.0\.0\.1:\d+\): it must be ROW$/,
+      ],
+      [
+        'binlog_row_image',
+        'MINIMAL',
+        /^BinlogMisconfigured: binlog_row_image is MINIMAL on source .*: it must be FULL$/,
+      ],
     ] as const) {
       await admin.query(`SET GLOBAL ${variable} = '${bad}'`);
       try {
@@ -327,7 +477,9 @@ describe('bad input: a clear error before any change', () => {
       }
     }
     const privilege = await attempt({ source: 'limited' });
-    expect(privilege).toMatch(/^MissingPrivilege: the worker's account on limited \(lim_\w+@127\.0\.0\.1:\d+\) lacks REPLICATION SLAVE, ALTER, DROP, CREATE, INSERT \(on \*\.\* or fault_\w+\.\*\), needed on the source/);
+    expect(privilege).toMatch(
+      /^MissingPrivilege: the worker's account on limited \(lim_\w+@127\.0\.0\.1:\d+\) lacks REPLICATION SLAVE, ALTER, DROP, CREATE, INSERT \(on \*\.\* or fault_\w+\.\*\), needed on the source/,
+    );
     observed.push('MissingPrivilege');
     for (const [tables, pattern] of [
       [['t`x'], /InvalidInput: table "t`x" may hold only letters/],
@@ -339,23 +491,62 @@ describe('bad input: a clear error before any change', () => {
       expect(await attempt({ tables: [...tables] })).toMatch(pattern);
     }
     observed.push('InvalidInput x5');
-    const [names] = await source.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+    const [names] = await source.query<mysql.RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [database],
+    );
     expect(names.map((r) => r.t)).toEqual(['t']);
-    const [onTarget] = await target.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+    const [onTarget] = await target.query<mysql.RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [database],
+    );
     expect(Number(onTarget[0]!.n)).toBe(0);
     // A source without a binary log at all: a third server, started for this check.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-nobinlog-'));
-    const server = await startMariadb(ensureMariadb(), { name: 'nobinlog', dir, port: await freePort(), serverId: 3, gtidDomainId: 3, logBin: false }, testClusters().settings('source').password!, false);
-    defer(async () => { await stopProcess(server.pid, server.configFile); rmSync(dir, { recursive: true, force: true }); });
-    const noBinlogWorker = await startWorker({ taskQueue: uniqueName('q') }, { MOVE_TABLES_CLUSTER_NOBINLOG: `mysql://move_tables:${encodeURIComponent(testClusters().settings('source').password!)}@127.0.0.1:${server.port}` });
+    const server = await startMariadb(
+      ensureMariadb(),
+      { name: 'nobinlog', dir, port: await freePort(), serverId: 3, gtidDomainId: 3, logBin: false },
+      testClusters().settings('source').password!,
+      false,
+    );
+    defer(async () => {
+      await stopProcess(server.pid, server.configFile);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const noBinlogWorker = await startWorker(
+      { taskQueue: uniqueName('q') },
+      {
+        MOVE_TABLES_CLUSTER_NOBINLOG: `mysql://move_tables:${encodeURIComponent(testClusters().settings('source').password!)}@127.0.0.1:${server.port}`,
+      },
+    );
     defer(() => noBinlogWorker.stop());
-    const plain = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'move_tables', password: testClusters().settings('source').password! });
+    const plain = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'move_tables',
+      password: testClusters().settings('source').password!,
+    });
     defer(() => plain.end());
     await plain.query(`CREATE DATABASE ${database}`);
     await plain.query(`CREATE TABLE ${database}.t (id INT PRIMARY KEY)`);
-    const noBinlog = await startMove(client, { source: 'nobinlog', target: 'target', database, tables: ['t'] }, noBinlogWorker.taskQueue);
-    expect(failureOf(await noBinlog.result().then(() => undefined, (e: unknown) => e))).toMatch(/^BinlogMisconfigured: binary log is off on nobinlog \(move_tables@127\.0\.0\.1:\d+\): enable log_bin$/);
+    const noBinlog = await startMove(
+      client,
+      { source: 'nobinlog', target: 'target', database, tables: ['t'] },
+      noBinlogWorker.taskQueue,
+    );
+    expect(
+      failureOf(
+        await noBinlog.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    ).toMatch(/^BinlogMisconfigured: binary log is off on nobinlog \(move_tables@127\.0\.0\.1:\d+\): enable log_bin$/);
     observed.push('BinlogMisconfigured (log_bin off)');
-    recordFault('bad input: binary log off, binlog_format STATEMENT, binlog_row_image MINIMAL, SELECT-only account, identifiers with ` \' . or > 64 chars', 'typed error naming the problem; no change on either server', `${observed.join(', ')}; source unchanged, nothing created on the target`);
+    recordFault(
+      "bad input: binary log off, binlog_format STATEMENT, binlog_row_image MINIMAL, SELECT-only account, identifiers with ` ' . or > 64 chars",
+      'typed error naming the problem; no change on either server',
+      `${observed.join(', ')}; source unchanged, nothing created on the target`,
+    );
   });
 });

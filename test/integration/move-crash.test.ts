@@ -20,14 +20,28 @@ describe('moveTables across a lost worker', () => {
       const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
       const first = await spawnWorkerProcess(env);
       defer(() => first.stop().catch(() => undefined));
-      const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 }, env.MOVE_TABLES_TASK_QUEUE);
-      const load = startWriteLoad({ connection: testClusters().connectionOptions('source'), database, table: 't', ratePerSecond: 200, primaryKeyChanges: 0.05 });
+      const handle = await startMove(
+        client,
+        { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 },
+        env.MOVE_TABLES_TASK_QUEUE,
+      );
+      const load = startWriteLoad({
+        connection: testClusters().connectionOptions('source'),
+        database,
+        table: 't',
+        ratePerSecond: 200,
+        primaryKeyChanges: 0.05,
+      });
 
       // Kill once some chunks are on the target and most are not.
       let copied = 0;
       const deadline = Date.now() + 60_000;
       while (copied < 5_000 && Date.now() < deadline) {
-        const [rows] = await target.query<mysql.RowDataPacket[]>('SELECT rows_copied FROM _move_tables.copy_progress WHERE stream_id = ?', [`source/${database}/t`]).catch(() => [[]] as never);
+        const [rows] = await target
+          .query<mysql.RowDataPacket[]>('SELECT rows_copied FROM _move_tables.copy_progress WHERE stream_id = ?', [
+            `source/${database}/t`,
+          ])
+          .catch(() => [[]] as never);
         copied = Number(rows[0]?.rows_copied ?? 0);
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -45,7 +59,11 @@ describe('moveTables across a lost worker', () => {
       expect(result.verify!.ok).toBe(true);
       const rows = await allRows(source, database, '_t_del');
       expect(await allRows(target, database, 't')).toEqual(rows);
-      recordFault('SIGKILL worker mid-copy under write load', 'new worker continues after the last key recorded on the target; parity', `completed, ${rows.length} rows equal; killed after ${copied} rows; load ${stats.inserts + stats.updates + stats.keyChanges + stats.deletes} writes`);
+      recordFault(
+        'SIGKILL worker mid-copy under write load',
+        'new worker continues after the last key recorded on the target; parity',
+        `completed, ${rows.length} rows equal; killed after ${copied} rows; load ${stats.inserts + stats.updates + stats.keyChanges + stats.deletes} writes`,
+      );
     } finally {
       await source.end();
       await target.end();

@@ -4,7 +4,13 @@ import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MoveAlreadyRunningError, startMove } from '../../client/moves.js';
 import { startWriteLoad } from '../../dev/write-load.js';
-import { moveStatusQuery, pauseSignal, releaseCutOverSignal, resumeSignal, setChunkSizeSignal } from '../../contract/definitions.js';
+import {
+  moveStatusQuery,
+  pauseSignal,
+  releaseCutOverSignal,
+  resumeSignal,
+  setChunkSizeSignal,
+} from '../../contract/definitions.js';
 import type { MoveStatus, MoveTablesInput } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
@@ -23,7 +29,10 @@ async function sourceDatabase(tables: Record<string, { ddl: string; fill?: strin
   const database = uniqueName('move');
   const source = await sql('source');
   const target = await sql('target');
-  defer(async () => { await source.end(); await target.end(); });
+  defer(async () => {
+    await source.end();
+    await target.end();
+  });
   await source.query(`CREATE DATABASE ${database}`);
   for (const [name, { ddl, fill }] of Object.entries(tables)) {
     await source.query(`CREATE TABLE ${database}.${name} ${ddl}`);
@@ -39,7 +48,11 @@ async function worker() {
   return taskQueue;
 }
 
-async function waitForStatus(handle: { query: (q: typeof moveStatusQuery) => Promise<MoveStatus> }, predicate: (s: MoveStatus) => boolean, what: string): Promise<MoveStatus> {
+async function waitForStatus(
+  handle: { query: (q: typeof moveStatusQuery) => Promise<MoveStatus> },
+  predicate: (s: MoveStatus) => boolean,
+  what: string,
+): Promise<MoveStatus> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const status = await handle.query(moveStatusQuery);
@@ -49,14 +62,25 @@ async function waitForStatus(handle: { query: (q: typeof moveStatusQuery) => Pro
   }
 }
 
-const SEQ_FILL = (n: number) => `INSERT INTO {db}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM {db}.seq_1_to_${n}`;
+const SEQ_FILL = (n: number) =>
+  `INSERT INTO {db}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM {db}.seq_1_to_${n}`;
 
 describe('moveTables', () => {
   it('moves a table under inserts, updates, key changes and deletes; verify finds parity', async () => {
     const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(30_000) } });
     const taskQueue = await worker();
-    const load = startWriteLoad({ connection: testClusters().connectionOptions('source'), database, table: 't', ratePerSecond: 250, primaryKeyChanges: 0.05 });
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 2_000 }, taskQueue);
+    const load = startWriteLoad({
+      connection: testClusters().connectionOptions('source'),
+      database,
+      table: 't',
+      ratePerSecond: 250,
+      primaryKeyChanges: 0.05,
+    });
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 2_000 },
+      taskQueue,
+    );
     const result = await handle.result();
     const stats = await load.stop();
     expect(stats.errors).toEqual([]);
@@ -76,7 +100,11 @@ describe('moveTables', () => {
       b: { ddl: TABLE_DDL, fill: SEQ_FILL(3_000).replace('{db}.t', '{db}.b') },
     });
     const taskQueue = await worker();
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['a', 'b'] }, taskQueue);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['a', 'b'] },
+      taskQueue,
+    );
     await source.query(`UPDATE ${database}.a SET v = 'during' WHERE id < 100`);
     const result = await handle.result();
     expect(result.cutOver.renamedTables.map((r) => r.to)).toEqual([`${database}._a_del`, `${database}._b_del`]);
@@ -92,14 +120,23 @@ describe('moveTables', () => {
     const row = (tenant: number, id: string, name: string) =>
       `(${tenant}, ${id}, '{"a": [1, 2.5, "x"], "ü": null}', 12345678901234.123456, '2024-02-29 23:59:59.999999', X'00FF10', '${name}', 'paid', NULL)`;
     const { database, source, target } = await sourceDatabase({
-      typed: { ddl, fill: `INSERT INTO {db}.typed VALUES ${row(1, '1', 'Zoë 🚀 naïve')}, ${row(1, '18446744073709551615', '漢字')}, ${row(2, '1', '')}` },
+      typed: {
+        ddl,
+        fill: `INSERT INTO {db}.typed VALUES ${row(1, '1', 'Zoë 🚀 naïve')}, ${row(1, '18446744073709551615', '漢字')}, ${row(2, '1', '')}`,
+      },
     });
     const taskQueue = await worker();
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['typed'], postpone: true }, taskQueue);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['typed'], postpone: true },
+      taskQueue,
+    );
     await waitForStatus(handle, (s) => s.cutOver?.step === 'postponed', 'postponed cutover');
     // Changes streamed through the binlog, not copied.
     await source.query(`INSERT INTO ${database}.typed VALUES ${row(3, '7', 'streamed 😀')}`);
-    await source.query(`UPDATE ${database}.typed SET amount = -0.000001, at = '1999-12-31 00:00:00.000001', raw = X'', state = 'void', note = 'n' WHERE tenant = 1 AND id = 1`);
+    await source.query(
+      `UPDATE ${database}.typed SET amount = -0.000001, at = '1999-12-31 00:00:00.000001', raw = X'', state = 'void', note = 'n' WHERE tenant = 1 AND id = 1`,
+    );
     await source.query(`UPDATE ${database}.typed SET id = 2 WHERE tenant = 2 AND id = 1`);
     await handle.signal(releaseCutOverSignal);
     const result = await handle.result();
@@ -108,7 +145,12 @@ describe('moveTables', () => {
     const [expected] = await source.query<mysql.RowDataPacket[]>(`SELECT * FROM ${database}._typed_del ${order}`);
     const [actual] = await target.query<mysql.RowDataPacket[]>(`SELECT * FROM ${database}.typed ${order}`);
     expect(actual).toEqual(expected);
-    expect(actual.map((r) => [r.tenant, r.id, r.name])).toEqual([[1, '1', 'Zoë 🚀 naïve'], [1, '18446744073709551615', '漢字'], [2, '2', ''], [3, '7', 'streamed 😀']]);
+    expect(actual.map((r) => [r.tenant, r.id, r.name])).toEqual([
+      [1, '1', 'Zoë 🚀 naïve'],
+      [1, '18446744073709551615', '漢字'],
+      [2, '2', ''],
+      [3, '7', 'streamed 😀'],
+    ]);
     expect(actual[0]!.amount).toBe('-0.000001');
     expect(actual[0]!.at).toBe('1999-12-31 00:00:00.000001');
     // The document's own text, spacing included, not a re-serialisation.
@@ -118,15 +160,24 @@ describe('moveTables', () => {
   it('reports a corrupted target row with its key range', async () => {
     const { database, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(2_500) } });
     const taskQueue = await worker();
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], postpone: true, verifyChunkSize: 1_000 }, taskQueue);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], postpone: true, verifyChunkSize: 1_000 },
+      taskQueue,
+    );
     await waitForStatus(handle, (s) => s.cutOver?.step === 'postponed', 'postponed cutover');
     await target.query(`UPDATE ${database}.t SET v = 'corrupted' WHERE id = 1500`);
     await handle.signal(releaseCutOverSignal);
-    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    const err = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause as Error & { type?: string };
     expect(cause.type).toBe('VerificationFailed');
-    expect(cause.message).toBe('checksum verification found differences: t: 1 of 3 chunks differ: (["1000"], ["2000"]] source 1000 rows / target 1000');
+    expect(cause.message).toBe(
+      'checksum verification found differences: t: 1 of 3 chunks differ: (["1000"], ["2000"]] source 1000 rows / target 1000',
+    );
     expect(await handle.query(moveStatusQuery)).toMatchObject({ phase: 'failed' });
   });
 
@@ -136,7 +187,11 @@ describe('moveTables', () => {
     const input: MoveTablesInput = { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 };
     const handle = await startMove(client, input, taskQueue);
     await expect(startMove(client, input, taskQueue)).rejects.toBeInstanceOf(MoveAlreadyRunningError);
-    recordFault('second move of a table already being moved', 'refused with a clear message', 'MoveAlreadyRunningError naming the running workflow; the first move went on');
+    recordFault(
+      'second move of a table already being moved',
+      'refused with a clear message',
+      'MoveAlreadyRunningError naming the running workflow; the first move went on',
+    );
     await handle.signal(pauseSignal);
     await waitForStatus(handle, (s) => s.paused && s.phase === 'copy', 'paused copy');
     await new Promise((r) => setTimeout(r, 1_500));
@@ -152,7 +207,12 @@ describe('moveTables', () => {
     await handle.signal(resumeSignal);
     const result = await handle.result();
     expect(result.rowsCopied).toBe(60_000);
-    expect(await handle.query(moveStatusQuery)).toMatchObject({ phase: 'done', chunkSize: 20_000, paused: false, etaSeconds: 0 });
+    expect(await handle.query(moveStatusQuery)).toMatchObject({
+      phase: 'done',
+      chunkSize: 20_000,
+      paused: false,
+      etaSeconds: 0,
+    });
   });
 
   it('starts from its own position, not from state an abandoned earlier move left on the target', async () => {
@@ -161,8 +221,13 @@ describe('moveTables', () => {
     // What an abandoned move of the same table leaves: a stream position from long ago, a finished copy.
     const streamId = `source/${database}/t`;
     await target.query('CREATE DATABASE IF NOT EXISTS _move_tables');
-    await target.query('CREATE TABLE IF NOT EXISTS _move_tables.streams (stream_id VARCHAR(191) NOT NULL PRIMARY KEY, applied_position TEXT NOT NULL, cut_over_complete TINYINT NOT NULL DEFAULT 0, drain_gtid TEXT NULL, updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))');
-    await target.query('INSERT INTO _move_tables.streams (stream_id, applied_position) VALUES (?, ?)', [streamId, '1-1-1']);
+    await target.query(
+      'CREATE TABLE IF NOT EXISTS _move_tables.streams (stream_id VARCHAR(191) NOT NULL PRIMARY KEY, applied_position TEXT NOT NULL, cut_over_complete TINYINT NOT NULL DEFAULT 0, drain_gtid TEXT NULL, updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))',
+    );
+    await target.query('INSERT INTO _move_tables.streams (stream_id, applied_position) VALUES (?, ?)', [
+      streamId,
+      '1-1-1',
+    ]);
     const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, taskQueue);
     const result = await handle.result();
     expect(result.rowsCopied).toBe(3_000);
@@ -186,8 +251,15 @@ describe('moveTables', () => {
       [{ tables: ['t'], verify: 'sometimes' as never }, /InvalidInput: "verify" must be/],
     ];
     for (const [input, expected] of cases) {
-      const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'], ...input }, taskQueue);
-      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      const handle = await startMove(
+        client,
+        { source: 'source', target: 'target', database, tables: ['t'], ...input },
+        taskQueue,
+      );
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const cause = (err as WorkflowFailedError).cause as Error & { type?: string };
       expect(`${cause.type}: ${cause.message}`).toMatch(expected);
     }

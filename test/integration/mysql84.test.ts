@@ -8,11 +8,21 @@ import { cutOver } from '../../workflows/cutover.js';
 import { streamTables } from '../../workflows/stream-tables.js';
 import { startWorker, temporalClient, uniqueName } from '../support/stack.js';
 
-const docker = await getContainerRuntimeClient().then(() => true, () => false);
+const docker = await getContainerRuntimeClient().then(
+  () => true,
+  () => false,
+);
 if (!docker) console.warn('mysql84.test.ts: skipped: no Docker engine');
 
 const PASSWORD = 'mt-test-only';
-const FLAGS = ['--gtid-mode=ON', '--enforce-gtid-consistency=ON', '--log-bin=binlog', '--binlog-format=ROW', '--binlog-row-image=FULL', '--binlog-row-metadata=FULL'];
+const FLAGS = [
+  '--gtid-mode=ON',
+  '--enforce-gtid-consistency=ON',
+  '--log-bin=binlog',
+  '--binlog-format=ROW',
+  '--binlog-row-image=FULL',
+  '--binlog-row-metadata=FULL',
+];
 
 function mysql84(serverId: number) {
   return new GenericContainer('mysql:8.4')
@@ -27,7 +37,14 @@ describe.skipIf(!docker)(`cutover on MySQL 8.4 (testcontainers)${docker ? '' : '
   let source: StartedTestContainer;
   let target: StartedTestContainer;
   const url = (c: StartedTestContainer) => `mysql://root:${PASSWORD}@${c.getHost()}:${c.getMappedPort(3306)}`;
-  const connect = (c: StartedTestContainer) => mysql.createConnection({ host: c.getHost(), port: c.getMappedPort(3306), user: 'root', password: PASSWORD, jsonStrings: true });
+  const connect = (c: StartedTestContainer) =>
+    mysql.createConnection({
+      host: c.getHost(),
+      port: c.getMappedPort(3306),
+      user: 'root',
+      password: PASSWORD,
+      jsonStrings: true,
+    });
 
   beforeAll(async () => {
     [source, target] = await Promise.all([mysql84(1).start(), mysql84(2).start()]);
@@ -38,7 +55,10 @@ describe.skipIf(!docker)(`cutover on MySQL 8.4 (testcontainers)${docker ? '' : '
 
   it('streams, renames and drains with MySQL GTID sets', async () => {
     const taskQueue = uniqueName('q');
-    const worker = await startWorker({ taskQueue }, { MOVE_TABLES_CLUSTER_MYSQL_SOURCE: url(source), MOVE_TABLES_CLUSTER_MYSQL_TARGET: url(target) });
+    const worker = await startWorker(
+      { taskQueue },
+      { MOVE_TABLES_CLUSTER_MYSQL_SOURCE: url(source), MOVE_TABLES_CLUSTER_MYSQL_TARGET: url(target) },
+    );
     const src = await connect(source);
     const dst = await connect(target);
     try {
@@ -49,14 +69,25 @@ describe.skipIf(!docker)(`cutover on MySQL 8.4 (testcontainers)${docker ? '' : '
       const [pos] = await src.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_executed AS pos');
       const base = { source: 'mysql-source', target: 'mysql-target', database: 'shop', tables: ['orders'] };
       const client = await temporalClient();
-      const stream = await client.workflow.start(streamTables, { taskQueue, workflowId: uniqueName('stream'), args: [{ ...base, startPosition: String(pos[0]!.pos) }] });
+      const stream = await client.workflow.start(streamTables, {
+        taskQueue,
+        workflowId: uniqueName('stream'),
+        args: [{ ...base, startPosition: String(pos[0]!.pos) }],
+      });
       await new Promise((r) => setTimeout(r, 2_000));
       await src.query(`INSERT INTO shop.orders VALUES (1, '{"a": 1}', 9.99), (2, NULL, 0)`);
       await src.query('UPDATE shop.orders SET amount = 10.5 WHERE id = 1');
-      const result = await client.workflow.execute(cutOver, { taskQueue, workflowId: uniqueName('cutover'), args: [base] });
+      const result = await client.workflow.execute(cutOver, {
+        taskQueue,
+        workflowId: uniqueName('cutover'),
+        args: [base],
+      });
       expect(result.drainGtid).toMatch(/^[0-9a-f-]{36}:1-\d+$/);
       const [rows] = await dst.query<mysql.RowDataPacket[]>('SELECT id, doc, amount FROM shop.orders ORDER BY id');
-      expect(rows.map((r) => ({ ...r }))).toEqual([{ id: 1, doc: '{"a": 1}', amount: '10.50' }, { id: 2, doc: null, amount: '0.00' }]);
+      expect(rows.map((r) => ({ ...r }))).toEqual([
+        { id: 1, doc: '{"a": 1}', amount: '10.50' },
+        { id: 2, doc: null, amount: '0.00' },
+      ]);
       expect(await stream.result()).toMatchObject({ stoppedBecause: 'cut-over-complete' });
     } finally {
       await src.end();

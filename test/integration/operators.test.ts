@@ -16,11 +16,19 @@ import { spawnWorkerProcess, stack, startWorker, uniqueName } from '../support/s
 const run = promisify(execFile);
 const defer = cleanupAfterEach();
 
-interface Outcome { code: number; stdout: string; stderr: string }
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function cli(...args: string[]): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await run(path.join(repoRoot, 'bin/move-tables'), [...args, '--address', stack().temporal.address], { timeout: 120_000 });
+    const { stdout, stderr } = await run(
+      path.join(repoRoot, 'bin/move-tables'),
+      [...args, '--address', stack().temporal.address],
+      { timeout: 120_000 },
+    );
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -50,14 +58,23 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 }
 
 describe('move-tables CLI', () => {
-
   it('starts, lists, shows status, releases and follows a move; exit codes mean what the help says', async () => {
     const { database, source } = await sourceTable(5_000);
     const taskQueue = uniqueName('q');
     const worker = await startWorker({ taskQueue });
     defer(() => worker.stop());
 
-    const started = await cli('start', '--database', database, '--tables', 't', '--postpone', '--task-queue', taskQueue, '--json');
+    const started = await cli(
+      'start',
+      '--database',
+      database,
+      '--tables',
+      't',
+      '--postpone',
+      '--task-queue',
+      taskQueue,
+      '--json',
+    );
     expect(started.code).toBe(0);
     const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
     expect(workflowId).toBe(`move:source/${database}/t`);
@@ -73,16 +90,25 @@ describe('move-tables CLI', () => {
     });
     expect(postponed.phase).toBe('cutover');
     const human = await cli('status', '--database', database, '--tables', 't');
-    expect(human.stdout).toMatch(/^cutover\s+\[#{24}\] 100%  5000\/\d+ rows .*cutover postponed \(postponed: release to proceed\)/);
+    expect(human.stdout).toMatch(
+      /^cutover\s+\[#{24}\] 100%  5000\/\d+ rows .*cutover postponed \(postponed: release to proceed\)/,
+    );
 
     const listed = await cli('list', '--json');
-    expect((JSON.parse(listed.stdout) as Array<{ workflowId: string; phase: string }>)).toContainEqual(expect.objectContaining({ workflowId, phase: 'cutover' }));
+    expect(JSON.parse(listed.stdout) as Array<{ workflowId: string; phase: string }>).toContainEqual(
+      expect.objectContaining({ workflowId, phase: 'cutover' }),
+    );
 
     expect((await cli('release', workflowId)).code).toBe(0);
     const followed = await cli('status', workflowId, '--watch');
     expect(followed.code).toBe(0);
-    expect(followed.stdout).toMatch(/move complete: 5000 rows copied at \d+ rows\/s; cutover window \d+ ms; drain GTID 1-1-\d+; checksum MATCH/);
-    const [tables] = await source.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+    expect(followed.stdout).toMatch(
+      /move complete: 5000 rows copied at \d+ rows\/s; cutover window \d+ ms; drain GTID 1-1-\d+; checksum MATCH/,
+    );
+    const [tables] = await source.query<mysql.RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [database],
+    );
     expect(tables.map((r) => r.t)).toEqual(['_t_del']);
   });
 
@@ -91,22 +117,39 @@ describe('move-tables CLI', () => {
     const taskQueue = uniqueName('q');
     const worker = await startWorker({ taskQueue });
     defer(() => worker.stop());
-    const { workflowId } = JSON.parse((await cli('start', '--database', database, '--tables', 't', '--postpone', '--task-queue', taskQueue, '--json')).stdout) as { workflowId: string };
-    await until('postponed cutover', async () => ((JSON.parse((await cli('status', workflowId, '--json')).stdout) as { cutOver?: { postponed: boolean } }).cutOver?.postponed ? true : undefined));
+    const { workflowId } = JSON.parse(
+      (await cli('start', '--database', database, '--tables', 't', '--postpone', '--task-queue', taskQueue, '--json'))
+        .stdout,
+    ) as { workflowId: string };
+    await until('postponed cutover', async () =>
+      (JSON.parse((await cli('status', workflowId, '--json')).stdout) as { cutOver?: { postponed: boolean } }).cutOver
+        ?.postponed
+        ? true
+        : undefined,
+    );
     expect((await cli('abort', workflowId)).code).toBe(0);
     const watched = await cli('status', workflowId, '--watch');
     expect(watched.code).toBe(1);
     expect(watched.stdout).toContain('move did not complete');
-    const [tables] = await source.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+    const [tables] = await source.query<mysql.RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [database],
+    );
     expect(tables.map((r) => r.t)).toEqual(['t']);
   });
 
   it('answers bad usage, unknown moves and an unreachable Temporal with their exit codes', async () => {
     expect((await cli('start', '--tables', 't')).code).toBe(2);
-    expect((await cli('start', '--database', 'd', '--tables', 't', '--chunk-size', '0')).stderr).toContain('--chunk-size must be a positive integer, got "0"');
+    expect((await cli('start', '--database', 'd', '--tables', 't', '--chunk-size', '0')).stderr).toContain(
+      '--chunk-size must be a positive integer, got "0"',
+    );
     expect((await cli('frobnicate')).code).toBe(2);
     expect((await cli('status', 'move:source/nowhere/t')).code).toBe(3);
-    const unreachable = await run(path.join(repoRoot, 'bin/move-tables'), ['list', '--address', `127.0.0.1:${await freePort()}`]).catch((e: { code: number; stderr: string }) => e);
+    const unreachable = await run(path.join(repoRoot, 'bin/move-tables'), [
+      'list',
+      '--address',
+      `127.0.0.1:${await freePort()}`,
+    ]).catch((e: { code: number; stderr: string }) => e);
     expect(unreachable).toMatchObject({ code: 5 });
     expect((await cli('help')).stdout).toContain('Exit codes: 0 done; 1 the move failed');
   });
@@ -118,15 +161,29 @@ describe('the Temporal CLI path', () => {
     const worker = await startWorker({ taskQueue: TASK_QUEUE });
     defer(() => worker.stop());
     const workflowId = `move:source/${database}/t`;
-    await temporal('workflow', 'start', '--type', 'moveTables', '--task-queue', 'move-tables', '--workflow-id', workflowId,
-      '--input', JSON.stringify({ source: 'source', target: 'target', database, tables: ['t'], postpone: true }));
+    await temporal(
+      'workflow',
+      'start',
+      '--type',
+      'moveTables',
+      '--task-queue',
+      'move-tables',
+      '--workflow-id',
+      workflowId,
+      '--input',
+      JSON.stringify({ source: 'source', target: 'target', database, tables: ['t'], postpone: true }),
+    );
     const status = await until('postponed cutover', async () => {
-      const out = JSON.parse(await temporal('workflow', 'query', '--workflow-id', workflowId, '--type', 'status', '--output', 'json')) as { queryResult: Array<{ phase: string; cutOver?: { postponed: boolean } }> };
+      const out = JSON.parse(
+        await temporal('workflow', 'query', '--workflow-id', workflowId, '--type', 'status', '--output', 'json'),
+      ) as { queryResult: Array<{ phase: string; cutOver?: { postponed: boolean } }> };
       return out.queryResult[0]?.cutOver?.postponed ? out.queryResult[0] : undefined;
     });
     expect(status.phase).toBe('cutover');
     await temporal('workflow', 'signal', '--workflow-id', workflowId, '--name', 'releaseCutOver');
-    const result = JSON.parse(await temporal('workflow', 'result', '--workflow-id', workflowId, '--output', 'json')) as { status: string; result: { rowsCopied: number; verify: { ok: boolean } } };
+    const result = JSON.parse(
+      await temporal('workflow', 'result', '--workflow-id', workflowId, '--output', 'json'),
+    ) as { status: string; result: { rowsCopied: number; verify: { ok: boolean } } };
     expect(result).toMatchObject({ status: 'COMPLETED', result: { rowsCopied: 2_000, verify: { ok: true } } });
   });
 });
@@ -134,11 +191,26 @@ describe('the Temporal CLI path', () => {
 describe('worker process', () => {
   it('logs JSON lines, serves Prometheus metrics, and exits 0 on SIGTERM', async () => {
     const metricsPort = await freePort();
-    const worker = await spawnWorkerProcess({ MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_METRICS_PORT: String(metricsPort) });
+    const worker = await spawnWorkerProcess({
+      MOVE_TABLES_TASK_QUEUE: uniqueName('q'),
+      MOVE_TABLES_METRICS_PORT: String(metricsPort),
+    });
     defer(() => worker.kill());
-    const started = worker.output().split('\n').map((line) => { try { return JSON.parse(line) as Record<string, unknown>; } catch { return undefined; } }).find((l) => l?.msg === 'worker started');
+    const started = worker
+      .output()
+      .split('\n')
+      .map((line) => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          return undefined;
+        }
+      })
+      .find((l) => l?.msg === 'worker started');
     expect(started).toMatchObject({ level: 'INFO', clusters: ['source', 'target'], metricsPort });
-    expect(worker.output()).not.toContain(JSON.parse((await import('node:fs')).readFileSync(stack().clustersFile, 'utf8')).clusters.source.password);
+    expect(worker.output()).not.toContain(
+      JSON.parse((await import('node:fs')).readFileSync(stack().clustersFile, 'utf8')).clusters.source.password,
+    );
     const metrics = await until('metrics', async () => {
       const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       const text = await response.text();

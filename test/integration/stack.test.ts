@@ -26,12 +26,22 @@ describe('embedded stack', () => {
   });
 
   it('runs source and target with distinct server ids, GTID domains and ROW/FULL binlogs', async () => {
-    for (const [conn, id] of [[source, 1], [target, 2]] as const) {
+    for (const [conn, id] of [
+      [source, 1],
+      [target, 2],
+    ] as const) {
       const [rows] = await conn.query<Row[]>(
         'SELECT @@server_id AS id, @@gtid_domain_id AS domain, @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS image, @@binlog_row_metadata AS metadata',
       );
       const r = rows[0]!;
-      expect([Number(r.id), Number(r.domain), Number(r.logBin), r.format, r.image, r.metadata]).toEqual([id, id, 1, 'ROW', 'FULL', 'FULL']);
+      expect([Number(r.id), Number(r.domain), Number(r.logBin), r.format, r.image, r.metadata]).toEqual([
+        id,
+        id,
+        1,
+        'ROW',
+        'FULL',
+        'FULL',
+      ]);
     }
   });
 
@@ -56,19 +66,28 @@ describe('embedded stack', () => {
       zongji.once('error', reject);
     });
     zongji.on('binlog', (event) => events.push(event));
-    zongji.start({ serverId: 9001, gtidSet: String(posRows[0]!.pos), includeEvents: ['mariadbgtid', 'tablemap', 'writerows'], includeSchema: { [db]: ['t'] } });
+    zongji.start({
+      serverId: 9001,
+      gtidSet: String(posRows[0]!.pos),
+      includeEvents: ['mariadbgtid', 'tablemap', 'writerows'],
+      includeSchema: { [db]: ['t'] },
+    });
     try {
       await ready;
       await source.query(`INSERT INTO ${db}.t VALUES (2, 'streamed')`);
       const [gtidRows] = await source.query<Row[]>('SELECT @@last_gtid AS gtid');
       const deadline = Date.now() + 10_000;
-      while (!events.some((e) => e.getEventName() === 'writerows') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!events.some((e) => e.getEventName() === 'writerows') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       const write = events.find((e) => e.getEventName() === 'writerows');
       expect(write).toBeDefined();
       expect(write!.gtid).toBe(gtidRows[0]!.gtid);
       expect((write as unknown as { rows: unknown[] }).rows).toEqual([{ id: 2, v: 'streamed' }]);
     } finally {
-      await new Promise<void>((resolve) => { zongji.once('stopped', () => resolve()); zongji.stop(); });
+      await new Promise<void>((resolve) => {
+        zongji.once('stopped', () => resolve());
+        zongji.stop();
+      });
     }
   });
 
@@ -77,7 +96,11 @@ describe('embedded stack', () => {
     try {
       const client = await temporalClient();
       const workflowId = uniqueName('describe');
-      const result = await client.workflow.execute(describeClusters, { taskQueue: TASK_QUEUE, workflowId, args: [['source', 'target']] });
+      const result = await client.workflow.execute(describeClusters, {
+        taskQueue: TASK_QUEUE,
+        workflowId,
+        args: [['source', 'target']],
+      });
       expect(result.map((c) => [c.cluster, c.flavor, c.serverId, c.binlogFormat])).toEqual([
         ['source', 'mariadb', 1, 'ROW'],
         ['target', 'mariadb', 2, 'ROW'],

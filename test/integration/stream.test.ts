@@ -6,7 +6,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { startWriteLoad } from '../../dev/write-load.js';
 import { cutOver } from '../../workflows/cutover.js';
-import { allRows, createMoveFixture, startStream, streamRegistered, type MoveFixture } from '../support/move-fixture.js';
+import {
+  allRows,
+  createMoveFixture,
+  startStream,
+  streamRegistered,
+  type MoveFixture,
+} from '../support/move-fixture.js';
 import { startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
 
 let client: Client;
@@ -22,7 +28,9 @@ async function streaming(initialRows = 100) {
   const worker = await startWorker({ taskQueue });
   defer(() => worker.stop());
   const stream = await startStream(client, fixture, taskQueue);
-  defer(async () => { await stream.cancel().catch(() => undefined); });
+  defer(async () => {
+    await stream.cancel().catch(() => undefined);
+  });
   await streamRegistered(fixture);
   return { fixture, stream, taskQueue };
 }
@@ -30,7 +38,10 @@ async function streaming(initialRows = 100) {
 async function untilTargetMatchesSource(fixture: MoveFixture, table = 't'): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const [source, target] = await Promise.all([allRows(fixture.source, fixture.database, table), allRows(fixture.target, fixture.database, 't')]);
+    const [source, target] = await Promise.all([
+      allRows(fixture.source, fixture.database, table),
+      allRows(fixture.target, fixture.database, 't'),
+    ]);
     if (JSON.stringify(source) === JSON.stringify(target)) return;
     if (Date.now() > deadline) expect(target).toEqual(source);
     await new Promise((r) => setTimeout(r, 200));
@@ -40,10 +51,19 @@ async function untilTargetMatchesSource(fixture: MoveFixture, table = 't'): Prom
 describe('binlog stream', () => {
   it('keeps the target equal to the source under >= 200 writes/s right up to the RENAME', async () => {
     const { fixture, stream, taskQueue } = await streaming(2_000);
-    const load = startWriteLoad({ connection: testClusters().connectionOptions('source'), database: fixture.database, table: 't', ratePerSecond: 300 });
+    const load = startWriteLoad({
+      connection: testClusters().connectionOptions('source'),
+      database: fixture.database,
+      table: 't',
+      ratePerSecond: 300,
+    });
     await new Promise((r) => setTimeout(r, 3_000));
     // The load keeps writing until the RENAME turns its writes away.
-    const result = await client.workflow.execute(cutOver, { taskQueue, workflowId: uniqueName('cutover-load'), args: [{ ...fixture.base }] });
+    const result = await client.workflow.execute(cutOver, {
+      taskQueue,
+      workflowId: uniqueName('cutover-load'),
+      args: [{ ...fixture.base }],
+    });
     const stats = await load.stop();
     expect(stats.errors).toEqual([]);
     expect(stats.rejected).toBeGreaterThan(0);
@@ -60,10 +80,15 @@ describe('binlog stream', () => {
     await fixture.source.query(`INSERT INTO ${fixture.database}.t (v, n) VALUES ('one', 1)`);
     await untilTargetMatchesSource(fixture);
     // Kill the binlog dump connection on the source and every stream connection on the target.
-    const [dumps] = await fixture.source.query<mysql.RowDataPacket[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
+    const [dumps] = await fixture.source.query<mysql.RowDataPacket[]>(
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'",
+    );
     expect(dumps.length).toBeGreaterThan(0);
     for (const row of dumps) await fixture.source.query('KILL ?', [Number(row.ID)]);
-    const [applying] = await fixture.target.query<mysql.RowDataPacket[]>('SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()', ['move_tables']);
+    const [applying] = await fixture.target.query<mysql.RowDataPacket[]>(
+      'SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()',
+      ['move_tables'],
+    );
     for (const row of applying) await fixture.target.query('KILL ?', [Number(row.ID)]).catch(() => undefined);
     await fixture.source.query(`INSERT INTO ${fixture.database}.t (v, n) VALUES ('two', 2), ('three', 3)`);
     await fixture.source.query(`UPDATE ${fixture.database}.t SET n = n + 100 WHERE id <= 10`);
@@ -74,10 +99,17 @@ describe('binlog stream', () => {
   it('fails with a clear, non-retryable error when a moved table is altered', async () => {
     const { fixture, stream } = await streaming();
     await fixture.source.query(`ALTER TABLE ${fixture.database}.t ADD COLUMN extra INT`);
-    const err = await stream.result().then(() => undefined, (e: unknown) => e);
+    const err = await stream.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause?.cause as Error & { type?: string };
     expect(cause.type).toBe('UnsupportedDdl');
-    expect(cause.message).toMatch(new RegExp(`DDL on a moved table \\(${fixture.database}\\.t\\) at GTID 1-1-\\d+: .* Statement: ALTER TABLE ${fixture.database}\\.t ADD COLUMN extra INT`));
+    expect(cause.message).toMatch(
+      new RegExp(
+        `DDL on a moved table \\(${fixture.database}\\.t\\) at GTID 1-1-\\d+: .* Statement: ALTER TABLE ${fixture.database}\\.t ADD COLUMN extra INT`,
+      ),
+    );
   });
 });

@@ -8,15 +8,27 @@ import { historiesDir, recordedWorkflowIds } from '../support/histories.js';
 import { workflowsPath } from '../../worker/create-worker.js';
 
 const workflowIds = recordedWorkflowIds();
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json') && f in workflowIds).sort();
+const files = readdirSync(historiesDir)
+  .filter((f) => f.endsWith('.json') && f in workflowIds)
+  .sort();
 
 describe('replay of recorded histories', () => {
   it('has recorded histories to replay', () => {
-    expect(files).toEqual(expect.arrayContaining(['cutover-happy-path.json', 'cutover-drain-timeout-compensated.json', 'move-tables-under-load.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'cutover-happy-path.json',
+        'cutover-drain-timeout-compensated.json',
+        'move-tables-under-load.json',
+      ]),
+    );
   });
 
-  it.each(files)('replays %s', async (file) => {
-    const history = JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
-    await Worker.runReplayHistory({ workflowsPath, replayName: file }, history, workflowIds[file]);
-  }, 60_000);
+  it.each(files)(
+    'replays %s',
+    async (file) => {
+      const history = JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
+      await Worker.runReplayHistory({ workflowsPath, replayName: file }, history, workflowIds[file]);
+    },
+    60_000,
+  );
 });

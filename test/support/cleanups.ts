@@ -6,5 +6,7 @@ export function cleanupAfterEach(): (cleanup: () => Promise<void>) => void {
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-  return (cleanup) => { cleanups.push(cleanup); };
+  return (cleanup) => {
+    cleanups.push(cleanup);
+  };
 }

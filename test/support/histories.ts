@@ -15,7 +15,10 @@ export function recordedWorkflowIds(): Record<string, string> {
   return existsSync(indexFile) ? (JSON.parse(readFileSync(indexFile, 'utf8')) as Record<string, string>) : {};
 }
 
-export async function saveHistory(name: string, handle: { workflowId: string; fetchHistory(): Promise<temporal.api.history.v1.IHistory> }): Promise<void> {
+export async function saveHistory(
+  name: string,
+  handle: { workflowId: string; fetchHistory(): Promise<temporal.api.history.v1.IHistory> },
+): Promise<void> {
   if (process.env.MOVE_TABLES_RECORD_HISTORIES !== '1') return;
   writeFileSync(path.join(historiesDir, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
   const index = { ...recordedWorkflowIds(), [`${name}.json`]: handle.workflowId };

@@ -23,12 +23,18 @@ export interface MoveFixture {
 }
 
 /** A new database on the source with table `t` holding ids 1..rows; nothing on the target. */
-export async function createSourceTable(prefix: string, rows: number): Promise<{ database: string; source: mysql.Connection }> {
+export async function createSourceTable(
+  prefix: string,
+  rows: number,
+): Promise<{ database: string; source: mysql.Connection }> {
   const database = uniqueName(prefix);
   const source = await sql('source');
   await source.query(`CREATE DATABASE ${database}`);
   await source.query(`CREATE TABLE ${database}.t ${TABLE_DDL}`);
-  if (rows > 0) await source.query(`INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`);
+  if (rows > 0)
+    await source.query(
+      `INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`,
+    );
   return { database, source };
 }
 
@@ -41,12 +47,17 @@ export async function createMoveFixture(initialRows = 100): Promise<MoveFixture>
     await conn.query(`CREATE DATABASE ${database}`);
     await conn.query(`CREATE TABLE ${database}.${table} ${TABLE_DDL}`);
     if (initialRows > 0) {
-      await conn.query(`INSERT INTO ${database}.${table} (id, v, n) VALUES ?`, [Array.from({ length: initialRows }, (_, i) => [i + 1, `row-${i + 1}`, i])]);
+      await conn.query(`INSERT INTO ${database}.${table} (id, v, n) VALUES ?`, [
+        Array.from({ length: initialRows }, (_, i) => [i + 1, `row-${i + 1}`, i]),
+      ]);
     }
   }
   const [rows] = await source.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
   return {
-    database, table, source, target,
+    database,
+    table,
+    source,
+    target,
     streamId: streamIdFor('source', database, [table]),
     startPosition: String(rows[0]!.pos),
     base: { source: 'source', target: 'target', database, tables: [table] },
@@ -70,9 +81,14 @@ export async function streamRegistered(fixture: MoveFixture): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const [rows] = await fixture.target.query<mysql.RowDataPacket[]>(
-      'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', ['_move_tables', 'streams']);
+      'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+      ['_move_tables', 'streams'],
+    );
     if (rows.length) {
-      const [state] = await fixture.target.query<mysql.RowDataPacket[]>('SELECT 1 FROM _move_tables.streams WHERE stream_id = ?', [fixture.streamId]);
+      const [state] = await fixture.target.query<mysql.RowDataPacket[]>(
+        'SELECT 1 FROM _move_tables.streams WHERE stream_id = ?',
+        [fixture.streamId],
+      );
       if (state.length) return;
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -81,7 +97,10 @@ export async function streamRegistered(fixture: MoveFixture): Promise<void> {
 }
 
 export async function tableNames(conn: mysql.Connection, database: string): Promise<string[]> {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [database]);
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1',
+    [database],
+  );
   return rows.map((r) => String(r.name));
 }
 
@@ -91,7 +110,10 @@ export async function allRows(conn: mysql.Connection, database: string, table: s
 }
 
 export async function cutOverFlag(fixture: MoveFixture): Promise<{ complete: boolean; drainGtid: string | null }> {
-  const [rows] = await fixture.target.query<mysql.RowDataPacket[]>('SELECT cut_over_complete, drain_gtid FROM _move_tables.streams WHERE stream_id = ?', [fixture.streamId]);
+  const [rows] = await fixture.target.query<mysql.RowDataPacket[]>(
+    'SELECT cut_over_complete, drain_gtid FROM _move_tables.streams WHERE stream_id = ?',
+    [fixture.streamId],
+  );
   return { complete: Number(rows[0]?.cut_over_complete) === 1, drainGtid: rows[0]?.drain_gtid ?? null };
 }
 
@@ -129,6 +151,10 @@ export function recordingHooks(options: { failing?: string[]; hang?: string[] } 
   return {
     dir,
     lines: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
-    names: () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => line.split(' ')[0]),
+    names: () =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' ')[0]),
   };
 }

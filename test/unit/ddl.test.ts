@@ -1,20 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { classifyQuery, type WatchedTables } from '../../activities/stream/ddl.js';
 
-const moved: WatchedTables = { database: 'shop', renames: new Map([['orders', '_orders_del'], ['items', '_items_del']]) };
+const moved: WatchedTables = {
+  database: 'shop',
+  renames: new Map([
+    ['orders', '_orders_del'],
+    ['items', '_items_del'],
+  ]),
+};
 const one: WatchedTables = { database: 'shop', renames: new Map([['orders', '_orders_del']]) };
 
 describe('classifyQuery', () => {
   it('recognizes the cutover RENAME of all moved tables and its compensation', () => {
-    expect(classifyQuery('RENAME TABLE `shop`.`orders` TO `shop`.`_orders_del`, `shop`.`items` TO `shop`.`_items_del`', 'x', moved))
-      .toEqual({ kind: 'cutover-rename', direction: 'forward' });
-    expect(classifyQuery('/* move-tables:wf */ RENAME TABLE _orders_del TO orders', 'shop', one))
-      .toEqual({ kind: 'cutover-rename', direction: 'back' });
+    expect(
+      classifyQuery(
+        'RENAME TABLE `shop`.`orders` TO `shop`.`_orders_del`, `shop`.`items` TO `shop`.`_items_del`',
+        'x',
+        moved,
+      ),
+    ).toEqual({ kind: 'cutover-rename', direction: 'forward' });
+    expect(classifyQuery('/* move-tables:wf */ RENAME TABLE _orders_del TO orders', 'shop', one)).toEqual({
+      kind: 'cutover-rename',
+      direction: 'back',
+    });
   });
 
   it('rejects a RENAME of a moved table to anything else, or of only some moved tables', () => {
-    expect(classifyQuery('RENAME TABLE shop.orders TO shop.orders_archive', 'shop', moved)).toMatchObject({ kind: 'unsupported', tables: ['shop.orders'] });
-    expect(classifyQuery('RENAME TABLE shop.orders TO shop._orders_del', 'shop', moved)).toMatchObject({ kind: 'unsupported' });
+    expect(classifyQuery('RENAME TABLE shop.orders TO shop.orders_archive', 'shop', moved)).toMatchObject({
+      kind: 'unsupported',
+      tables: ['shop.orders'],
+    });
+    expect(classifyQuery('RENAME TABLE shop.orders TO shop._orders_del', 'shop', moved)).toMatchObject({
+      kind: 'unsupported',
+    });
   });
 
   it.each([
@@ -39,6 +57,7 @@ describe('classifyQuery', () => {
   });
 
   it('treats transaction control as control', () => {
-    for (const q of ['BEGIN', 'COMMIT', 'XA START 0x1', 'SAVEPOINT s1']) expect(classifyQuery(q, 'shop', one)).toEqual({ kind: 'control' });
+    for (const q of ['BEGIN', 'COMMIT', 'XA START 0x1', 'SAVEPOINT s1'])
+      expect(classifyQuery(q, 'shop', one)).toEqual({ kind: 'control' });
   });
 });

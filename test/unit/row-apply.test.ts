@@ -6,21 +6,34 @@ const composite: TargetTable = { database: 'shop', table: 'lines', primaryKey: [
 
 describe('row apply statements', () => {
   it('upserts after-images in one multi-row statement', () => {
-    const ops: RowOp[] = [{ kind: 'upsert', table: t, row: { id: 1, v: 'a' } }, { kind: 'upsert', table: t, row: { id: 2, v: 'b' } }];
-    expect(statementsFor(ops)).toEqual([{
-      sql: 'INSERT INTO `shop`.`orders` (`id`, `v`) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE `id` = VALUES(`id`), `v` = VALUES(`v`)',
-      values: [1, 'a', 2, 'b'],
-    }]);
+    const ops: RowOp[] = [
+      { kind: 'upsert', table: t, row: { id: 1, v: 'a' } },
+      { kind: 'upsert', table: t, row: { id: 2, v: 'b' } },
+    ];
+    expect(statementsFor(ops)).toEqual([
+      {
+        sql: 'INSERT INTO `shop`.`orders` (`id`, `v`) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE `id` = VALUES(`id`), `v` = VALUES(`v`)',
+        values: [1, 'a', 2, 'b'],
+      },
+    ]);
   });
 
   it('deletes by composite primary key', () => {
-    const ops: RowOp[] = [{ kind: 'delete', table: composite, row: { order_id: 7, line: 1, qty: 3 } }, { kind: 'delete', table: composite, row: { order_id: 7, line: 2, qty: 1 } }];
-    expect(statementsFor(ops)).toEqual([{ sql: 'DELETE FROM `shop`.`lines` WHERE (`order_id`, `line`) IN ((?, ?), (?, ?))', values: [7, 1, 7, 2] }]);
+    const ops: RowOp[] = [
+      { kind: 'delete', table: composite, row: { order_id: 7, line: 1, qty: 3 } },
+      { kind: 'delete', table: composite, row: { order_id: 7, line: 2, qty: 1 } },
+    ];
+    expect(statementsFor(ops)).toEqual([
+      { sql: 'DELETE FROM `shop`.`lines` WHERE (`order_id`, `line`) IN ((?, ?), (?, ?))', values: [7, 1, 7, 2] },
+    ]);
   });
 
   it('turns a primary-key change into delete of the old key then upsert of the new row', () => {
     const ops = opsForUpdate(t, { id: 1, v: 'a' }, { id: 5, v: 'a' });
-    expect(ops.map((op) => [op.kind, op.row.id])).toEqual([['delete', 1], ['upsert', 5]]);
+    expect(ops.map((op) => [op.kind, op.row.id])).toEqual([
+      ['delete', 1],
+      ['upsert', 5],
+    ]);
     expect(opsForUpdate(t, { id: 1, v: 'a' }, { id: 1, v: 'b' }).map((op) => op.kind)).toEqual(['upsert']);
   });
 
@@ -34,7 +47,9 @@ describe('row apply statements', () => {
   });
 
   it('binds JSON documents as text and buffers as they are', () => {
-    const [statement] = statementsFor([{ kind: 'upsert', table: t, row: { id: 1, doc: { a: [1, 2] }, raw: Buffer.from([0, 255]) } }]);
+    const [statement] = statementsFor([
+      { kind: 'upsert', table: t, row: { id: 1, doc: { a: [1, 2] }, raw: Buffer.from([0, 255]) } },
+    ]);
     expect(statement!.values).toEqual([1, '{"a":[1,2]}', Buffer.from([0, 255])]);
   });
 
