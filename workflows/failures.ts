@@ -2,14 +2,18 @@
 // cancellation apart from failure.
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
 
-/** The typed ApplicationFailure inside an ActivityFailure/ChildWorkflowFailure, else the error. */
+/**
+ * The typed ApplicationFailure inside ActivityFailure/ChildWorkflowFailure wrappers, however deeply
+ * nested (a child workflow that failed on its activity's error wraps it twice), else the error.
+ */
 export function surfaced(err: unknown): unknown {
-  if (
-    (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) &&
-    err.cause instanceof ApplicationFailure
-  )
-    return err.cause;
-  return err;
+  let inner = err;
+  while (inner instanceof ActivityFailure || inner instanceof ChildWorkflowFailure) {
+    if (inner.cause instanceof ApplicationFailure) return inner.cause;
+    if (!(inner.cause instanceof ActivityFailure || inner.cause instanceof ChildWorkflowFailure)) return inner;
+    inner = inner.cause;
+  }
+  return inner;
 }
 
 export function errorMessage(err: unknown): string {

@@ -9,6 +9,7 @@ import { moveStatusQuery } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { createSourceTable } from '../support/move-fixture.js';
 import { stack, startWorker, temporalClient, uniqueName } from '../support/stack.js';
+import { statusReaches } from '../support/waiting.js';
 
 const defer = cleanupAfterEach();
 const parentWorkflows = fileURLToPath(new URL('../../examples/parent-workflow.ts', import.meta.url));
@@ -57,9 +58,11 @@ describe('moveTables as a child workflow', () => {
       args: [{ tenantDatabase: database, tables: ['t'], targetTaskQueue: moveQueue }],
     });
     const move = client.workflow.getHandle(`move:source/${database}/t`);
-    const deadline = Date.now() + 60_000;
-    while ((await move.query(moveStatusQuery).catch(() => undefined))?.phase !== 'copy' && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
+    await statusReaches(
+      'the copy',
+      () => move.query(moveStatusQuery),
+      (s) => s.phase === 'copy',
+    );
     await parent.terminate('the parent service gave up');
     const err = await move.result().then(
       () => undefined,

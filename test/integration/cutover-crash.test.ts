@@ -14,6 +14,7 @@ import {
 } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
 import { spawnWorkerProcess, temporalClient, uniqueName } from '../support/stack.js';
+import { statusReaches } from '../support/waiting.js';
 
 const defer = cleanupAfterEach();
 
@@ -38,13 +39,15 @@ describe('cutOver across a lost worker', () => {
         workflowId: uniqueName('cutover-crash'),
         args: [{ ...fixture.base, drainTimeoutSeconds: 90 }],
       });
-      let status = await handle.query(cutOverStatusQuery);
-      const deadline = Date.now() + 30_000;
-      while (status.step !== 'T3' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        status = await handle.query(cutOverStatusQuery);
-      }
-      expect(status.step).toBe('T3');
+      const status = await statusReaches(
+        'the drain (T3)',
+        () => handle.query(cutOverStatusQuery),
+        (s) => s.step === 'T3',
+        {
+          timeoutMs: 30_000,
+          intervalMs: 50,
+        },
+      );
       const drainGtid = status.drainGtid!;
       expect(drainGtid).toMatch(/^1-1-\d+$/);
 

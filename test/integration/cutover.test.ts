@@ -1,10 +1,10 @@
 // The cooperative cutover (T0-T6) on real servers: two MariaDB servers, the Temporal dev
 // server, a real worker, real hook scripts, and the binlog stream applying to the target.
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { cutOver } from '../../workflows/cutover.js';
-import type { CutOverInput, CutOverStatus } from '../../contract/cutover.js';
+import type { CutOverInput } from '../../contract/cutover.js';
 import { cutOverStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import {
   allRows,
@@ -19,6 +19,7 @@ import {
 import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
 import { startWorker, temporalClient, uniqueName } from '../support/stack.js';
+import { failureOf, statusReaches } from '../support/waiting.js';
 
 let client: Client;
 const defer = cleanupAfterEach();
@@ -51,32 +52,6 @@ async function scenario(options: { hooks?: Parameters<typeof recordingHooks>[0];
       args: [{ ...fixture.base, drainTimeoutSeconds: 30, ...input }],
     });
   return { fixture, hooks, stream, run, taskQueue };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the workflow to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause as Error & { type?: string };
-  return `${cause.type ?? ''}: ${cause.message}`;
-}
-
-async function waitForStep(
-  handle: WorkflowHandle<typeof cutOver>,
-  predicate: (s: CutOverStatus) => boolean,
-): Promise<CutOverStatus> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const status = await handle.query(cutOverStatusQuery);
-    if (predicate(status)) return status;
-    if (Date.now() > deadline)
-      throw new Error(`cutover never reached the expected state; last: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('cutOver', () => {
@@ -127,7 +102,11 @@ describe('cutOver', () => {
   it('postpones: fires on-begin-postponed once, waits for the signal, then proceeds', async () => {
     const { fixture, hooks, run } = await scenario();
     const handle = await run({ postpone: true });
-    await waitForStep(handle, (s) => s.step === 'postponed' && s.postponed);
+    await statusReaches(
+      'the gate',
+      () => handle.query(cutOverStatusQuery),
+      (s) => s.step === 'postponed' && s.postponed,
+    );
     // Still waiting a while later, hook fired exactly once, nothing renamed.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await handle.query(cutOverStatusQuery)).toMatchObject({

@@ -1,7 +1,7 @@
 // Faults injected on the real stack: lost workers at protocol steps, restarted servers, killed
 // connections, failing hooks, bad input, and a look for credentials in histories and logs.
 // Each test ends by recording its row of the result table (scripts/test prints it).
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -9,17 +9,18 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
-import { startWriteLoad } from '../../dev/write-load.js';
 import { startMariadb } from '../../dev/stack/mariadb.js';
 import { ensureMariadb } from '../../dev/stack/prereqs.js';
 import { freePort, stopProcess } from '../../dev/stack/processes.js';
 import { restartStackPart } from '../../dev/stack/stack.js';
-import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
-import type { MoveStatus, MoveTablesInput } from '../../contract/move.js';
+import { releaseCutOverSignal } from '../../contract/definitions.js';
+import type { MoveTablesInput } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
+import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { recordFault } from '../support/fault-report.js';
 import { allRows, createSourceTable, recordingHooks, renamesInSourceBinlog } from '../support/move-fixture.js';
 import {
+  sourceWriteLoad,
   spawnWorkerProcess,
   sql,
   stack,
@@ -69,29 +70,10 @@ async function moveWithWorker(rows: number, input: Partial<MoveTablesInput> = {}
   return { ...created, handle };
 }
 
-async function waitFor(
-  handle: { query: (q: typeof moveStatusQuery) => Promise<MoveStatus> },
-  predicate: (s: MoveStatus) => boolean,
-  what: string,
-): Promise<MoveStatus> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const status = await handle.query(moveStatusQuery).catch(() => undefined);
-    if (status && predicate(status)) return status;
-    if (Date.now() > deadline) throw new Error(`never reached ${what}; last ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function parity(source: mysql.Connection, target: mysql.Connection, database: string): Promise<number> {
   const frozen = await allRows(source, database, '_t_del');
   expect(await allRows(target, database, 't')).toEqual(frozen);
   return frozen.length;
-}
-
-function failureOf(err: unknown): string {
-  const cause = (err as WorkflowFailedError).cause as Error & { type?: string };
-  return `${cause?.type ?? ''}: ${cause?.message ?? String(err)}`;
 }
 
 describe('lost workers at protocol steps', () => {
@@ -105,7 +87,7 @@ describe('lost workers at protocol steps', () => {
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
       env.MOVE_TABLES_TASK_QUEUE,
     );
-    await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
+    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
     await first.kill();
     const second = await workerProcess(env);
     await handle.signal(releaseCutOverSignal);
@@ -138,21 +120,19 @@ describe('lost workers at protocol steps', () => {
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true, lockWaitTimeoutSeconds: 30 },
       env.MOVE_TABLES_TASK_QUEUE,
     );
-    await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
+    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
     // An open transaction holds the table's metadata lock: the RENAME will wait for it.
     const blocker = await sql('source');
     defer(() => blocker.end());
     await blocker.query('BEGIN');
     await blocker.query(`SELECT * FROM ${database}.t LIMIT 1`);
     await handle.signal(releaseCutOverSignal);
-    const deadline = Date.now() + 30_000;
-    let waiting: mysql.RowDataPacket[] = [];
-    while (waiting.length === 0 && Date.now() < deadline) {
-      [waiting] = await source.query<mysql.RowDataPacket[]>(
+    const waiting = await eventually('the RENAME waiting for its lock', async () => {
+      const [rows] = await source.query<mysql.RowDataPacket[]>(
         "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%move-tables:%RENAME TABLE%' AND INFO NOT LIKE '%PROCESSLIST%'",
       );
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return rows.length ? rows : undefined;
+    });
     expect(waiting.length).toBe(1);
     await first.kill();
     await workerProcess(env);
@@ -172,7 +152,7 @@ describe('lost workers at protocol steps', () => {
       expect(renames).toHaveLength(1);
       observed = `RENAME ran once; move completed, ${await parity(source, target, database)} rows equal`;
     } else {
-      expect(failureOf(outcome.e)).toMatch(
+      expect(await failureOf(Promise.reject(outcome.e))).toMatch(
         /^CutOverFailed: cutover failed at T1: Activity task timed out; the source tables were not renamed; the source is unchanged/,
       );
       expect(renames).toHaveLength(0);
@@ -206,10 +186,9 @@ describe('lost workers at protocol steps', () => {
         { source: 'source', target: 'target', database, tables: ['t'] },
         env.MOVE_TABLES_TASK_QUEUE,
       );
-      const deadline = Date.now() + 60_000;
-      while (!first.output().includes(`test-delay: ${activity}`) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
-      expect(first.output()).toContain(`test-delay: ${activity}`);
+      await eventually(`the worker held in ${activity}`, async () =>
+        first.output().includes(`test-delay: ${activity}`) ? true : undefined,
+      );
       await first.kill();
       await workerProcess(env);
       const result = await handle.result();
@@ -235,19 +214,14 @@ describe('lost workers at protocol steps', () => {
       { source: 'source', target: 'target', database, tables: ['t'] },
       env.MOVE_TABLES_TASK_QUEUE,
     );
-    await waitFor(
+    await moveReaches(
       handle,
-      (s) => s.cutOver?.step === step && hooks.names().includes(`gh-ost-${event}`),
       `the ${step} hook running`,
+      (s) => s.cutOver?.step === step && hooks.names().includes(`gh-ost-${event}`),
     );
     await first.kill();
     await workerProcess(env);
-    const message = failureOf(
-      await handle.result().then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-    );
+    const message = await failureOf(handle.result());
     return { database, source, target, hooks, message };
   }
 
@@ -288,14 +262,8 @@ describe('lost workers at protocol steps', () => {
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
       env.MOVE_TABLES_TASK_QUEUE,
     );
-    await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
-    const load = startWriteLoad({
-      connection: testClusters().connectionOptions('source'),
-      database,
-      table: 't',
-      ratePerSecond: 250,
-      primaryKeyChanges: 0.05,
-    });
+    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    const load = sourceWriteLoad(database, 250);
     await new Promise((r) => setTimeout(r, 1_500));
     await first.kill();
     await new Promise((r) => setTimeout(r, 1_000));
@@ -321,12 +289,7 @@ describe('lost workers at protocol steps', () => {
     const worker = await startWorker({ taskQueue, hooksDir: hooks.dir });
     defer(() => worker.stop());
     const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, taskQueue);
-    const message = failureOf(
-      await handle.result().then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-    );
+    const message = await failureOf(handle.result());
     expect(message).toMatch(
       /^CutOverFailed: cutover failed at T5: hook gh-ost-on-success exited with code 3; stderr: refusing: fault_\w+; the cutover itself completed \(drain GTID 1-1-\d+, complete flag set, stream stopped\)/,
     );
@@ -343,7 +306,7 @@ describe('lost workers at protocol steps', () => {
 describe('servers restarted and connections killed', () => {
   it('Temporal dev server restarted mid-copy: the move completes from its persisted history', async () => {
     const { database, source, target, handle } = await moveWithWorker(150_000, { chunkSize: 500 });
-    await waitFor(handle, (s) => s.phase === 'copy', 'the copy');
+    await moveReaches(handle, 'the copy', (s) => s.phase === 'copy');
     await restartStackPart(stack().dir, 'temporal');
     const result = await client.workflow.getHandle(handle.workflowId).result();
     expect(result.verify!.ok).toBe(true);
@@ -357,7 +320,7 @@ describe('servers restarted and connections killed', () => {
 
   it('target server restarted mid-copy: copy and stream resume from the target state', async () => {
     const { database, source, handle } = await moveWithWorker(150_000, { chunkSize: 500 });
-    await waitFor(handle, (s) => s.phase === 'copy', 'the copy');
+    await moveReaches(handle, 'the copy', (s) => s.phase === 'copy');
     await new Promise((r) => setTimeout(r, 1_000));
     await restartStackPart(stack().dir, 'target');
     await source.query(`UPDATE ${database}.t SET v = 'after target restart' WHERE id % 1000 = 0`);
@@ -375,13 +338,12 @@ describe('servers restarted and connections killed', () => {
 
   it('source server restarted mid-stream under write load: the stream resumes from its stored position', async () => {
     const { database, target, handle } = await moveWithWorker(5_000, { postpone: true });
-    await waitFor(handle, (s) => s.cutOver?.postponed === true, 'the postpone gate');
-    const connection = testClusters().connectionOptions('source');
-    const before = startWriteLoad({ connection, database, table: 't', ratePerSecond: 200, primaryKeyChanges: 0.05 });
+    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    const before = sourceWriteLoad(database, 200);
     await new Promise((r) => setTimeout(r, 1_500));
     await before.stop();
     await restartStackPart(stack().dir, 'source');
-    const after = startWriteLoad({ connection, database, table: 't', ratePerSecond: 200, primaryKeyChanges: 0.05 });
+    const after = sourceWriteLoad(database, 200);
     await new Promise((r) => setTimeout(r, 1_500));
     await handle.signal(releaseCutOverSignal);
     const result = await handle.result();
@@ -401,7 +363,7 @@ describe('servers restarted and connections killed', () => {
 
   it("the copy's and the stream's connections killed on the source: both resume", async () => {
     const { database, source, target, handle } = await moveWithWorker(150_000, { chunkSize: 500 });
-    await waitFor(handle, (s) => s.phase === 'copy', 'the copy');
+    await moveReaches(handle, 'the copy', (s) => s.phase === 'copy');
     await new Promise((r) => setTimeout(r, 500));
     const [mine] = await source.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
     // Every worker connection on the source: the binlog dump, the copy's transaction, the pools.
@@ -447,12 +409,7 @@ describe('bad input: a clear error before any change', () => {
         { source: 'source', target: 'target', database, tables: ['t'], ...input },
         taskQueue,
       );
-      return failureOf(
-        await handle.result().then(
-          () => undefined,
-          (e: unknown) => e,
-        ),
-      );
+      return await failureOf(handle.result());
     };
     const observed: string[] = [];
     for (const [variable, bad, expected] of [
@@ -534,14 +491,9 @@ describe('bad input: a clear error before any change', () => {
       { source: 'nobinlog', target: 'target', database, tables: ['t'] },
       noBinlogWorker.taskQueue,
     );
-    expect(
-      failureOf(
-        await noBinlog.result().then(
-          () => undefined,
-          (e: unknown) => e,
-        ),
-      ),
-    ).toMatch(/^BinlogMisconfigured: binary log is off on nobinlog \(move_tables@127\.0\.0\.1:\d+\): enable log_bin$/);
+    expect(await failureOf(noBinlog.result())).toMatch(
+      /^BinlogMisconfigured: binary log is off on nobinlog \(move_tables@127\.0\.0\.1:\d+\): enable log_bin$/,
+    );
     observed.push('BinlogMisconfigured (log_bin off)');
     recordFault(
       "bad input: binary log off, binlog_format STATEMENT, binlog_row_image MINIMAL, SELECT-only account, identifiers with ` ' . or > 64 chars",

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { startMove } from '../../client/moves.js';
 import { allRows, createSourceTable } from '../support/move-fixture.js';
-import { startWriteLoad } from '../../dev/write-load.js';
 import { recordFault } from '../support/fault-report.js';
-import { spawnWorkerProcess, sql, temporalClient, testClusters, uniqueName } from '../support/stack.js';
+import { sourceWriteLoad, spawnWorkerProcess, sql, temporalClient, uniqueName } from '../support/stack.js';
+import { eventually } from '../support/waiting.js';
 
 const defer = cleanupAfterEach();
 
@@ -25,27 +25,21 @@ describe('moveTables across a lost worker', () => {
         { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 },
         env.MOVE_TABLES_TASK_QUEUE,
       );
-      const load = startWriteLoad({
-        connection: testClusters().connectionOptions('source'),
-        database,
-        table: 't',
-        ratePerSecond: 200,
-        primaryKeyChanges: 0.05,
-      });
+      const load = sourceWriteLoad(database, 200);
 
       // Kill once some chunks are on the target and most are not.
-      let copied = 0;
-      const deadline = Date.now() + 60_000;
-      while (copied < 5_000 && Date.now() < deadline) {
-        const [rows] = await target
-          .query<mysql.RowDataPacket[]>('SELECT rows_copied FROM _move_tables.copy_progress WHERE stream_id = ?', [
-            `source/${database}/t`,
-          ])
-          .catch(() => [[]] as never);
-        copied = Number(rows[0]?.rows_copied ?? 0);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(copied).toBeGreaterThanOrEqual(5_000);
+      const copied = await eventually(
+        '5,000 rows copied',
+        async () => {
+          const [rows] = await target.query<mysql.RowDataPacket[]>(
+            'SELECT rows_copied FROM _move_tables.copy_progress WHERE stream_id = ?',
+            [`source/${database}/t`],
+          );
+          const n = Number(rows[0]?.rows_copied ?? 0);
+          return n >= 5_000 ? n : undefined;
+        },
+        { intervalMs: 20 },
+      );
       expect(copied).toBeLessThan(200_000);
       await first.kill();
       await source.query(`UPDATE ${database}.t SET v = 'changed while no worker ran' WHERE id IN (1, 199999)`);

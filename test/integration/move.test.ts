@@ -3,7 +3,6 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MoveAlreadyRunningError, startMove } from '../../client/moves.js';
-import { startWriteLoad } from '../../dev/write-load.js';
 import {
   moveStatusQuery,
   pauseSignal,
@@ -11,12 +10,13 @@ import {
   resumeSignal,
   setChunkSizeSignal,
 } from '../../contract/definitions.js';
-import type { MoveStatus, MoveTablesInput } from '../../contract/move.js';
+import type { MoveTablesInput } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
 import { allRows, tableNames, TABLE_DDL } from '../support/move-fixture.js';
-import { sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
+import { sourceWriteLoad, sql, startWorker, temporalClient, uniqueName } from '../support/stack.js';
+import { eventually, moveReaches } from '../support/waiting.js';
 
 let client: Client;
 const defer = cleanupAfterEach();
@@ -48,20 +48,6 @@ async function worker() {
   return taskQueue;
 }
 
-async function waitForStatus(
-  handle: { query: (q: typeof moveStatusQuery) => Promise<MoveStatus> },
-  predicate: (s: MoveStatus) => boolean,
-  what: string,
-): Promise<MoveStatus> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const status = await handle.query(moveStatusQuery);
-    if (predicate(status)) return status;
-    if (Date.now() > deadline) throw new Error(`move never reached: ${what}; last status ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const SEQ_FILL = (n: number) =>
   `INSERT INTO {db}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM {db}.seq_1_to_${n}`;
 
@@ -69,13 +55,7 @@ describe('moveTables', () => {
   it('moves a table under inserts, updates, key changes and deletes; verify finds parity', async () => {
     const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(30_000) } });
     const taskQueue = await worker();
-    const load = startWriteLoad({
-      connection: testClusters().connectionOptions('source'),
-      database,
-      table: 't',
-      ratePerSecond: 250,
-      primaryKeyChanges: 0.05,
-    });
+    const load = sourceWriteLoad(database, 250);
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 2_000 },
@@ -131,7 +111,7 @@ describe('moveTables', () => {
       { source: 'source', target: 'target', database, tables: ['typed'], postpone: true },
       taskQueue,
     );
-    await waitForStatus(handle, (s) => s.cutOver?.step === 'postponed', 'postponed cutover');
+    await moveReaches(handle, 'postponed cutover', (s) => s.cutOver?.step === 'postponed');
     // Changes streamed through the binlog, not copied.
     await source.query(`INSERT INTO ${database}.typed VALUES ${row(3, '7', 'streamed 😀')}`);
     await source.query(
@@ -165,7 +145,7 @@ describe('moveTables', () => {
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true, verifyChunkSize: 1_000 },
       taskQueue,
     );
-    await waitForStatus(handle, (s) => s.cutOver?.step === 'postponed', 'postponed cutover');
+    await moveReaches(handle, 'postponed cutover', (s) => s.cutOver?.step === 'postponed');
     await target.query(`UPDATE ${database}.t SET v = 'corrupted' WHERE id = 1500`);
     await handle.signal(releaseCutOverSignal);
     const err = await handle.result().then(
@@ -193,7 +173,7 @@ describe('moveTables', () => {
       'MoveAlreadyRunningError naming the running workflow; the first move went on',
     );
     await handle.signal(pauseSignal);
-    await waitForStatus(handle, (s) => s.paused && s.phase === 'copy', 'paused copy');
+    await moveReaches(handle, 'paused copy', (s) => s.paused && s.phase === 'copy');
     await new Promise((r) => setTimeout(r, 1_500));
     // Nothing copied while paused: the status says so and so does the target.
     const stillPaused = await handle.query(moveStatusQuery);
@@ -201,7 +181,15 @@ describe('moveTables', () => {
     expect(stillPaused.estimatedRows).toBeGreaterThan(50_000);
     const [count] = await target.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${database}.t`);
     expect(Number(count[0]!.n)).toBe(0);
-    const listed = await waitForListed(`MoveTablesPhase = 'copy' AND WorkflowId = '${handle.workflowId}'`);
+    const visibility = `MoveTablesPhase = 'copy' AND WorkflowId = '${handle.workflowId}'`;
+    const listed = await eventually(
+      `a workflow matching ${visibility}`,
+      async () => {
+        for await (const execution of client.workflow.list({ query: visibility })) return execution.workflowId;
+        return undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
     expect(listed).toBe(handle.workflowId);
     await handle.signal(setChunkSizeSignal, 20_000);
     await handle.signal(resumeSignal);
@@ -267,12 +255,3 @@ describe('moveTables', () => {
     expect(await tableNames(target, database)).toEqual(['t']);
   });
 });
-
-async function waitForListed(query: string): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    for await (const execution of client.workflow.list({ query })) return execution.workflowId;
-    if (Date.now() > deadline) throw new Error(`no workflow matched ${query}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

@@ -12,6 +12,7 @@ import { TASK_QUEUE } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { createSourceTable } from '../support/move-fixture.js';
 import { spawnWorkerProcess, stack, startWorker, uniqueName } from '../support/stack.js';
+import { eventually } from '../support/waiting.js';
 
 const run = promisify(execFile);
 const defer = cleanupAfterEach();
@@ -47,16 +48,6 @@ async function sourceTable(rows: number) {
   return table;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 describe('move-tables CLI', () => {
   it('starts, lists, shows status, releases and follows a move; exit codes mean what the help says', async () => {
     const { database, source } = await sourceTable(5_000);
@@ -83,7 +74,7 @@ describe('move-tables CLI', () => {
     expect(again.code).toBe(4);
     expect(again.stderr).toContain(`a move of these tables is already running as workflow "${workflowId}"`);
 
-    const postponed = await until('postponed cutover', async () => {
+    const postponed = await eventually('postponed cutover', async () => {
       const status = await cli('status', workflowId, '--json');
       const parsed = JSON.parse(status.stdout) as { phase: string; cutOver?: { postponed: boolean } };
       return parsed.cutOver?.postponed ? parsed : undefined;
@@ -121,7 +112,7 @@ describe('move-tables CLI', () => {
       (await cli('start', '--database', database, '--tables', 't', '--postpone', '--task-queue', taskQueue, '--json'))
         .stdout,
     ) as { workflowId: string };
-    await until('postponed cutover', async () =>
+    await eventually('postponed cutover', async () =>
       (JSON.parse((await cli('status', workflowId, '--json')).stdout) as { cutOver?: { postponed: boolean } }).cutOver
         ?.postponed
         ? true
@@ -173,7 +164,7 @@ describe('the Temporal CLI path', () => {
       '--input',
       JSON.stringify({ source: 'source', target: 'target', database, tables: ['t'], postpone: true }),
     );
-    const status = await until('postponed cutover', async () => {
+    const status = await eventually('postponed cutover', async () => {
       const out = JSON.parse(
         await temporal('workflow', 'query', '--workflow-id', workflowId, '--type', 'status', '--output', 'json'),
       ) as { queryResult: Array<{ phase: string; cutOver?: { postponed: boolean } }> };
@@ -211,7 +202,7 @@ describe('worker process', () => {
     expect(worker.output()).not.toContain(
       JSON.parse((await import('node:fs')).readFileSync(stack().clustersFile, 'utf8')).clusters.source.password,
     );
-    const metrics = await until('metrics', async () => {
+    const metrics = await eventually('metrics', async () => {
       const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       const text = await response.text();
       return text.includes('temporal_') ? text : undefined;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeClusters } from '../../workflows/describe-clusters.js';
 import { TASK_QUEUE } from '../../contract/move.js';
 import { sql, stack, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
+import { eventually } from '../support/waiting.js';
 
 type Row = mysql.RowDataPacket;
 
@@ -76,11 +77,13 @@ describe('embedded stack', () => {
       await ready;
       await source.query(`INSERT INTO ${db}.t VALUES (2, 'streamed')`);
       const [gtidRows] = await source.query<Row[]>('SELECT @@last_gtid AS gtid');
-      const deadline = Date.now() + 10_000;
-      while (!events.some((e) => e.getEventName() === 'writerows') && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
-      const write = events.find((e) => e.getEventName() === 'writerows');
-      expect(write).toBeDefined();
+      const write = await eventually(
+        'the row event',
+        async () => events.find((e) => e.getEventName() === 'writerows'),
+        {
+          timeoutMs: 10_000,
+        },
+      );
       expect(write!.gtid).toBe(gtidRows[0]!.gtid);
       expect((write as unknown as { rows: unknown[] }).rows).toEqual([{ id: 2, v: 'streamed' }]);
     } finally {

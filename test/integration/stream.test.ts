@@ -4,7 +4,6 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
-import { startWriteLoad } from '../../dev/write-load.js';
 import { cutOver } from '../../workflows/cutover.js';
 import {
   allRows,
@@ -13,7 +12,8 @@ import {
   streamRegistered,
   type MoveFixture,
 } from '../support/move-fixture.js';
-import { startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
+import { sourceWriteLoad, startWorker, temporalClient, uniqueName } from '../support/stack.js';
+import { eventually } from '../support/waiting.js';
 
 let client: Client;
 const defer = cleanupAfterEach();
@@ -36,27 +36,23 @@ async function streaming(initialRows = 100) {
 }
 
 async function untilTargetMatchesSource(fixture: MoveFixture, table = 't'): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const [source, target] = await Promise.all([
-      allRows(fixture.source, fixture.database, table),
-      allRows(fixture.target, fixture.database, 't'),
-    ]);
-    if (JSON.stringify(source) === JSON.stringify(target)) return;
-    if (Date.now() > deadline) expect(target).toEqual(source);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const rowsOf = () =>
+    Promise.all([allRows(fixture.source, fixture.database, table), allRows(fixture.target, fixture.database, 't')]);
+  await eventually(
+    'the target to match the source',
+    async () => {
+      const [source, target] = await rowsOf();
+      if (JSON.stringify(source) === JSON.stringify(target)) return true;
+      throw new Error(`source ${source.length} rows, target ${target.length}`);
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
 }
 
 describe('binlog stream', () => {
   it('keeps the target equal to the source under >= 200 writes/s right up to the RENAME', async () => {
     const { fixture, stream, taskQueue } = await streaming(2_000);
-    const load = startWriteLoad({
-      connection: testClusters().connectionOptions('source'),
-      database: fixture.database,
-      table: 't',
-      ratePerSecond: 300,
-    });
+    const load = sourceWriteLoad(fixture.database, 300, 0);
     await new Promise((r) => setTimeout(r, 3_000));
     // The load keeps writing until the RENAME turns its writes away.
     const result = await client.workflow.execute(cutOver, {

@@ -8,6 +8,7 @@ import type mysql from 'mysql2/promise';
 import { streamIdFor } from '../../contract/tables.js';
 import { streamTables } from '../../workflows/stream-tables.js';
 import { sql, uniqueName } from './stack.js';
+import { eventually } from './waiting.js';
 
 export const TABLE_DDL = '(id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)';
 
@@ -78,22 +79,17 @@ export function startStream(client: Client, fixture: MoveFixture, taskQueue: str
 
 /** Resolves once the stream has registered its state row on the target. */
 export async function streamRegistered(fixture: MoveFixture): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const [rows] = await fixture.target.query<mysql.RowDataPacket[]>(
-      'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-      ['_move_tables', 'streams'],
-    );
-    if (rows.length) {
+  await eventually(
+    `stream ${fixture.streamId} to register`,
+    async () => {
       const [state] = await fixture.target.query<mysql.RowDataPacket[]>(
         'SELECT 1 FROM _move_tables.streams WHERE stream_id = ?',
         [fixture.streamId],
       );
-      if (state.length) return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`stream ${fixture.streamId} did not register`);
+      return state.length ? true : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 export async function tableNames(conn: mysql.Connection, database: string): Promise<string[]> {

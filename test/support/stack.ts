@@ -9,6 +9,7 @@ import { stackEnv } from '../../dev/stack/stack.js';
 import { loadClusterConfig } from '../../worker/cluster-config.js';
 import { loadWorkerConfig, type WorkerConfig } from '../../worker/config.js';
 import { createMoveTablesWorker } from '../../worker/create-worker.js';
+import { startWriteLoad } from '../../dev/write-load.js';
 import { spawnWorkerProcess as spawnWorker, type WorkerProcess } from '../../dev/worker-process.js';
 
 export type { WorkerProcess };
@@ -56,4 +57,15 @@ export async function startWorker(overrides: Partial<WorkerConfig> = {}, env: Re
 /** The real worker entry point as a child process, on this run's stack. */
 export async function spawnWorkerProcess(env: Record<string, string> = {}, entry?: string): Promise<WorkerProcess> {
   return spawnWorker(testEnv(env), entry);
+}
+
+/** An application-like write load on `database`.t on the source (inserts, updates, deletes; key changes by default). */
+export function sourceWriteLoad(database: string, ratePerSecond: number, primaryKeyChanges = 0.05) {
+  return startWriteLoad({
+    connection: testClusters().connectionOptions('source'),
+    database,
+    table: 't',
+    ratePerSecond,
+    primaryKeyChanges,
+  });
 }

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { TargetTable } from '../../activities/target/row-apply.js';
+import {
+  TransactionAssembler,
+  type BinlogEventLike,
+  type CompletedTransaction,
+} from '../../activities/stream/transaction-assembler.js';
+
+const orders: TargetTable = { database: 'shop_new', table: 'orders', primaryKey: ['id'] };
+const TABLE_ID = 42;
+const OTHER_ID = 43;
+const tableMap = {
+  [TABLE_ID]: { parentSchema: 'shop', tableName: 'orders' },
+  [OTHER_ID]: { parentSchema: 'shop', tableName: 'customers' },
+};
+
+function event(name: string, fields: Partial<BinlogEventLike> = {}): BinlogEventLike {
+  return { getEventName: () => name, timestamp: 1_000, ...fields };
+}
+const gtid = (g: string) => event('mariadbgtid', { gtid: g });
+const rows = (name: 'writerows' | 'updaterows' | 'deleterows', tableId: number, r: BinlogEventLike['rows']) =>
+  event(name, { tableMap, tableId, rows: r });
+
+function assembler() {
+  const done: CompletedTransaction[] = [];
+  const a = new TransactionAssembler(
+    { database: 'shop', renames: new Map([['orders', '_orders_del']]) },
+    new Map([['orders', orders]]),
+    (tx) => done.push(tx),
+  );
+  return { a, done };
+}
+
+describe('TransactionAssembler', () => {
+  it('completes a transaction at its Xid with the moved table rows as ops, in order', () => {
+    const { a, done } = assembler();
+    a.handle(gtid('1-1-5'));
+    a.handle(rows('writerows', TABLE_ID, [{ id: 1, v: 'a' }]));
+    a.handle(rows('updaterows', TABLE_ID, [{ before: { id: 1, v: 'a' }, after: { id: 2, v: 'a' } }]));
+    a.handle(rows('deleterows', TABLE_ID, [{ id: 2, v: 'a' }]));
+    expect(done).toEqual([]);
+    a.handle(event('xid'));
+    expect(done).toHaveLength(1);
+    expect(done[0]!.gtid).toBe('1-1-5');
+    expect(done[0]!.ops.map((op) => [op.kind, op.row.id])).toEqual([
+      ['upsert', 1],
+      ['delete', 1],
+      ['upsert', 2],
+      ['delete', 2],
+    ]);
+  });
+
+  it('ignores rows of tables that are not moved, but still completes their GTID', () => {
+    const { a, done } = assembler();
+    a.handle(gtid('1-1-6'));
+    a.handle(rows('writerows', OTHER_ID, [{ id: 9 }]));
+    a.handle(event('query', { query: 'COMMIT' }));
+    expect(done).toEqual([expect.objectContaining({ gtid: '1-1-6', ops: [] })]);
+  });
+
+  it('completes a DDL at its own query event and marks the cutover RENAME', () => {
+    const { a, done } = assembler();
+    a.handle(gtid('1-1-7'));
+    a.handle(event('query', { query: 'RENAME TABLE `shop`.`orders` TO `shop`.`_orders_del`', schema: 'shop' }));
+    expect(done).toEqual([expect.objectContaining({ gtid: '1-1-7', cutoverRename: 'forward' })]);
+    a.handle(gtid('1-1-8'));
+    a.handle(event('query', { query: 'CREATE TABLE shop.audit (id INT)', schema: 'shop' }));
+    expect(done.map((tx) => tx.gtid)).toEqual(['1-1-7', '1-1-8']);
+  });
+
+  it('a new GTID completes the previous group even without a commit marker', () => {
+    const { a, done } = assembler();
+    a.handle(gtid('1-1-9'));
+    a.handle(rows('writerows', TABLE_ID, [{ id: 3 }]));
+    a.handle(gtid('1-1-10'));
+    expect(done.map((tx) => tx.gtid)).toEqual(['1-1-9']);
+  });
+
+  it('fails with UnsupportedDdl on other DDL of a moved table, naming the GTID and the statement', () => {
+    const { a } = assembler();
+    a.handle(gtid('1-1-11'));
+    expect(() =>
+      a.handle(event('query', { query: 'ALTER TABLE orders ADD COLUMN x INT', schema: 'shop', gtid: '1-1-11' })),
+    ).toThrow(
+      expect.objectContaining({
+        type: 'UnsupportedDdl',
+        message: expect.stringMatching(/shop\.orders.*1-1-11.*ALTER TABLE orders/),
+      }),
+    );
+  });
+
+  it('fails with BinlogMisconfigured on a transaction without a GTID', () => {
+    const { a } = assembler();
+    a.handle(rows('writerows', TABLE_ID, [{ id: 4 }]));
+    expect(() => a.handle(event('xid'))).toThrow(expect.objectContaining({ type: 'BinlogMisconfigured' }));
+  });
+});

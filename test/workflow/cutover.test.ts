@@ -1,0 +1,185 @@
+// The cutover's branches, each on the real workflow code with stub activities: which activities
+// run, in which order, and how the workflow ends. The real-server counterparts are in
+// test/integration (cutover, cutover-crash, faults).
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { cutOverStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
+import { failure } from '../../contract/failures.js';
+import type { CutOverInput } from '../../contract/cutover.js';
+import type { cutOver } from '../../workflows/cutover.js';
+import { failsWith, stubActivities, stubWorker, untilCancelled, type StubWorld } from '../support/stub-activities.js';
+import { eventually, failureOf, statusReaches } from '../support/waiting.js';
+
+const INPUT: CutOverInput = { source: 'source', target: 'target', database: 'shop', tables: ['orders'] };
+
+const PROTOCOL = [
+  'validateCutOver',
+  'runHooks:on-before-cut-over',
+  'renameSourceTables',
+  'captureDrainGtid',
+  'awaitDrain',
+  'setCutOverComplete',
+  'runHooks:on-success',
+];
+
+async function cutOverWith(overrides: Parameters<typeof stubActivities>[0], input: Partial<CutOverInput> = {}) {
+  const { world, activities } = stubActivities(overrides);
+  const env = await stubWorker(activities);
+  const start = () =>
+    env.client.workflow.start<typeof cutOver>('cutOver', {
+      taskQueue: env.taskQueue,
+      workflowId: env.workflowId('cutover'),
+      args: [{ ...INPUT, ...input }],
+    });
+  return { world, env, start };
+}
+
+/** The activity failure inside a workflow failure (an error the workflow let through unwrapped). */
+function innerType(err: unknown): string | undefined {
+  let cause: unknown = err;
+  while (cause instanceof Error && cause.cause) cause = cause.cause;
+  return (cause as { type?: string }).type;
+}
+
+describe('cutOver workflow (stub activities)', () => {
+  it('runs T0..T5 in protocol order and returns the drain GTID and renamed tables', async () => {
+    const { world, env, start } = await cutOverWith(() => ({}));
+    const result = await env.run(async () => (await start()).result());
+    expect(world.calls).toEqual(PROTOCOL);
+    expect(result).toMatchObject({
+      noop: false,
+      drainGtid: '1-1-10',
+      appliedPosition: '1-1-10',
+      renamedTables: [{ from: 'shop.orders', to: 'shop._orders_del' }],
+      hooksRun: ['gh-ost-on-before-cut-over', 'gh-ost-on-success'],
+    });
+  });
+
+  it('T1 throws but the source shows the tables renamed: proceeds with T2..T5, never a second RENAME', async () => {
+    const { world, env, start } = await cutOverWith((w: StubWorld) => ({
+      async renameSourceTables() {
+        w.renamed = true;
+        throw failure('RenameFailed', 'connection lost after the RENAME was sent');
+      },
+    }));
+    const result = await env.run(async () => (await start()).result());
+    expect(result.drainGtid).toBe('1-1-10');
+    expect(world.calls).toEqual([...PROTOCOL.slice(0, 3), 'inspectRename', ...PROTOCOL.slice(3)]);
+    expect(world.calls.filter((c) => c === 'renameSourceTables')).toHaveLength(1);
+  });
+
+  it('T1 fails and the source shows the tables unrenamed: CutOverFailed at T1, on-failure fires, no T2', async () => {
+    const { world, env, start } = await cutOverWith(() => ({
+      renameSourceTables: failsWith('RenameFailed', 'Lock wait timeout exceeded'),
+    }));
+    const message = await env.run(async () => failureOf((await start()).result()));
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T1: Lock wait timeout exceeded; the source tables were not renamed/,
+    );
+    expect(world.calls).toEqual([...PROTOCOL.slice(0, 3), 'inspectRename', 'runHooks:on-failure']);
+  });
+
+  it('compensation fails: the failure says the tables stay renamed and names them; on-failure fires', async () => {
+    const { world, env, start } = await cutOverWith(() => ({
+      awaitDrain: failsWith('DrainTimeout', 'drain timed out after 60000 ms'),
+      renameBack: failsWith('RenameFailed', 'source unreachable'),
+    }));
+    const message = await env.run(async () => failureOf((await start()).result()));
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T3: drain timed out after 60000 ms; compensation FAILED \(source unreachable\): the source tables stay renamed \(_orders_del\); rename them back by hand/,
+    );
+    expect(world.calls.slice(-2)).toEqual(['renameBack', 'runHooks:on-failure']);
+    expect(world.calls).not.toContain('setCutOverComplete');
+    expect(world.renamed).toBe(true);
+  });
+
+  it('a failing on-failure hook is reported with the cause, never instead of it', async () => {
+    const { world, env, start } = await cutOverWith(() => ({
+      async runHooks(request) {
+        if (request.event === 'on-before-cut-over')
+          throw failure('HookFailed', 'hook gh-ost-on-before-cut-over exited with code 3');
+        if (request.event === 'on-failure') throw failure('HookFailed', 'pager unreachable');
+        return { ran: [] };
+      },
+    }));
+    const message = await env.run(async () => failureOf((await start()).result()));
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T0: hook gh-ost-on-before-cut-over exited with code 3; nothing was renamed; the source is unchanged; on-failure hook also failed: pager unreachable$/,
+    );
+    expect(world.calls).not.toContain('renameSourceTables');
+  });
+
+  it('a rename-state conflict after T1 stops the cutover: no T2, no compensation on a state it cannot read', async () => {
+    const { world, env, start } = await cutOverWith(() => ({
+      renameSourceTables: failsWith('RenameFailed', 'connection lost'),
+      inspectRename: failsWith('RenameStateConflict', 'orders: absent, _orders_del: absent'),
+    }));
+    const err = await env.run(async () =>
+      (await start()).result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(innerType(err)).toBe('RenameStateConflict');
+    expect(world.calls).not.toContain('captureDrainGtid');
+    expect(world.calls).not.toContain('renameBack');
+  });
+
+  it('holds at the postpone gate: on-begin-postponed fires once, status says postponed, the signal releases it', async () => {
+    const { world, env, start } = await cutOverWith(() => ({}), { postpone: true });
+    const result = await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'the gate',
+        () => handle.query(cutOverStatusQuery),
+        (s) => s.step === 'postponed' && s.postponed,
+      );
+      // Held: nothing past the gate runs while postponed.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(world.calls).toEqual(['validateCutOver', 'runHooks:on-begin-postponed']);
+      await handle.signal(releaseCutOverSignal);
+      return handle.result();
+    });
+    expect(result.drainGtid).toBe('1-1-10');
+    expect(world.hooks).toEqual(['on-begin-postponed', 'on-before-cut-over', 'on-success']);
+  });
+
+  it('cancelled at the gate (before T1): ends cancelled, nothing renamed', async () => {
+    const { world, env, start } = await cutOverWith(() => ({}), { postpone: true });
+    const err = await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'the gate',
+        () => handle.query(cutOverStatusQuery),
+        (s) => s.postponed,
+      );
+      await handle.cancel();
+      return handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    });
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(world.calls).not.toContain('renameSourceTables');
+    expect(world.renamed).toBe(false);
+  });
+
+  it('cancelled during the drain (after T1): compensation renames back, the flag is never set', async () => {
+    const { world, env, start } = await cutOverWith(() => ({ awaitDrain: untilCancelled }));
+    const err = await env.run(async () => {
+      const handle = await start();
+      await eventually('the drain to start', async () => (world.calls.includes('awaitDrain') ? true : undefined));
+      await handle.cancel();
+      return handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    });
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(world.calls).toContain('renameBack');
+    expect(world.calls).not.toContain('setCutOverComplete');
+    expect(world.renamed).toBe(false);
+  });
+});
