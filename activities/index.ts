@@ -1,13 +1,16 @@
 // The activity registry: each activity name of the contract mapped to its implementation, bound to
 // the worker's cluster connections and hooks directory. Implementations live with their role.
+import type { Client } from '@temporalio/client';
 import type { MoveTablesActivities } from '../contract/activities.js';
 import type { Clusters } from './clusters.js';
 import { copyRows } from './copy/copy-rows.js';
 import { runHooks } from './hooks/hooks.js';
 import { prepareMove } from './preflight/prepare-move.js';
+import { checkReadiness } from './preflight/readiness.js';
 import { validateCutOver } from './preflight/validate-cutover.js';
 import { inspectRename, renameBack, renameSourceTables } from './source/rename.js';
 import { captureDrainGtid, describeCluster } from './source/server.js';
+import { observeStream } from './stream/stream-health.js';
 import { measureStreamLag } from './stream/stream-lag.js';
 import { streamChanges } from './stream/stream-changes.js';
 import { awaitDrain } from './target/drain.js';
@@ -16,11 +19,13 @@ import { verifyTables } from './verify/verify-tables.js';
 
 export interface ActivityDeps {
   clusters: Clusters;
+  /** For activities that read workflow state. */
+  temporal: Client;
   /** gh-ost-compatible hook executables; undefined: hooks are skipped. */
   hooksDir?: string;
 }
 
-export function createActivities({ clusters, hooksDir }: ActivityDeps): MoveTablesActivities {
+export function createActivities({ clusters, temporal, hooksDir }: ActivityDeps): MoveTablesActivities {
   return {
     describeCluster: (name) => describeCluster(clusters, name),
     validateCutOver: (tables) => validateCutOver(clusters, tables),
@@ -28,7 +33,9 @@ export function createActivities({ clusters, hooksDir }: ActivityDeps): MoveTabl
     copyRows: (input) => copyRows(clusters, input),
     streamChanges: (input) => streamChanges(clusters, input),
     measureStreamLag: (input) => measureStreamLag(clusters, input),
+    observeStream: (streamWorkflowId) => observeStream(temporal, streamWorkflowId),
     verifyTables: (input) => verifyTables(clusters, input),
+    checkReadiness: (input) => checkReadiness(clusters, temporal, input),
     runHooks: (request) => runHooks(clusters, hooksDir, request),
     renameSourceTables: (plan) => renameSourceTables(clusters, plan),
     inspectRename: (plan) => inspectRename(clusters, plan),

@@ -22,6 +22,22 @@ export interface StreamProgress {
   lagMs: number;
 }
 
+/** How the stream is doing, as Temporal sees its activity (activity `observeStream`). */
+export interface StreamHealth {
+  /** The stream workflow runs (false once it ended, e.g. after the cutover). */
+  running: boolean;
+  /** The stream activity's attempt: above 1 after a failure or a lost worker. */
+  attempt: number;
+  /** The stream activity failed and has not run cleanly since: its last failure, while it retries. */
+  lastError?: string;
+  /** From the stream's last heartbeat. */
+  appliedPosition?: string;
+  lagMs?: number;
+  rowsApplied?: number;
+  /** When the stream last reported (epoch ms). */
+  reportedAt?: number;
+}
+
 export interface StreamResult extends Omit<StreamProgress, 'lagMs'> {
   stoppedBecause: 'cut-over-complete';
 }
@@ -138,6 +154,29 @@ export interface VerifyReport {
   durationMs: number;
 }
 
+/** Checked right before T1 (activity `checkReadiness`): fails with NotReady naming what is not. */
+export interface ReadinessInput {
+  source: string;
+  target: string;
+  database: string;
+  tables: string[];
+  streamId: string;
+  /** The stream must apply the source's current position within this long. */
+  maxStreamLagMs: number;
+  /** No transaction open longer than this may hold a moved table. */
+  maxTransactionAgeSeconds: number;
+  /** The stream workflow, when known (a move's): its activity must not be failing. */
+  streamWorkflowId?: string;
+}
+
+export interface Readiness {
+  /** The source position the stream was seen to apply, and how long that took. */
+  sourcePosition: string;
+  lagMs: number;
+  /** Checks that could not run (e.g. no metadata-lock view on the server). */
+  notes: string[];
+}
+
 export interface StreamLagInput {
   source: string;
   target: string;
@@ -164,8 +203,10 @@ export interface MoveTablesActivities {
   copyRows(input: CopySliceInput): Promise<CopySliceResult>;
   streamChanges(input: StreamInput): Promise<StreamResult>;
   measureStreamLag(input: StreamLagInput): Promise<StreamLag>;
+  observeStream(streamWorkflowId: string): Promise<StreamHealth>;
   verifyTables(input: VerifyInput): Promise<VerifyReport>;
   // The cutover.
+  checkReadiness(input: ReadinessInput): Promise<Readiness>;
   runHooks(request: HookRequest): Promise<HookResult>;
   renameSourceTables(plan: RenamePlan): Promise<void>;
   inspectRename(plan: RenamePlan): Promise<RenameOutcome>;

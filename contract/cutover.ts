@@ -1,5 +1,5 @@
 // The `cutOver` workflow's input, status and result.
-import type { VerifyReport } from './activities.js';
+import type { Readiness, VerifyReport } from './activities.js';
 import type { TablesInput } from './tables.js';
 
 export interface CutOverInput extends TablesInput {
@@ -9,8 +9,17 @@ export interface CutOverInput extends TablesInput {
   drainTimeoutSeconds?: number;
   /** T3 poll interval; default 100. */
   drainPollIntervalMs?: number;
-  /** Longest wait of the RENAME for its metadata lock; default 10. */
+  /**
+   * Longest wait of the RENAME for its metadata lock; default 3. While it waits, every query on the
+   * table queues behind it: short keeps a blocked attempt cheap for the application (gh-ost: 3).
+   */
   lockWaitTimeoutSeconds?: number;
+  /** Readiness: the stream must apply the source's current position within this long; default 1000. */
+  maxStreamLagMs?: number;
+  /** Readiness: no transaction open longer than this may hold a moved table; default `lockWaitTimeoutSeconds`. */
+  maxTransactionAgeSeconds?: number;
+  /** Readiness: the stream workflow whose activity must not be failing (a move passes its own). */
+  streamWorkflowId?: string;
   /** Per hook run; default 60. */
   hookTimeoutSeconds?: number;
   /** After a failure between T1 and T4: rename the tables back (default) or leave them renamed. */
@@ -27,6 +36,7 @@ export type CutOverStep =
   | 'validate'
   | 'postponed'
   | 'T0'
+  | 'ready'
   | 'T1'
   | 'T2'
   | 'T3'
@@ -58,6 +68,25 @@ export interface CutOverResult {
   /** Write unavailability: T1 start to T4 done. */
   cutoverWindowMs?: number;
   hooksRun: string[];
+  /** What the readiness gate saw right before T1. */
+  readiness?: Readiness;
   /** Present when verified before release. */
   verify?: VerifyReport;
+}
+
+/** Where a failed cutover left the source: what decides whether a move can try again. */
+export type SourceState =
+  /** Not renamed (failed before T1, or compensated): the source takes writes, the stream runs. */
+  | 'unchanged'
+  /** Renamed and not complete (onFailure "hold", or a failed compensation): writes fail until an operator acts. */
+  | 'renamed'
+  /** The cutover completed (flag set, stream stopped); a step after T4 failed. */
+  | 'complete';
+
+/** The details of a CutOverFailed failure. */
+export interface CutOverFailureDetails {
+  step: CutOverStep;
+  sourceState: SourceState;
+  drainGtid?: string;
+  stepDurationsMs: Partial<Record<CutOverStep, number>>;
 }

@@ -7,6 +7,9 @@ import type { MoveStatus } from './move.js';
 /** Releases a postponed cutover (gh-ost's postpone flag file, removed). */
 export const releaseCutOverSignal = defineSignal('releaseCutOver');
 
+/** A holding move (attempts used up, or tables left renamed) starts a new cutover attempt now. */
+export const retryCutOverSignal = defineSignal('retryCutOver');
+
 /** Current step, postponement, drain GTID, applied position and last error. */
 export const cutOverStatusQuery = defineQuery<CutOverStatus>('cutOverStatus');
 

@@ -16,8 +16,11 @@ export type FailureType =
   | 'StreamNotRegistered'
   | 'UnsupportedDdl'
   | 'GtidMismatch'
+  | 'BinlogPurged'
+  | 'RowRejected'
   | 'StreamFailed'
   // The cutover.
+  | 'NotReady'
   | 'RenameFailed'
   | 'RenameStateConflict'
   | 'DrainTimeout'

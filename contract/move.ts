@@ -1,6 +1,6 @@
 // The `moveTables` workflow's input, status and result, and the task queue its workers poll.
-import type { VerifyReport } from './activities.js';
-import type { CutOverInput, CutOverResult, CutOverStatus } from './cutover.js';
+import type { StreamHealth, VerifyReport } from './activities.js';
+import type { CutOverInput, CutOverResult, CutOverStatus, CutOverStep, SourceState } from './cutover.js';
 import type { TablesInput } from './tables.js';
 
 /** The task queue the move-tables worker polls. */
@@ -18,6 +18,7 @@ export interface MoveTablesInput
       | 'drainTimeoutSeconds'
       | 'drainPollIntervalMs'
       | 'lockWaitTimeoutSeconds'
+      | 'maxTransactionAgeSeconds'
       | 'hookTimeoutSeconds'
       | 'onFailure'
       | 'hooksHint'
@@ -26,15 +27,53 @@ export interface MoveTablesInput
   chunkSize?: number;
   /** The copy waits while a server's Threads_running exceeds this; default 50 on each. */
   maxThreadsRunning?: { source?: number; target?: number };
-  /** Cut over once the stream trails the source by less than this; default 1000. */
+  /** Cut over once the stream trails the source by less than this (checked again right before each T1); default 1000. */
   maxStreamLagMs?: number;
+  /** Cutover attempts before the move holds for an operator; default 5. */
+  cutOverAttempts?: number;
+  /** Wait before the second attempt, doubled for each further one (at most 5 minutes); default 10. */
+  cutOverRetryDelaySeconds?: number;
   /** Default `after-release`. */
   verify?: VerifyMode;
   /** Rows per verification chunk; default 10000. */
   verifyChunkSize?: number;
 }
 
-export type MovePhase = 'prepare' | 'copy' | 'catch-up' | 'cutover' | 'verify' | 'done' | 'failed' | 'cancelled';
+export type MovePhase =
+  | 'prepare'
+  | 'copy'
+  | 'catch-up'
+  | 'cutover'
+  /** Between cutover attempts: the stream runs, the next attempt starts at `nextAttemptAt`. */
+  | 'cutover-wait'
+  /** Waiting for an operator: `retryCutOver` or abort (see `hold`). */
+  | 'holding'
+  | 'verify'
+  | 'done'
+  | 'failed'
+  | 'cancelled';
+
+/** One cutover attempt: a `cutOver` child workflow of its own. */
+export interface CutOverAttempt {
+  attempt: number;
+  workflowId: string;
+  startedAt: string;
+  endedAt?: string;
+  /** The furthest step reached: live from the attempt's reports, final from its outcome. */
+  step?: CutOverStep;
+  outcome: 'running' | 'completed' | 'failed';
+  /** Where a failed attempt left the source. */
+  sourceState?: SourceState;
+  cause?: string;
+}
+
+/** Why the move waits for an operator, and what the source looks like meanwhile. */
+export interface MoveHold {
+  reason: string;
+  since: string;
+  /** Source tables under their T1 names while holding (writes to the moved tables fail); empty: the source is unchanged. */
+  renamedTables: string[];
+}
 
 export interface TableCopyStatus {
   rowsCopied: number;
@@ -49,9 +88,9 @@ export interface MoveStatus {
   tables: Record<string, TableCopyStatus>;
   rowsCopied: number;
   estimatedRows: number;
-  /** Copy rate of the last slice. */
+  /** Rows copied per second of copy so far (the result's `copyRowsPerSecond` when the copy ends). */
   rowsPerSecond: number;
-  /** Copy time left at the current rate, while copying. */
+  /** Copy time left at that rate, while copying. */
   etaSeconds?: number;
   streamLagMs?: number;
   startPosition?: string;
@@ -59,6 +98,14 @@ export interface MoveStatus {
   streamWorkflowId: string;
   cutOverWorkflowId: string;
   cutOver?: CutOverStatus;
+  /** Every cutover attempt, oldest first (moves started before attempts existed have none). */
+  attempts?: CutOverAttempt[];
+  /** Between attempts: when the next one starts. */
+  nextAttemptAt?: string;
+  /** While holding. */
+  hold?: MoveHold;
+  /** The stream as last observed (refreshed every few seconds around the cutover). */
+  stream?: StreamHealth & { observedAt: string };
   lastError?: string;
 }
 

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerInterceptors } from '@temporalio/worker';
 import { Clusters } from '../activities/clusters.js';
 import { createActivities } from '../activities/index.js';
@@ -9,7 +10,7 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 
 export interface MoveTablesWorker {
   worker: Worker;
-  /** Closes the cluster pools and the Temporal connection; call after `worker.run()` returns. */
+  /** Closes the cluster pools and the Temporal connections; call after `worker.run()` returns. */
   close(): Promise<void>;
 }
 
@@ -26,6 +27,9 @@ export async function createMoveTablesWorker(
     throw err;
   }
   const clusters = new Clusters(config.clusters);
+  // Activities that read workflow state (the stream's health) use their own client connection.
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection: clientConnection, namespace: config.namespace });
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
@@ -35,12 +39,13 @@ export async function createMoveTablesWorker(
     // two, not after 80% of its heartbeat timeout (the SDK default).
     maxHeartbeatThrottleInterval: '1 second',
     ...(interceptors ? { interceptors } : {}),
-    activities: createActivities({ clusters, ...(config.hooksDir ? { hooksDir: config.hooksDir } : {}) }),
+    activities: createActivities({ clusters, temporal, ...(config.hooksDir ? { hooksDir: config.hooksDir } : {}) }),
   });
   return {
     worker,
     async close() {
       await clusters.close();
+      await clientConnection.close();
       await connection.close();
     },
   };

@@ -46,6 +46,29 @@ export const moveSteps = {
   verify: verifyStep,
 };
 
+/** A move watching its stream around the cutover (`status` shows what it sees): cheap, read-only. */
+export const observeStep = shaped(
+  { startToCloseTimeout: '20 seconds', retry: { maximumAttempts: 2 } },
+  'observeStream',
+);
+
+/** Reads of the source, and changes made only after reading it: retried. T1's inspection, T2, the compensation. */
+function sourceStateOptions(lockWaitTimeoutSeconds: number): ActivityOptions {
+  return {
+    startToCloseTimeout: (lockWaitTimeoutSeconds + 90) * 1_000,
+    heartbeatTimeout: '5 seconds',
+    retry: { maximumAttempts: 10, initialInterval: '1 second' },
+  };
+}
+
+/** A move's own look at the source between attempts: what a failed attempt left, and renaming back from a hold. */
+export function moveSourceSteps(lockWaitTimeoutSeconds: number) {
+  return {
+    inspect: shaped(sourceStateOptions(lockWaitTimeoutSeconds), 'inspectRename'),
+    compensate: shaped(sourceStateOptions(lockWaitTimeoutSeconds), 'renameBack'),
+  };
+}
+
 /** The stream of `streamTables`. */
 export const streamStep = shaped(
   {
@@ -70,22 +93,28 @@ export interface CutOverTimeouts {
   lockWaitTimeoutSeconds: number;
   drainTimeoutMs: number;
   hookTimeoutMs: number;
+  maxStreamLagMs: number;
 }
 
 /** The steps of `cutOver`; their timeouts follow the cutover's input. */
-export function cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs }: CutOverTimeouts) {
-  // T1's inspection, T2 and the compensation read the source, or change it only after reading it: retried.
-  const sourceState: ActivityOptions = {
-    startToCloseTimeout: (lockWaitTimeoutSeconds + 90) * 1_000,
-    heartbeatTimeout: '5 seconds',
-    retry: { maximumAttempts: 10, initialInterval: '1 second' },
-  };
+export function cutOverSteps({
+  lockWaitTimeoutSeconds,
+  drainTimeoutMs,
+  hookTimeoutMs,
+  maxStreamLagMs,
+}: CutOverTimeouts) {
+  const sourceState = sourceStateOptions(lockWaitTimeoutSeconds);
   return {
     validate: shaped({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } }, 'validateCutOver'),
     /** The gate's, T0's, T5's and on-failure's hooks have side effects (notifications, routing flips): never run twice. */
     hooks: shaped(
       { startToCloseTimeout: hookTimeoutMs + 30_000, heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 1 } },
       'runHooks',
+    ),
+    /** Read-only; NotReady is final for the attempt. */
+    ready: shaped(
+      { startToCloseTimeout: maxStreamLagMs + 60_000, heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 3 } },
+      'checkReadiness',
     ),
     /** No retry: a lost outcome is settled by `inspectT1`, never by a second RENAME. */
     T1: shaped(

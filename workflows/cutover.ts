@@ -5,11 +5,19 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { HookEvent, HookRequest, RenamePlan, VerifyReport } from '../contract/activities.js';
-import type { CutOverInput, CutOverResult, CutOverStatus, CutOverStep } from '../contract/cutover.js';
+import type { HookEvent, HookRequest, Readiness, RenamePlan, VerifyReport } from '../contract/activities.js';
+import type {
+  CutOverFailureDetails,
+  CutOverInput,
+  CutOverResult,
+  CutOverStatus,
+  CutOverStep,
+  SourceState,
+} from '../contract/cutover.js';
 import { cutOverProgressSignal, cutOverStatusQuery, releaseCutOverSignal } from '../contract/definitions.js';
 import { failure } from '../contract/failures.js';
 import { oldTableName } from '../contract/identifiers.js';
@@ -22,7 +30,13 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const tables = normalizeTables(rawInput);
   const drainTimeoutMs = positive('drainTimeoutSeconds', rawInput.drainTimeoutSeconds, 60) * 1_000;
   const pollIntervalMs = positive('drainPollIntervalMs', rawInput.drainPollIntervalMs, 100);
-  const lockWaitTimeoutSeconds = Math.ceil(positive('lockWaitTimeoutSeconds', rawInput.lockWaitTimeoutSeconds, 10));
+  const lockWaitTimeoutSeconds = Math.ceil(positive('lockWaitTimeoutSeconds', rawInput.lockWaitTimeoutSeconds, 3));
+  const maxStreamLagMs = positive('maxStreamLagMs', rawInput.maxStreamLagMs, 1_000);
+  const maxTransactionAgeSeconds = positive(
+    'maxTransactionAgeSeconds',
+    rawInput.maxTransactionAgeSeconds,
+    lockWaitTimeoutSeconds,
+  );
   const hookTimeoutMs = positive('hookTimeoutSeconds', rawInput.hookTimeoutSeconds, 60) * 1_000;
   const onFailure = rawInput.onFailure ?? 'rollback';
   if (onFailure !== 'rollback' && onFailure !== 'hold')
@@ -57,7 +71,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     tag: workflowId,
   };
 
-  const steps = cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs });
+  const steps = cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs, maxStreamLagMs });
 
   const stepDurationsMs: CutOverResult['stepDurationsMs'] = {};
   async function step<T>(name: CutOverStep, run: () => Promise<T>): Promise<T> {
@@ -89,7 +103,12 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     hooksRun.push(...ran);
   }
   /** Fires on-failure (best effort: its own failure is reported, never masks the cause) and fails the workflow. */
-  async function fail(failedStep: CutOverStep, err: unknown, outcome: string): Promise<never> {
+  async function fail(
+    failedStep: CutOverStep,
+    err: unknown,
+    sourceState: SourceState,
+    outcome: string,
+  ): Promise<never> {
     const message = `cutover failed at ${failedStep}: ${errorMessage(err)}; ${outcome}`;
     status.lastError = message;
     status.step = 'failed';
@@ -101,12 +120,13 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       },
     );
     if (isCancellation(err)) throw err;
-    throw failure(
-      'CutOverFailed',
-      message + hookNote,
-      { step: failedStep, drainGtid: status.drainGtid, stepDurationsMs },
-      err instanceof Error ? err : undefined,
-    );
+    const details: CutOverFailureDetails = {
+      step: failedStep,
+      sourceState,
+      drainGtid: status.drainGtid,
+      stepDurationsMs,
+    };
+    throw failure('CutOverFailed', message + hookNote, { ...details }, err instanceof Error ? err : undefined);
   }
 
   try {
@@ -116,7 +136,8 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     throw surfaced(err);
   }
 
-  // Gate and T0: nothing has changed yet, so a failure only needs reporting.
+  // Gate, T0 and readiness: nothing has changed yet, so a failure only needs reporting.
+  let readiness: Readiness | undefined;
   try {
     if (rawInput.postpone && !status.released) {
       status.postponed = true;
@@ -127,8 +148,24 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       });
     }
     await step('T0', () => hook('on-before-cut-over'));
+    // Right before T1: a RENAME that cannot drain, or that waits behind a long transaction, is an
+    // outage for nothing. (Cutovers started before this gate existed replay without it.)
+    if (patched('readiness-gate')) {
+      readiness = await step('ready', () =>
+        steps.ready.checkReadiness({
+          source: tables.source,
+          target: tables.target,
+          database: tables.database,
+          tables: tables.tables,
+          streamId: tables.streamId,
+          maxStreamLagMs,
+          maxTransactionAgeSeconds,
+          ...(rawInput.streamWorkflowId ? { streamWorkflowId: rawInput.streamWorkflowId } : {}),
+        }),
+      );
+    }
   } catch (err) {
-    return fail(status.step, err, 'nothing was renamed; the source is unchanged');
+    return fail(status.step, err, 'unchanged', 'nothing was renamed; the source is unchanged');
   }
 
   const windowStart = Date.now();
@@ -142,7 +179,9 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       return (await steps.inspectT1.inspectRename(plan)) === 'not-renamed' ? err : undefined;
     }
   });
-  if (t1Error !== undefined) return fail('T1', t1Error, 'the source tables were not renamed; the source is unchanged');
+  if (t1Error !== undefined) {
+    return fail('T1', t1Error, 'unchanged', 'the source tables were not renamed; the source is unchanged');
+  }
 
   let appliedPosition: string;
   try {
@@ -163,19 +202,29 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     status.step = 'compensating';
     status.lastError = errorMessage(err);
     report();
-    const outcome = await CancellationScope.nonCancellable(async () => {
-      if (onFailure === 'hold')
-        return `held: the source tables stay renamed (${oldTables.join(', ')}) and writes to them fail until an operator acts`;
+    const [sourceState, outcome] = await CancellationScope.nonCancellable(async (): Promise<[SourceState, string]> => {
+      if (onFailure === 'hold') {
+        return [
+          'renamed',
+          `held: the source tables stay renamed (${oldTables.join(', ')}) and writes to them fail until an operator acts`,
+        ];
+      }
       try {
         const { renamedBack } = await steps.compensate.renameBack(plan);
-        return renamedBack
-          ? 'compensated: the tables were renamed back and the source takes writes again'
-          : 'the source tables were not renamed; nothing to undo';
+        return [
+          'unchanged',
+          renamedBack
+            ? 'compensated: the tables were renamed back and the source takes writes again'
+            : 'the source tables were not renamed; nothing to undo',
+        ];
       } catch (compErr) {
-        return `compensation FAILED (${errorMessage(compErr)}): the source tables stay renamed (${oldTables.join(', ')}); rename them back by hand`;
+        return [
+          'renamed',
+          `compensation FAILED (${errorMessage(compErr)}): the source tables stay renamed (${oldTables.join(', ')}); rename them back by hand`,
+        ];
       }
     });
-    return fail(failedStep, err, outcome);
+    return fail(failedStep, err, sourceState, outcome);
   }
   const cutoverWindowMs = Date.now() - windowStart;
 
@@ -197,6 +246,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       return fail(
         'verify',
         err,
+        'complete',
         'the target was not released (on-success did not run); the source tables stay renamed',
       );
     }
@@ -204,6 +254,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       return fail(
         'verify',
         verificationFailure(verify),
+        'complete',
         'the target was not released (on-success did not run); the source tables stay renamed',
       );
     }
@@ -215,6 +266,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     return fail(
       'T5',
       err,
+      'complete',
       `the cutover itself completed (drain GTID ${status.drainGtid}, complete flag set, stream stopped); the source tables stay renamed`,
     );
   }
@@ -231,6 +283,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     stepDurationsMs,
     cutoverWindowMs,
     hooksRun,
+    ...(readiness ? { readiness } : {}),
     ...(verify ? { verify } : {}),
   };
 }

@@ -1,10 +1,12 @@
 // The whole move: prepare -> stream (child) -> copy -> catch up -> cutOver (child) -> verify.
 // Pure orchestration; progress lives in workflow state for the `status` query.
 import {
+  ApplicationFailure,
   CancellationScope,
   ChildWorkflowCancellationType,
   condition,
   isCancellation,
+  patched,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -12,7 +14,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { VerifyReport } from '../contract/activities.js';
-import type { CutOverInput } from '../contract/cutover.js';
+import type { CutOverInput, CutOverResult } from '../contract/cutover.js';
 import {
   cutOverProgressSignal,
   movePhaseSearchAttribute,
@@ -20,15 +22,18 @@ import {
   pauseSignal,
   releaseCutOverSignal,
   resumeSignal,
+  retryCutOverSignal,
   setChunkSizeSignal,
 } from '../contract/definitions.js';
-import { failure } from '../contract/failures.js';
+import { failure, type FailureType } from '../contract/failures.js';
 import { oldTableName } from '../contract/identifiers.js';
 import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
 import { invalid, normalizeTables, positive } from '../contract/tables.js';
 import { COPY_SLICE_MS, LAG_MEASURE_TIMEOUT_MS, moveSteps } from './activity-shapes.js';
 import { cutOver } from './cutover.js';
+import { runCutOverAttempts } from './cutover-attempts.js';
 import { errorMessage, surfaced } from './failures.js';
+import { observeStream } from './stream-observer.js';
 import { streamTables } from './stream-tables.js';
 import { verificationFailure } from './verification.js';
 
@@ -50,6 +55,10 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     invalid(`"verify" must be "after-release", "before-release" or "skip", got ${JSON.stringify(verifyMode)}`);
   const verifyChunkSize = Math.floor(positive('verifyChunkSize', input.verifyChunkSize, 10_000));
   const moveId = workflowInfo().workflowId;
+  // Moves started before cutover attempts existed replay (and finish) on their single cutover.
+  const withAttempts = patched('cutover-attempts');
+  const cutOverAttempts = Math.floor(positive('cutOverAttempts', input.cutOverAttempts, 5));
+  const retryDelayMs = positive('cutOverRetryDelaySeconds', input.cutOverRetryDelaySeconds, 10) * 1_000;
 
   const status: MoveStatus = {
     phase: 'prepare',
@@ -63,6 +72,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     cutOverWorkflowId: `${moveId}/cutover`,
   };
   let released = false;
+  let retryRequests = 0;
   let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
   setHandler(moveStatusQuery, () => status);
   setHandler(pauseSignal, () => {
@@ -77,6 +87,9 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   setHandler(releaseCutOverSignal, () => {
     released = true;
     void cutOverHandle?.signal(releaseCutOverSignal);
+  });
+  setHandler(retryCutOverSignal, () => {
+    retryRequests++;
   });
   setHandler(cutOverProgressSignal, (progress) => {
     status.cutOver = progress;
@@ -109,14 +122,14 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
         streamError = err;
       },
     );
+    /** The stream's own typed failure (BinlogPurged, RowRejected, UnsupportedDdl...) ends the move. */
+    const streamFailure = (): Error => {
+      const cause = surfaced(streamError);
+      const type = (cause instanceof ApplicationFailure && cause.type ? cause.type : 'StreamFailed') as FailureType;
+      return failure(type, `the binlog stream failed: ${errorMessage(streamError)}`, undefined, cause as Error);
+    };
     const checkStream = () => {
-      if (streamError !== undefined)
-        throw failure(
-          'StreamFailed',
-          `the binlog stream failed: ${errorMessage(streamError)}`,
-          undefined,
-          surfaced(streamError) as Error,
-        );
+      if (streamError !== undefined) throw streamFailure();
     };
 
     phase('copy');
@@ -139,7 +152,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
         status.tables[table] = { rowsCopied: slice.rowsCopied, estimatedRows: slice.estimatedRows, done: slice.done };
         status.rowsCopied = Object.values(status.tables).reduce((sum, t) => sum + t.rowsCopied, 0);
         status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
-        status.rowsPerSecond = Math.round(slice.rowsPerSecond);
+        // One definition of the copy rate: rows copied per second of copy so far, as in the result.
+        status.rowsPerSecond = Math.round(status.rowsCopied / Math.max((Date.now() - copyStarted) / 1_000, 0.001));
         status.etaSeconds =
           status.rowsPerSecond > 0
             ? Math.max(0, Math.round((status.estimatedRows - status.rowsCopied) / status.rowsPerSecond))
@@ -165,7 +179,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     }
 
     phase('cutover');
-    const cutOverInput: CutOverInput = {
+    const cutOverInput = (): CutOverInput => ({
       ...tables,
       ...(input.drainTimeoutSeconds === undefined ? {} : { drainTimeoutSeconds: input.drainTimeoutSeconds }),
       ...(input.drainPollIntervalMs === undefined ? {} : { drainPollIntervalMs: input.drainPollIntervalMs }),
@@ -175,12 +189,49 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       ...(input.hooksHint === undefined ? {} : { hooksHint: input.hooksHint }),
       postpone: Boolean(input.postpone) && !released,
       ...(verifyMode === 'before-release' ? { verifyBeforeRelease: { chunkSize: verifyChunkSize } } : {}),
-    };
-    cutOverHandle = await startChild(cutOver, { workflowId: status.cutOverWorkflowId, args: [cutOverInput] });
-    if (released) await cutOverHandle.signal(releaseCutOverSignal);
-    const cutOverResult = await cutOverHandle.result().catch((err: unknown) => {
-      throw surfaced(err);
+      ...(withAttempts
+        ? {
+            maxStreamLagMs,
+            streamWorkflowId: status.streamWorkflowId,
+            ...(input.maxTransactionAgeSeconds === undefined
+              ? {}
+              : { maxTransactionAgeSeconds: input.maxTransactionAgeSeconds }),
+          }
+        : {}),
     });
+    const onAttempt = async (handle: ChildWorkflowHandle<typeof cutOver>) => {
+      cutOverHandle = handle;
+      // A release that came before the child existed.
+      if (released) await handle.signal(releaseCutOverSignal);
+    };
+    let cutOverResult: CutOverResult;
+    if (withAttempts) {
+      const stopObserving = observeStream(status);
+      try {
+        cutOverResult = await runCutOverAttempts({
+          moveId,
+          tables,
+          status,
+          phase,
+          cutOverInput,
+          onAttempt,
+          maxAttempts: cutOverAttempts,
+          retryDelayMs,
+          lockWaitTimeoutSeconds: Math.ceil(positive('lockWaitTimeoutSeconds', input.lockWaitTimeoutSeconds, 3)),
+          retryRequests: () => retryRequests,
+          streamFailed: () => streamError !== undefined,
+          streamFailure,
+        });
+      } finally {
+        stopObserving();
+      }
+    } else {
+      const handle = await startChild(cutOver, { workflowId: status.cutOverWorkflowId, args: [cutOverInput()] });
+      await onAttempt(handle);
+      cutOverResult = await handle.result().catch((err: unknown) => {
+        throw surfaced(err);
+      });
+    }
     status.appliedGtid = cutOverResult.appliedPosition;
     // The child's last step reports may still be in flight: its result is final.
     status.cutOver = {

@@ -10,10 +10,11 @@ import type mysql from 'mysql2/promise';
 import type { StreamInput, StreamProgress, StreamResult } from '../../contract/activities.js';
 import { oldTableName } from '../../contract/identifiers.js';
 import { serverFlavor, type Clusters } from '../clusters.js';
-import { statementsFor, type RowOp } from '../target/row-apply.js';
+import { keyOf, statementsFor, type RowOp } from '../target/row-apply.js';
 import { readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { readTargetTables } from '../table-info.js';
 import { AppliedPosition } from './gtid.js';
+import { binlogReadError, isPermanentRowError, rowRejected, type RejectedRow } from './stream-errors.js';
 import { TransactionAssembler, type CompletedTransaction } from './transaction-assembler.js';
 
 /** Rows per target transaction: large enough to amortize commits, small enough to stay brief. */
@@ -78,8 +79,9 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       stream.once('ready', () => resolve());
       stream.once('error', reject);
     });
+    const readError = (err: unknown) => binlogReadError(err, state.appliedPosition, clusters.describe(input.source));
     stream.on('error', (err: Error) => {
-      fatal ??= err;
+      fatal ??= readError(err);
     });
     stream.on('binlog', (event) => {
       if (fatal) return;
@@ -95,7 +97,9 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       includeEvents: ['gtid', 'mariadbgtid', 'query', 'xid', 'tablemap', 'writerows', 'updaterows', 'deleterows'],
       includeSchema: { [input.database]: [...input.tables, ...renames.values()] },
     });
-    await ready;
+    await ready.catch((err: unknown) => {
+      throw readError(err);
+    });
 
     const progress: StreamProgress = {
       appliedPosition: state.appliedPosition,
@@ -114,7 +118,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         lastFlagCheck = now;
         const current = await readStreamState(target, input.streamId);
         if (current?.cutOverComplete) {
-          await applyBatch(target, input.streamId, applied, queue.splice(0), progress);
+          await applyBatch(target, input, applied, queue.splice(0), progress, clusters.describe(input.target));
           return { ...progress, stoppedBecause: 'cut-over-complete' };
         }
       }
@@ -131,7 +135,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       let take = 0;
       while (take < queue.length && (take === 0 || rows + queue[take]!.ops.length <= MAX_BATCH_ROWS))
         rows += queue[take++]!.ops.length;
-      await applyBatch(target, input.streamId, applied, queue.splice(0, take), progress);
+      await applyBatch(target, input, applied, queue.splice(0, take), progress, clusters.describe(input.target));
       queuedRows -= rows;
       if (!paused && queuedRows >= PAUSE_AT_ROWS) {
         stream.connection?.pause();
@@ -150,14 +154,16 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
 /**
  * One target transaction: the batch's rows, then the position they bring the target to (computed
  * once per batch: serialising a large GTID set per transaction would cost on the hot path). A
- * failure ends the activity, whose retry starts again from the position stored on the target.
+ * failure ends the activity, whose retry starts again from the position stored on the target; a
+ * row the target refuses for good ends it with RowRejected naming that row.
  */
 async function applyBatch(
   target: mysql.Connection,
-  streamId: string,
+  input: StreamInput,
   applied: AppliedPosition,
   batch: QueuedTransaction[],
   progress: StreamProgress,
+  targetName: string,
 ): Promise<void> {
   if (batch.length === 0) return;
   const ops = batch.flatMap((tx) => tx.ops);
@@ -166,15 +172,42 @@ async function applyBatch(
   await target.beginTransaction();
   try {
     for (const statement of statementsFor(ops)) await target.query(statement.sql, statement.values);
-    await saveAppliedPosition(target, streamId, position);
+    await saveAppliedPosition(target, input.streamId, position);
     await target.commit();
   } catch (err) {
     await target.rollback().catch(() => undefined);
-    throw err;
+    const rejected = isPermanentRowError(err) ? await findRejectedRow(target, batch) : undefined;
+    throw rejected ? rowRejected(rejected, targetName) : err;
   }
   progress.appliedPosition = position;
   progress.rowsApplied += ops.length;
   progress.transactionsApplied += batch.length;
+}
+
+/** Applies the batch's ops one at a time (rolled back) to name the first row the target refuses. */
+async function findRejectedRow(target: mysql.Connection, batch: QueuedTransaction[]): Promise<RejectedRow | undefined> {
+  await target.beginTransaction();
+  try {
+    for (const tx of batch) {
+      for (const op of tx.ops) {
+        const [statement] = statementsFor([op]);
+        try {
+          await target.query(statement!.sql, statement!.values);
+        } catch (err) {
+          if (!isPermanentRowError(err)) throw err;
+          return {
+            table: `${op.table.database}.${op.table.table}`,
+            key: keyOf(op.table, op.row),
+            gtid: tx.gtids.at(-1)!,
+            err,
+          };
+        }
+      }
+    }
+    return undefined;
+  } finally {
+    await target.rollback().catch(() => undefined);
+  }
 }
 
 async function stopZongji(zongji: ZongJi | undefined): Promise<void> {

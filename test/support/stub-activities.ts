@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import type { HookEvent, MoveTablesActivities } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 /** What the stubs have done: activity calls in order (hooks as `runHooks:<event>`), and the modelled state. */
 export interface StubWorld {
@@ -65,6 +65,12 @@ export function stubActivities(overrides: (world: StubWorld) => Partial<MoveTabl
     },
     async measureStreamLag() {
       return { lagMs: 0, caughtUp: true, appliedPosition: '1-1-5', sourcePosition: '1-1-5' };
+    },
+    async observeStream() {
+      return { running: !world.cutOverComplete, attempt: 1, appliedPosition: '1-1-5', lagMs: 0 };
+    },
+    async checkReadiness() {
+      return { sourcePosition: '1-1-5', lagMs: 0, notes: [] };
     },
     async verifyTables() {
       return { ok: true, tables: [], durationMs: 1 };

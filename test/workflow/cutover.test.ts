@@ -16,6 +16,7 @@ const INPUT: CutOverInput = { source: 'source', target: 'target', database: 'sho
 const PROTOCOL = [
   'validateCutOver',
   'runHooks:on-before-cut-over',
+  'checkReadiness',
   'renameSourceTables',
   'captureDrainGtid',
   'awaitDrain',
@@ -65,7 +66,7 @@ describe('cutOver workflow (stub activities)', () => {
     }));
     const result = await env.run(async () => (await start()).result());
     expect(result.drainGtid).toBe('1-1-10');
-    expect(world.calls).toEqual([...PROTOCOL.slice(0, 3), 'inspectRename', ...PROTOCOL.slice(3)]);
+    expect(world.calls).toEqual([...PROTOCOL.slice(0, 4), 'inspectRename', ...PROTOCOL.slice(4)]);
     expect(world.calls.filter((c) => c === 'renameSourceTables')).toHaveLength(1);
   });
 
@@ -77,7 +78,7 @@ describe('cutOver workflow (stub activities)', () => {
     expect(message).toMatch(
       /^CutOverFailed: cutover failed at T1: Lock wait timeout exceeded; the source tables were not renamed/,
     );
-    expect(world.calls).toEqual([...PROTOCOL.slice(0, 3), 'inspectRename', 'runHooks:on-failure']);
+    expect(world.calls).toEqual([...PROTOCOL.slice(0, 4), 'inspectRename', 'runHooks:on-failure']);
   });
 
   it('compensation fails: the failure says the tables stay renamed and names them; on-failure fires', async () => {
@@ -125,6 +126,24 @@ describe('cutOver workflow (stub activities)', () => {
     expect(innerType(err)).toBe('RenameStateConflict');
     expect(world.calls).not.toContain('captureDrainGtid');
     expect(world.calls).not.toContain('renameBack');
+  });
+
+  it('not ready right before T1 (a long transaction holds the table): no RENAME; the failure says the source is unchanged', async () => {
+    const { world, env, start } = await cutOverWith(() => ({
+      checkReadiness: failsWith('NotReady', 'a transaction older than 3 s holds a moved table'),
+    }));
+    const err = await env.run(async () =>
+      (await start()).result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    const cause = (err as WorkflowFailedError).cause as Error & { type?: string; details?: unknown[] };
+    expect(`${cause.type}: ${cause.message}`).toMatch(
+      /^CutOverFailed: cutover failed at ready: a transaction older than 3 s holds a moved table; nothing was renamed/,
+    );
+    expect(cause.details?.[0]).toMatchObject({ step: 'ready', sourceState: 'unchanged' });
+    expect(world.calls).not.toContain('renameSourceTables');
   });
 
   it('holds at the postpone gate: on-begin-postponed fires once, status says postponed, the signal releases it', async () => {

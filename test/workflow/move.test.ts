@@ -2,26 +2,30 @@
 // while the copy runs ends the move before any cutover step.
 import { Context } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
-import { moveStatusQuery } from '../../contract/definitions.js';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { moveStatusQuery, releaseCutOverSignal, retryCutOverSignal } from '../../contract/definitions.js';
 import { failure } from '../../contract/failures.js';
 import type { MoveTablesInput } from '../../contract/move.js';
 import type { moveTables } from '../../workflows/move-tables.js';
-import { stubActivities, stubWorker } from '../support/stub-activities.js';
-import { failureOf } from '../support/waiting.js';
+import { failsWith, stubActivities, stubWorker } from '../support/stub-activities.js';
+import { failureOf, statusReaches } from '../support/waiting.js';
 
 const INPUT: MoveTablesInput = { source: 'source', target: 'target', database: 'shop', tables: ['orders'] };
 
-async function moveWith(overrides: Parameters<typeof stubActivities>[0]) {
+async function moveWith(overrides: Parameters<typeof stubActivities>[0], input: Partial<MoveTablesInput> = {}) {
   const { world, activities } = stubActivities(overrides);
   const env = await stubWorker(activities);
   const start = () =>
     env.client.workflow.start<typeof moveTables>('moveTables', {
       taskQueue: env.taskQueue,
       workflowId: env.workflowId('move'),
-      args: [INPUT],
+      args: [{ ...INPUT, cutOverRetryDelaySeconds: 0.2, ...input }],
     });
   return { world, env, start };
 }
+
+const count = (calls: string[], name: string) => calls.filter((c) => c === name).length;
 
 describe('moveTables workflow (stub activities)', () => {
   it('prepares, streams, copies, catches up, cuts over and verifies, in that order', async () => {
@@ -50,7 +54,7 @@ describe('moveTables workflow (stub activities)', () => {
     expect(status.phase).toBe('done');
   });
 
-  it('a stream that fails for good during the copy ends the move with StreamFailed before any cutover step', async () => {
+  it('a stream that fails for good during the copy ends the move with the stream error as its own before any cutover step', async () => {
     let slices = 0;
     const { world, env, start } = await moveWith(() => ({
       async streamChanges() {
@@ -72,10 +76,162 @@ describe('moveTables workflow (stub activities)', () => {
     }));
     const message = await env.run(async () => failureOf((await start()).result()));
     expect(message).toMatch(
-      /^StreamFailed: the binlog stream failed: DDL on a moved table \(shop\.orders\) at GTID 1-1-7$/,
+      /^UnsupportedDdl: the binlog stream failed: DDL on a moved table \(shop\.orders\) at GTID 1-1-7$/,
     );
     expect(slices).toBeGreaterThan(0);
     expect(world.calls).not.toContain('validateCutOver');
     expect(world.calls).not.toContain('renameSourceTables');
+  });
+
+  it('an attempt that leaves the source unchanged is retried after a backoff; the copy is not repeated', async () => {
+    let renames = 0;
+    const { world, env, start } = await moveWith((w) => ({
+      async renameSourceTables() {
+        if (++renames === 1) throw failure('RenameFailed', 'Lock wait timeout exceeded; try restarting transaction');
+        w.renamed = true;
+      },
+    }));
+    const { result, status } = await env.run(async () => {
+      const handle = await start();
+      return { result: await handle.result(), status: await handle.query(moveStatusQuery) };
+    });
+    expect(result.cutOver.drainGtid).toBe('1-1-10');
+    expect(status.attempts).toMatchObject([
+      {
+        attempt: 1,
+        outcome: 'failed',
+        sourceState: 'unchanged',
+        step: 'T1',
+        cause: expect.stringMatching(/Lock wait timeout/),
+      },
+      { attempt: 2, outcome: 'completed', step: 'T6' },
+    ]);
+    expect(status.attempts![1]!.workflowId).toMatch(/\/cutover\/2$/);
+    expect(count(world.calls, 'prepareMove')).toBe(1);
+    expect(count(world.calls, 'copyRows')).toBe(1);
+    expect(count(world.calls, 'renameSourceTables')).toBe(2);
+  });
+
+  it('holds when the attempts are used up (source unchanged); retryCutOver starts one that completes', async () => {
+    let ready = false;
+    const { world, env, start } = await moveWith(
+      () => ({
+        async checkReadiness() {
+          if (!ready) throw failure('NotReady', 'a transaction older than 3 s holds shop.orders');
+          return { sourcePosition: '1-1-5', lagMs: 0, notes: [] };
+        },
+      }),
+      { cutOverAttempts: 2 },
+    );
+    const { result, held } = await env.run(async () => {
+      const handle = await start();
+      const held = await statusReaches(
+        'holding',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'holding',
+      );
+      ready = true;
+      await handle.signal(retryCutOverSignal);
+      return { result: await handle.result(), held };
+    });
+    expect(held.hold).toMatchObject({
+      renamedTables: [],
+      reason: expect.stringMatching(/^2 cutover attempt\(s\) failed; the last: .*holds shop\.orders/),
+    });
+    expect(held.attempts?.map((a) => a.outcome)).toEqual(['failed', 'failed']);
+    expect(result.cutOver.drainGtid).toBe('1-1-10');
+    expect(count(world.calls, 'renameSourceTables')).toBe(1);
+  });
+
+  it('an attempt that leaves the tables renamed holds, and abort renames them back before the move ends', async () => {
+    const { world, env, start } = await moveWith(() => ({ awaitDrain: failsWith('DrainTimeout', 'drain timed out') }), {
+      onFailure: 'hold',
+    });
+    const { held, err } = await env.run(async () => {
+      const handle = await start();
+      const held = await statusReaches(
+        'holding',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'holding',
+      );
+      expect(world.renamed).toBe(true);
+      await handle.cancel();
+      return {
+        held,
+        err: await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      };
+    });
+    expect(held.hold?.renamedTables).toEqual(['shop._orders_del']);
+    expect(held.attempts).toMatchObject([{ outcome: 'failed', sourceState: 'renamed', step: 'T3' }]);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(world.renamed).toBe(false);
+    expect(world.calls.at(-1)).toBe('renameBack');
+  });
+
+  it('retryCutOver from a renamed hold renames back first, then a new attempt completes', async () => {
+    let drains = 0;
+    const { world, env, start } = await moveWith(
+      () => ({
+        async awaitDrain() {
+          if (++drains === 1) throw failure('DrainTimeout', 'drain timed out');
+          return { appliedPosition: '1-1-10', attempts: 1 };
+        },
+      }),
+      { onFailure: 'hold' },
+    );
+    const result = await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'holding',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'holding',
+      );
+      await handle.signal(retryCutOverSignal);
+      return handle.result();
+    });
+    expect(result.cutOver.drainGtid).toBe('1-1-10');
+    const order = world.calls.filter((c) => ['renameSourceTables', 'renameBack'].includes(c));
+    expect(order).toEqual(['renameSourceTables', 'renameBack', 'renameSourceTables']);
+  });
+
+  it('a stream that fails while an attempt waits at the gate cancels it before any RENAME and ends the move with its error', async () => {
+    const { world, env, start } = await moveWith(
+      (w) => ({
+        async streamChanges() {
+          const ctx = Context.current();
+          while (!w.hooks.includes('on-begin-postponed')) {
+            ctx.heartbeat();
+            await ctx.sleep(50);
+          }
+          throw failure('BinlogPurged', 'the binlogs the stream needs are no longer on the source');
+        },
+      }),
+      { postpone: true },
+    );
+    const message = await env.run(async () => failureOf((await start()).result()));
+    expect(message).toMatch(
+      /^BinlogPurged: the binlog stream failed: the binlogs the stream needs are no longer on the source$/,
+    );
+    expect(world.calls).not.toContain('renameSourceTables');
+  });
+
+  it('at the gate, status carries the stream as observed', async () => {
+    const { env, start } = await moveWith(() => ({}), { postpone: true });
+    const status = await env.run(async () => {
+      const handle = await start();
+      const observed = await statusReaches(
+        'an observation at the gate',
+        () => handle.query(moveStatusQuery),
+        (s) => Boolean(s.cutOver?.postponed && s.stream?.observedAt),
+      );
+      await handle.signal(releaseCutOverSignal);
+      await handle.result();
+      return observed;
+    });
+    expect(status.stream).toMatchObject({ running: true, attempt: 1, appliedPosition: '1-1-5', lagMs: 0 });
+    expect(status.appliedGtid).toBe('1-1-5');
   });
 });

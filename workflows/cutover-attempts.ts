@@ -1,0 +1,193 @@
+// A move's cutover as attempts: each attempt is a `cutOver` child of its own. An attempt that
+// leaves the source unchanged does not end the move: it waits (backoff) and tries again, and when
+// the attempts are used up, or an attempt left the tables renamed, it holds for an operator
+// (`retryCutOver` or abort). The copy and the stream are never thrown away by a failed attempt.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  condition,
+  isCancellation,
+  ParentClosePolicy,
+  startChild,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { RenamePlan } from '../contract/activities.js';
+import type { CutOverFailureDetails, CutOverInput, CutOverResult, SourceState } from '../contract/cutover.js';
+import { oldTableName } from '../contract/identifiers.js';
+import type { CutOverAttempt, MovePhase, MoveStatus } from '../contract/move.js';
+import type { MovedTables } from '../contract/tables.js';
+import { moveSourceSteps } from './activity-shapes.js';
+import { cutOver } from './cutover.js';
+import { errorMessage, surfaced } from './failures.js';
+
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
+
+export interface AttemptsContext {
+  moveId: string;
+  tables: MovedTables;
+  status: MoveStatus;
+  phase(next: MovePhase): void;
+  /** The attempt's input (postponement applies until the move is released). */
+  cutOverInput(): CutOverInput;
+  /** The current attempt's handle, so signals (release) reach it. */
+  onAttempt(handle: ChildWorkflowHandle<typeof cutOver>): Promise<void>;
+  maxAttempts: number;
+  retryDelayMs: number;
+  lockWaitTimeoutSeconds: number;
+  /** `retryCutOver` signals received so far. */
+  retryRequests(): number;
+  /** The stream's failure, once it has failed; throws it as the move's error. */
+  streamFailed(): boolean;
+  streamFailure(): Error;
+}
+
+type AttemptOutcome = { result: CutOverResult } | { error: unknown; sourceState: SourceState; cause: string };
+
+export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverResult> {
+  const { status, tables } = ctx;
+  const steps = moveSourceSteps(ctx.lockWaitTimeoutSeconds);
+  const renamePlan = (tag: string): RenamePlan => ({
+    source: tables.source,
+    database: tables.database,
+    tables: tables.tables,
+    oldTableTemplate: tables.oldTableTemplate,
+    lockWaitTimeoutSeconds: ctx.lockWaitTimeoutSeconds,
+    tag,
+  });
+  const attempts: CutOverAttempt[] = (status.attempts = []);
+  let allowed = ctx.maxAttempts;
+
+  /** Runs attempt `n` to its end; a stream failure meanwhile cancels it (compensating after T1) and ends the move. */
+  async function attempt(n: number): Promise<AttemptOutcome> {
+    const workflowId = `${ctx.moveId}/cutover/${n}`;
+    const record: CutOverAttempt = { attempt: n, workflowId, startedAt: new Date().toISOString(), outcome: 'running' };
+    attempts.push(record);
+    status.cutOverWorkflowId = workflowId;
+    delete status.cutOver;
+    ctx.phase('cutover');
+    const scope = new CancellationScope();
+    let settled = false;
+    const run = scope
+      .run(async () => {
+        const handle = await startChild(cutOver, {
+          workflowId,
+          args: [ctx.cutOverInput()],
+          // Cancelled, not killed, with the move: between T1 and T4 the attempt compensates first.
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        });
+        await ctx.onAttempt(handle);
+        return handle.result();
+      })
+      .finally(() => {
+        settled = true;
+        record.endedAt = new Date().toISOString();
+        if (status.cutOver) record.step = status.cutOver.step;
+      });
+    await Promise.race([run.catch(() => undefined), condition(() => ctx.streamFailed())]);
+    if (!settled) {
+      scope.cancel();
+      await run.catch(() => undefined);
+      record.outcome = 'failed';
+      record.cause = 'cancelled: the stream failed';
+      throw ctx.streamFailure();
+    }
+    try {
+      const result = await run;
+      record.outcome = 'completed';
+      record.step = 'T6';
+      return { result };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const { sourceState, step } = await classify(err, workflowId);
+      Object.assign(record, { outcome: 'failed', sourceState, cause: errorMessage(err), ...(step ? { step } : {}) });
+      return { error: surfaced(err), sourceState, cause: errorMessage(err) };
+    }
+  }
+
+  /** Where a failed attempt left the source: from its CutOverFailed details, else by asking the source. */
+  async function classify(
+    err: unknown,
+    workflowId: string,
+  ): Promise<Pick<CutOverFailureDetails, 'sourceState'> & { step?: CutOverFailureDetails['step'] }> {
+    const inner = surfaced(err);
+    if (inner instanceof ApplicationFailure) {
+      if (inner.type === 'CutOverFailed') {
+        const details = inner.details?.[0] as CutOverFailureDetails | undefined;
+        if (details?.sourceState) return { sourceState: details.sourceState, step: details.step };
+      } else {
+        // The cutover's own validation failed: nothing was changed.
+        return { sourceState: 'unchanged', step: 'validate' };
+      }
+    }
+    // Terminated or timed out from outside: only the source can say.
+    const state = await steps.inspect.inspectRename(renamePlan(workflowId));
+    return { sourceState: state === 'renamed' ? 'renamed' : 'unchanged' };
+  }
+
+  /** Between attempts: waits the backoff (a `retryCutOver` cuts it short); a stream failure ends the move. */
+  async function backoff(n: number): Promise<void> {
+    ctx.phase('cutover-wait');
+    const delayMs = Math.min(ctx.retryDelayMs * 2 ** (n - 1), MAX_RETRY_DELAY_MS);
+    status.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
+    const seen = ctx.retryRequests();
+    await condition(() => ctx.retryRequests() > seen || ctx.streamFailed(), delayMs);
+    delete status.nextAttemptAt;
+    if (ctx.streamFailed()) throw ctx.streamFailure();
+  }
+
+  /**
+   * Waits for `retryCutOver`. Tables left renamed are renamed back before the next attempt, and on
+   * abort (cancellation) before the move ends, so an aborted move leaves the source as it was.
+   */
+  async function hold(reason: string, sourceState: SourceState): Promise<void> {
+    const renamed = sourceState === 'renamed';
+    status.hold = {
+      reason,
+      since: new Date().toISOString(),
+      renamedTables: renamed
+        ? tables.tables.map((t) => `${tables.database}.${oldTableName(t, tables.oldTableTemplate)}`)
+        : [],
+    };
+    ctx.phase('holding');
+    const plan = renamePlan(`${ctx.moveId}/hold`);
+    try {
+      for (;;) {
+        const seen = ctx.retryRequests();
+        await condition(() => ctx.retryRequests() > seen || (!renamed && ctx.streamFailed()));
+        if (ctx.retryRequests() === seen) throw ctx.streamFailure();
+        if (!renamed) break;
+        try {
+          await steps.compensate.renameBack(plan);
+          break;
+        } catch (err) {
+          status.lastError = `renaming the tables back before the next attempt failed: ${errorMessage(err)}`;
+        }
+      }
+    } catch (err) {
+      if (isCancellation(err) && renamed) {
+        await CancellationScope.nonCancellable(() => steps.compensate.renameBack(plan));
+      }
+      throw err;
+    }
+    delete status.hold;
+  }
+
+  for (let n = 1; ; n++) {
+    const outcome = await attempt(n);
+    if ('result' in outcome) return outcome.result;
+    status.lastError = outcome.cause;
+    // After T4 there is nothing to retry: the cutover happened; a later step failed.
+    if (outcome.sourceState === 'complete') throw outcome.error;
+    if (outcome.sourceState === 'renamed') {
+      await hold(`attempt ${n} left the source tables renamed: ${outcome.cause}`, 'renamed');
+      allowed = n + 1;
+    } else if (n >= allowed) {
+      await hold(`${n} cutover attempt(s) failed; the last: ${outcome.cause}`, 'unchanged');
+      allowed = n + 1;
+    } else {
+      await backoff(n);
+    }
+  }
+}
