@@ -7,6 +7,7 @@ import {
   pauseSignal,
   releaseCutOverSignal,
   resumeSignal,
+  retryCutOverSignal,
   setChunkSizeSignal,
 } from '../contract/definitions.js';
 import { moveWorkflowId } from '../contract/tables.js';
@@ -25,14 +26,17 @@ Usage: move-tables <command> [options]
 Commands
   start     --database DB --tables T1,T2 [--source NAME] [--target NAME] [--target-database DB]
             [--postpone] [--chunk-size N] [--drain-timeout SECONDS] [--verify after-release|before-release|skip]
-            [--on-failure rollback|hold] [--wait]
+            [--on-failure rollback|hold] [--attempts N] [--wait]
             Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end.
   status    <move> [--watch]   Phase, progress bar with rate and ETA, stream lag, cutover step.
   release   <move>             Releases a postponed cutover.
+  retry     <move>             A holding move starts a new cutover attempt now (tables left renamed are renamed back first);
+                               between attempts, starts the next one without waiting for the backoff.
   pause     <move>             Holds the row copy after the current slice (the stream keeps applying).
   resume    <move>             Resumes the row copy.
   chunk-size <move> N          Rows per copy chunk from the next slice on.
-  abort     <move>             Cancels the move (before T1: stops; from T1 on: the cutover compensates).
+  abort     <move>             Cancels the move (before T1: stops; from T1 on: the cutover compensates; holding with tables
+                               renamed: renames them back). The source is left as it was before the move.
   list                         Moves in progress.
   help                         This text.
 
@@ -60,6 +64,7 @@ const options = {
   'drain-timeout': { type: 'string' },
   verify: { type: 'string' },
   'on-failure': { type: 'string' },
+  attempts: { type: 'string' },
   wait: { type: 'boolean' },
   watch: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -97,6 +102,7 @@ function moveInput(values: Values): MoveTablesInput {
     throw new UsageError('--on-failure must be rollback or hold');
   const chunkSize = positiveInt('chunk-size', values['chunk-size']);
   const drain = positiveInt('drain-timeout', values['drain-timeout']);
+  const attempts = positiveInt('attempts', values.attempts);
   return {
     source: values.source!,
     target: values.target!,
@@ -108,6 +114,7 @@ function moveInput(values: Values): MoveTablesInput {
     ...(drain ? { drainTimeoutSeconds: drain } : {}),
     ...(verify ? { verify } : {}),
     ...(onFailure ? { onFailure } : {}),
+    ...(attempts ? { cutOverAttempts: attempts } : {}),
   };
 }
 
@@ -207,12 +214,17 @@ async function run(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'release':
+      case 'retry':
       case 'pause':
       case 'resume': {
         const handle = handleOf();
-        await handle.signal(
-          command === 'release' ? releaseCutOverSignal : command === 'pause' ? pauseSignal : resumeSignal,
-        );
+        const signals = {
+          release: releaseCutOverSignal,
+          retry: retryCutOverSignal,
+          pause: pauseSignal,
+          resume: resumeSignal,
+        };
+        await handle.signal(signals[command]);
         print(values, { workflowId: handle.workflowId, signal: command }, `${command}: sent to ${handle.workflowId}`);
         return EXIT.ok;
       }

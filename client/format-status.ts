@@ -23,8 +23,23 @@ export function formatStatus(status: MoveStatus): string {
     );
   if (status.paused) parts.push('PAUSED');
   if (status.streamLagMs !== undefined) parts.push(`stream lag ${status.streamLagMs} ms`);
-  if (status.cutOver)
-    parts.push(`cutover ${status.cutOver.step}${status.cutOver.postponed ? ' (postponed: release to proceed)' : ''}`);
-  if (status.lastError) parts.push(`error: ${status.lastError}`);
+  if (status.stream?.lastError)
+    parts.push(`STREAM FAILING (attempt ${status.stream.attempt}): ${status.stream.lastError}`);
+  const attempt = status.attempts?.at(-1);
+  if (status.cutOver || attempt) {
+    const step = status.cutOver?.step ?? attempt?.step ?? '?';
+    parts.push(
+      `cutover${attempt ? ` attempt ${attempt.attempt}` : ''} ${step}${status.cutOver?.postponed ? ' (postponed: release to proceed)' : ''}`,
+    );
+  }
+  if (status.nextAttemptAt) parts.push(`next attempt at ${status.nextAttemptAt}`);
+  if (status.hold) {
+    const renamed = status.hold.renamedTables.length
+      ? `source tables RENAMED (${status.hold.renamedTables.join(', ')}): writes to them fail`
+      : 'source unchanged';
+    parts.push(`HOLDING: ${status.hold.reason}; ${renamed}; retry or abort`);
+  } else if (status.lastError) {
+    parts.push(`error: ${status.lastError}`);
+  }
   return parts.join('  ');
 }
