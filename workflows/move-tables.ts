@@ -131,6 +131,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     const checkStream = () => {
       if (streamError !== undefined) throw streamFailure();
     };
+    // From the copy to the end of the cutover (moves from before this replay without it).
+    const stopObserving = withAttempts ? observeStream(status) : undefined;
 
     phase('copy');
     const copyStarted = Date.now();
@@ -206,7 +208,6 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     };
     let cutOverResult: CutOverResult;
     if (withAttempts) {
-      const stopObserving = observeStream(status);
       try {
         cutOverResult = await runCutOverAttempts({
           moveId,
@@ -223,7 +224,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
           streamFailure,
         });
       } finally {
-        stopObserving();
+        stopObserving?.();
       }
     } else {
       const handle = await startChild(cutOver, { workflowId: status.cutOverWorkflowId, args: [cutOverInput()] });

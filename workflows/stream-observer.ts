@@ -1,19 +1,28 @@
-// Around the cutover (at the gate, between attempts, while holding) the move looks at its stream
-// every few seconds, so `status` shows the applied position, the lag and a failing stream live.
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+// The move looks at its stream from the start of the copy to the end of the cutover, so `status`
+// shows the applied position, the lag and a failing (retrying) stream live. Each look costs a few
+// history events, so the pace follows what the operator is waiting for.
+import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import type { MoveStatus } from '../contract/move.js';
 import { observeStep } from './activity-shapes.js';
 import { errorMessage } from './failures.js';
 
-/** Every 5 s for the first hour, then every 30 s: each look costs history events, and a gate may last days. */
 const FAST_MS = 5_000;
 const SLOW_MS = 30_000;
 const FAST_FOR_MS = 60 * 60_000;
 
+/**
+ * Every 5 s during the first hour of the cutover phases (gate, between attempts, holding), every
+ * 30 s otherwise: during the copy progress comes from the copy itself, and a gate may last days.
+ */
+function interval(status: MoveStatus, cutOverSince: number | undefined): number {
+  const aroundCutOver = status.phase === 'cutover' || status.phase === 'cutover-wait' || status.phase === 'holding';
+  return aroundCutOver && cutOverSince !== undefined && Date.now() - cutOverSince < FAST_FOR_MS ? FAST_MS : SLOW_MS;
+}
+
 /** Starts observing; the returned function stops it. */
 export function observeStream(status: MoveStatus): () => void {
   const scope = new CancellationScope();
-  const started = Date.now();
+  let cutOverSince: number | undefined;
   void scope
     .run(async () => {
       for (;;) {
@@ -31,7 +40,11 @@ export function observeStream(status: MoveStatus): () => void {
             observedAt: new Date().toISOString(),
           };
         }
-        await sleep(Date.now() - started < FAST_FOR_MS ? FAST_MS : SLOW_MS);
+        if (cutOverSince === undefined && status.phase === 'cutover') cutOverSince = Date.now();
+        // Wake early when the cutover begins, so the gate is observed at once.
+        const wait = interval(status, cutOverSince);
+        const phase = status.phase;
+        await Promise.race([sleep(wait), condition(() => status.phase !== phase && status.phase === 'cutover')]);
       }
     })
     .catch(() => undefined);

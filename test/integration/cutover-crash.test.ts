@@ -1,5 +1,6 @@
 // A worker process that dies between T2 and T3 loses nothing: the replacement resumes the
 // drain with the drain GTID from history, and the RENAME is not sent again.
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { cutOver } from '../../workflows/cutover.js';
@@ -13,10 +14,11 @@ import {
   tableNames,
 } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
-import { spawnWorkerProcess, temporalClient, uniqueName } from '../support/stack.js';
-import { statusReaches } from '../support/waiting.js';
+import { spawnWorkerProcess, sql, temporalClient, uniqueName } from '../support/stack.js';
+import { eventually, statusReaches } from '../support/waiting.js';
 
 const defer = cleanupAfterEach();
+const delayingWorker = fileURLToPath(new URL('../support/delaying-worker.ts', import.meta.url));
 
 describe('cutOver across a lost worker', () => {
   it('resumes the drain on a new worker after SIGKILL between T2 and T3', async () => {
@@ -25,13 +27,17 @@ describe('cutOver across a lost worker', () => {
     const taskQueue = uniqueName('q');
     const env = { MOVE_TABLES_TASK_QUEUE: taskQueue };
     try {
-      const first = await spawnWorkerProcess(env);
+      // The first worker holds T2 for 3 s: time to stall the stream before the drain starts.
+      const first = await spawnWorkerProcess(
+        { ...env, MOVE_TABLES_TEST_DELAY: 'captureDrainGtid:3000' },
+        delayingWorker,
+      );
       defer(() => first.stop().catch(() => undefined));
-      // Register the stream, then stop it: the drain cannot finish while the first worker lives.
       const stream = await startStream(client, fixture, taskQueue);
+      defer(async () => {
+        await stream.cancel().catch(() => undefined);
+      });
       await streamRegistered(fixture);
-      await stream.cancel();
-      await stream.result().catch(() => undefined);
       await fixture.source.query(`INSERT INTO ${fixture.database}.t (v, n) VALUES ('before-rename', 1)`);
 
       const handle = await client.workflow.start(cutOver, {
@@ -39,14 +45,19 @@ describe('cutOver across a lost worker', () => {
         workflowId: uniqueName('cutover-crash'),
         args: [{ ...fixture.base, drainTimeoutSeconds: 90 }],
       });
+      await eventually('T2 held on the first worker', async () =>
+        first.output().includes('test-delay: captureDrainGtid') ? true : undefined,
+      );
+      // The stream's state row locked on the target: the drain cannot finish while the first worker lives.
+      const staller = await sql('target');
+      defer(() => staller.end());
+      await staller.query('BEGIN');
+      await staller.query('SELECT * FROM _move_tables.streams WHERE stream_id = ? FOR UPDATE', [fixture.streamId]);
       const status = await statusReaches(
         'the drain (T3)',
         () => handle.query(cutOverStatusQuery),
         (s) => s.step === 'T3',
-        {
-          timeoutMs: 30_000,
-          intervalMs: 50,
-        },
+        { timeoutMs: 30_000, intervalMs: 50 },
       );
       const drainGtid = status.drainGtid!;
       expect(drainGtid).toMatch(/^1-1-\d+$/);
@@ -54,8 +65,9 @@ describe('cutOver across a lost worker', () => {
       await first.kill();
       const second = await spawnWorkerProcess(env);
       defer(() => second.stop().catch(() => undefined));
-      // The stream comes back (a new run resumes from the position stored on the target).
-      const resumedStream = await startStream(client, fixture, taskQueue);
+      // The stream's activity moves to the new worker too (its heartbeat timed out) and resumes
+      // from the position stored on the target once the lock is gone.
+      await staller.query('ROLLBACK');
 
       const result = await handle.result();
       expect(result.drainGtid).toBe(drainGtid);
@@ -64,7 +76,7 @@ describe('cutOver across a lost worker', () => {
       expect(await allRows(fixture.target, fixture.database, 't')).toEqual(
         await allRows(fixture.source, fixture.database, '_t_del'),
       );
-      expect(await resumedStream.result()).toMatchObject({ stoppedBecause: 'cut-over-complete' });
+      expect(await stream.result()).toMatchObject({ stoppedBecause: 'cut-over-complete' });
 
       // History: T1 scheduled once; T3 finished on a later attempt, on the second worker.
       const { events } = await handle.fetchHistory();

@@ -138,7 +138,7 @@ describe('cutOver', () => {
     );
     expect(result.drainGtid).toBe(String(pos[0]!.pos));
     expect(result.renamedTables).toEqual([{ from: `${fixture.database}.t`, to: `${fixture.database}._t_del` }]);
-    expect(Object.keys(result.stepDurationsMs)).toEqual(['validate', 'T0', 'T1', 'T2', 'T3', 'T4', 'T5']);
+    expect(Object.keys(result.stepDurationsMs)).toEqual(['validate', 'T0', 'ready', 'T1', 'T2', 'T3', 'T4', 'T5']);
     expect(result.cutoverWindowMs).toBeGreaterThan(0);
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-success']);
     const successLine = hooks.lines()[1]!;

@@ -13,7 +13,7 @@ import { startMariadb } from '../../dev/stack/mariadb.js';
 import { ensureMariadb } from '../../dev/stack/prereqs.js';
 import { freePort, stopProcess } from '../../dev/stack/processes.js';
 import { restartStackPart } from '../../dev/stack/stack.js';
-import { releaseCutOverSignal } from '../../contract/definitions.js';
+import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import type { MoveTablesInput } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
@@ -98,7 +98,7 @@ describe('lost workers at protocol steps', () => {
     const rows = await parity(source, target, database);
     // No credential in any history of the move (parent and children) or in either worker's log.
     const password = testClusters().settings('source').password!;
-    for (const id of [handle.workflowId, `${handle.workflowId}/stream`, `${handle.workflowId}/cutover`]) {
+    for (const id of [handle.workflowId, `${handle.workflowId}/stream`, `${handle.workflowId}/cutover/1`]) {
       const history = JSON.stringify(await client.workflow.getHandle(id).fetchHistory());
       expect(history).not.toContain(password);
       expect(history).not.toMatch(/mysql:\/\/[^"\s]*:[^"\s]*@/);
@@ -111,13 +111,21 @@ describe('lost workers at protocol steps', () => {
     );
   });
 
-  it('SIGKILL right after the RENAME was sent (T1 in flight): settled by inspecting the source, never renamed twice', async () => {
+  it('SIGKILL right after the RENAME was sent (T1 in flight): the move completes, never renamed twice', async () => {
     const { database, source, target } = await table(2_000);
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
     const first = await workerProcess(env);
     const handle = await startMove(
       client,
-      { source: 'source', target: 'target', database, tables: ['t'], postpone: true, lockWaitTimeoutSeconds: 30 },
+      {
+        source: 'source',
+        target: 'target',
+        database,
+        tables: ['t'],
+        postpone: true,
+        lockWaitTimeoutSeconds: 30,
+        cutOverRetryDelaySeconds: 1,
+      },
       env.MOVE_TABLES_TASK_QUEUE,
     );
     await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
@@ -138,37 +146,19 @@ describe('lost workers at protocol steps', () => {
     await workerProcess(env);
     await new Promise((r) => setTimeout(r, 2_000));
     await blocker.query('ROLLBACK');
-    // Either outcome keeps the invariants: at most one RENAME, and the source either cut over
-    // with parity or unchanged and writable. Which one depends on whether the server still ran
-    // the dead connection's RENAME when its lock came free.
-    const outcome = await handle.result().then(
-      (r) => ({ ok: true as const, r }),
-      (e: unknown) => ({ ok: false as const, e }),
-    );
-    const renames = await renamesInSourceBinlog(source, database);
-    let observed: string;
-    if (outcome.ok) {
-      expect(outcome.r.verify!.ok).toBe(true);
-      expect(renames).toHaveLength(1);
-      observed = `RENAME ran once; move completed, ${await parity(source, target, database)} rows equal`;
-    } else {
-      expect(await failureOf(Promise.reject(outcome.e))).toMatch(
-        /^CutOverFailed: cutover failed at T1: Activity task timed out; the source tables were not renamed; the source is unchanged/,
-      );
-      expect(renames).toHaveLength(0);
-      const [names] = await source.query<mysql.RowDataPacket[]>(
-        'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
-        [database],
-      );
-      expect(names.map((r) => r.t)).toEqual(['t']);
-      await source.query(`INSERT INTO ${database}.t (v, n) VALUES ('still writable', 1)`);
-      observed =
-        "the server dropped the dead connection's waiting RENAME; inspection found the source unrenamed; cutover stopped at T1, 0 RENAMEs, source writable";
-    }
+    // Whether the server ran the dead connection's RENAME when its lock came free or dropped it,
+    // the move completes: inspection finds it renamed and carries on, or finds the source
+    // unchanged and the next attempt renames. Never a second RENAME.
+    const result = await handle.result();
+    const status = await handle.query(moveStatusQuery);
+    expect(result.verify!.ok).toBe(true);
+    expect(await renamesInSourceBinlog(source, database)).toHaveLength(1);
+    const rows = await parity(source, target, database);
+    const attempts = status.attempts!.map((a) => `${a.outcome}${a.step ? ` at ${a.step}` : ''}`).join(', ');
     recordFault(
-      'SIGKILL worker with the T1 RENAME in flight',
-      'outcome read from the source after the in-flight RENAME ends; never a second RENAME; completes or stops cleanly',
-      observed,
+      'SIGKILL worker with the T1 RENAME waiting on the metadata lock',
+      'outcome read from the source after the in-flight RENAME ends; never a second RENAME; the move completes',
+      `completed; attempts: ${attempts}; 1 RENAME; ${rows} rows equal`,
     );
   });
 
@@ -204,14 +194,18 @@ describe('lost workers at protocol steps', () => {
   );
 
   /** Kills the worker while a hook of `event` runs (at `step`); a new worker takes over. */
-  async function killDuringHook(event: 'on-before-cut-over' | 'on-success', step: 'T0' | 'T5') {
+  async function killDuringHook(
+    event: 'on-before-cut-over' | 'on-success',
+    step: 'T0' | 'T5',
+    input: Partial<MoveTablesInput> = {},
+  ) {
     const { database, source, target } = await table(1_000);
     const hooks = recordingHooks({ hang: [event] });
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
     const first = await workerProcess(env);
     const handle = await startMove(
       client,
-      { source: 'source', target: 'target', database, tables: ['t'] },
+      { source: 'source', target: 'target', database, tables: ['t'], ...input },
       env.MOVE_TABLES_TASK_QUEUE,
     );
     await moveReaches(
@@ -221,26 +215,30 @@ describe('lost workers at protocol steps', () => {
     );
     await first.kill();
     await workerProcess(env);
-    const message = await failureOf(handle.result());
-    return { database, source, target, hooks, message };
+    return { database, source, target, hooks, handle };
   }
 
-  it('SIGKILL while the on-before-cut-over hook runs (T0): stops before any RENAME', async () => {
-    const { database, source, message } = await killDuringHook('on-before-cut-over', 'T0');
-    expect(message).toMatch(
-      /^CutOverFailed: cutover failed at T0: Activity task timed out; nothing was renamed; the source is unchanged/,
+  it('SIGKILL while the on-before-cut-over hook runs (T0): the attempt stops before any RENAME; the move holds', async () => {
+    const { database, source, handle } = await killDuringHook('on-before-cut-over', 'T0', { cutOverAttempts: 1 });
+    const held = await moveReaches(handle, 'holding', (s) => s.phase === 'holding');
+    expect(held.attempts![0]).toMatchObject({ outcome: 'failed', step: 'T0', sourceState: 'unchanged' });
+    expect(held.attempts![0]!.cause).toMatch(
+      /^cutover failed at T0: Activity task timed out; nothing was renamed; the source is unchanged/,
     );
+    expect(held.hold!.renamedTables).toEqual([]);
     expect(await renamesInSourceBinlog(source, database)).toHaveLength(0);
     await source.query(`INSERT INTO ${database}.t (v, n) VALUES ('writable', 1)`);
+    await handle.cancel();
     recordFault(
       'SIGKILL worker during the T0 hook',
-      'lost worker noticed by heartbeat; cutover stops before any RENAME',
-      'CutOverFailed at T0 (heartbeat timeout); 0 RENAMEs; source writable',
+      'lost worker noticed by heartbeat; the attempt stops before any RENAME; the move holds (attempts used up)',
+      'attempt 1 failed at T0 (heartbeat timeout); holding with the source unchanged; 0 RENAMEs; source writable',
     );
   });
 
   it('SIGKILL while the on-success hook runs (T5): the move stops, reporting a completed cutover', async () => {
-    const { database, source, target, hooks, message } = await killDuringHook('on-success', 'T5');
+    const { database, source, target, hooks, handle } = await killDuringHook('on-success', 'T5');
+    const message = await failureOf(handle.result());
     expect(message).toMatch(
       /^CutOverFailed: cutover failed at T5: Activity task timed out; the cutover itself completed/,
     );

@@ -82,7 +82,7 @@ describe('move-tables CLI', () => {
     expect(postponed.phase).toBe('cutover');
     const human = await cli('status', '--database', database, '--tables', 't');
     expect(human.stdout).toMatch(
-      /^cutover\s+\[#{24}\] 100%  5000\/\d+ rows .*cutover postponed \(postponed: release to proceed\)/,
+      /^cutover\s+\[#{24}\] 100%  5000\/\d+ rows .*cutover attempt 1 postponed \(postponed: release to proceed\)/,
     );
 
     const listed = await cli('list', '--json');
