@@ -17,23 +17,25 @@ interface LockHolder {
   query: string | null;
 }
 
+// trx_started has whole seconds: against NOW(6) a transaction's age errs on the old side, by under
+// a second, which can only make the gate more careful.
 const MARIADB_HOLDERS = `
-  SELECT m.THREAD_ID AS id, m.TABLE_NAME AS tbl, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS age,
+  SELECT m.THREAD_ID AS id, m.TABLE_NAME AS tbl, TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)) / 1e6 AS age,
          p.USER AS user, LEFT(p.INFO, 200) AS query
     FROM information_schema.METADATA_LOCK_INFO m
     JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = m.THREAD_ID
     LEFT JOIN information_schema.PROCESSLIST p ON p.ID = m.THREAD_ID
    WHERE m.TABLE_SCHEMA = ? AND m.TABLE_NAME IN (?) AND m.THREAD_ID <> CONNECTION_ID()
-     AND t.trx_started < NOW() - INTERVAL ? SECOND`;
+     AND TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)) / 1e6 > ?`;
 
 const MYSQL_HOLDERS = `
-  SELECT th.PROCESSLIST_ID AS id, m.OBJECT_NAME AS tbl, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS age,
+  SELECT th.PROCESSLIST_ID AS id, m.OBJECT_NAME AS tbl, TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)) / 1e6 AS age,
          th.PROCESSLIST_USER AS user, LEFT(th.PROCESSLIST_INFO, 200) AS query
     FROM performance_schema.metadata_locks m
     JOIN performance_schema.threads th ON th.THREAD_ID = m.OWNER_THREAD_ID
     JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = th.PROCESSLIST_ID
    WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = ? AND m.OBJECT_NAME IN (?) AND th.PROCESSLIST_ID <> CONNECTION_ID()
-     AND t.trx_started < NOW() - INTERVAL ? SECOND`;
+     AND TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)) / 1e6 > ?`;
 
 /** Transactions older than the limit holding a moved table, or undefined when the server cannot tell. */
 async function longTransactions(pool: mysql.Pool, input: ReadinessInput): Promise<LockHolder[] | undefined> {
@@ -78,7 +80,7 @@ export async function checkReadiness(clusters: Clusters, temporal: Client, input
     const list = holders
       .map(
         (h) =>
-          `connection ${h.id} (${h.user ?? '?'}) holds ${input.database}.${h.tbl} in a transaction open ${h.age} s${h.query ? `, running: ${h.query}` : ''}`,
+          `connection ${h.id} (${h.user ?? '?'}) holds ${input.database}.${h.tbl} in a transaction open ${h.age.toFixed(1)} s${h.query ? `, running: ${h.query}` : ''}`,
       )
       .join('; ');
     throw failure(

@@ -16,6 +16,8 @@ describe('replay of recorded histories', () => {
   it('has recorded histories to replay', () => {
     expect(files).toEqual(
       expect.arrayContaining([
+        'move-attempt-not-ready-then-completed.json',
+        'cutover-not-ready.json',
         'cutover-happy-path.json',
         'cutover-drain-timeout-compensated.json',
         'move-tables-under-load.json',
