@@ -27,9 +27,9 @@ describe('cutOver across a lost worker', () => {
     const taskQueue = uniqueName('q');
     const env = { MOVE_TABLES_TASK_QUEUE: taskQueue };
     try {
-      // The first worker holds T2 for 3 s: time to stall the stream before the drain starts.
+      // The first worker holds T1 for 3 s before it renames: time to stall the stream first.
       const first = await spawnWorkerProcess(
-        { ...env, MOVE_TABLES_TEST_DELAY: 'captureDrainGtid:3000' },
+        { ...env, MOVE_TABLES_TEST_DELAY: 'renameSourceTables:3000' },
         delayingWorker,
       );
       defer(() => first.stop().catch(() => undefined));
@@ -45,8 +45,8 @@ describe('cutOver across a lost worker', () => {
         workflowId: uniqueName('cutover-crash'),
         args: [{ ...fixture.base, drainTimeoutSeconds: 90 }],
       });
-      await eventually('T2 held on the first worker', async () =>
-        first.output().includes('test-delay: captureDrainGtid') ? true : undefined,
+      await eventually('T1 held on the first worker', async () =>
+        first.output().includes('test-delay: renameSourceTables') ? true : undefined,
       );
       // The stream's state row locked on the target: the drain cannot finish while the first worker lives.
       const staller = await sql('target');

@@ -99,6 +99,9 @@ export function stubActivities(overrides: (world: StubWorld) => Partial<MoveTabl
     async setCutOverComplete() {
       world.cutOverComplete = true;
     },
+    async readCutOverFlag() {
+      return { cutOverComplete: world.cutOverComplete };
+    },
   };
   const implementations = { ...defaults, ...overrides(world) };
   const activities = Object.fromEntries(

@@ -98,3 +98,15 @@ describe('worker config', () => {
     );
   });
 });
+
+describe('cluster file errors', () => {
+  it('a malformed clusters file is named without echoing its content', () => {
+    const broken = file(
+      'broken-clusters.json',
+      '{"clusters": {"source": {"host": "db1", "user": "u", "password": "hunter2-secret" ',
+    );
+    const message = errorOf(() => loadClusterConfig({ MOVE_TABLES_CLUSTERS_FILE: broken }));
+    expect(message).toMatch(/is not valid JSON/);
+    expect(message).not.toContain('hunter2');
+  });
+});

@@ -111,21 +111,34 @@ describe('cutOver workflow (stub activities)', () => {
     expect(world.calls).not.toContain('renameSourceTables');
   });
 
-  it('a rename-state conflict after T1 stops the cutover: no T2, no compensation on a state it cannot read', async () => {
+  it('an inspection that cannot read the source after T1 stops the attempt as if renamed: on-failure fires, nothing more is sent', async () => {
     const { world, env, start } = await cutOverWith(() => ({
       renameSourceTables: failsWith('RenameFailed', 'connection lost'),
       inspectRename: failsWith('RenameStateConflict', 'orders: absent, _orders_del: absent'),
     }));
-    const err = await env.run(async () =>
-      (await start()).result().then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
+    const err = await env.run(async () => (await start()).result().then(() => undefined, (e: unknown) => e));
+    const cause = (err as WorkflowFailedError).cause as Error & { type?: string; details?: unknown[] };
+    expect(`${cause.type}: ${cause.message}`).toMatch(
+      /^CutOverFailed: cutover failed at T1: .*orders: absent, _orders_del: absent; the RENAME's outcome is unknown/,
     );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect(innerType(err)).toBe('RenameStateConflict');
+    expect(cause.details?.[0]).toMatchObject({ step: 'T1', sourceState: 'renamed' });
+    expect(world.calls.slice(-1)).toEqual(['runHooks:on-failure']);
     expect(world.calls).not.toContain('captureDrainGtid');
     expect(world.calls).not.toContain('renameBack');
+  });
+
+  it('T4 committed but its outcome was lost: the flag is read, and the cutover rolls forward instead of renaming back', async () => {
+    const { world, env, start } = await cutOverWith((w: StubWorld) => ({
+      async setCutOverComplete() {
+        w.cutOverComplete = true;
+        throw failure('StreamNotRegistered', 'connection lost after the UPDATE was sent');
+      },
+    }));
+    const result = await env.run(async () => (await start()).result());
+    expect(result.drainGtid).toBe('1-1-10');
+    expect(world.calls).not.toContain('renameBack');
+    expect(world.calls).toContain('readCutOverFlag');
+    expect(world.hooks).toEqual(['on-before-cut-over', 'on-success']);
   });
 
   it('not ready right before T1 (a long transaction holds the table): no RENAME; the failure says the source is unchanged', async () => {

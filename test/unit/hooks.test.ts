@@ -1,0 +1,78 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
+import { Clusters } from '../../activities/clusters.js';
+import { runHooks } from '../../activities/hooks/hooks.js';
+import type { HookRequest } from '../../contract/activities.js';
+
+const clusters = new Clusters(
+  new Map([
+    ['source', { host: 'db1', port: 3306, user: 'mover', password: 's3cret-source' }],
+    ['target', { host: 'db2', port: 3307, user: 'mover', password: 's3cret-target' }],
+  ]),
+);
+const request: HookRequest = {
+  event: 'on-success',
+  workflowId: 'move:source/shop/orders/cutover/1',
+  source: 'source',
+  target: 'target',
+  database: 'shop',
+  targetDatabase: 'shop',
+  tables: ['orders'],
+  oldTables: ['_orders_del'],
+  elapsedSeconds: 3,
+  timeoutMs: 5_000,
+};
+
+function hooksDir(body: string): { dir: string; out: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-hooks-unit-'));
+  const out = path.join(dir, 'out');
+  writeFileSync(path.join(dir, 'gh-ost-on-success'), `#!/bin/sh\n${body.replaceAll('$OUT', out)}\n`);
+  chmodSync(path.join(dir, 'gh-ost-on-success'), 0o755);
+  return { dir, out };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('hooks', () => {
+  it("see gh-ost's variables and a short allow-list, never the worker's cluster settings or passwords", async () => {
+    const { dir, out } = hooksDir('env > $OUT');
+    process.env.MOVE_TABLES_CLUSTER_SOURCE = 'mysql://mover:s3cret-url@db1:3306';
+    process.env.SOURCE_DB_PASSWORD = 's3cret-env';
+    try {
+      await new MockActivityEnvironment().run(() => runHooks(clusters, dir, request));
+    } finally {
+      delete process.env.MOVE_TABLES_CLUSTER_SOURCE;
+      delete process.env.SOURCE_DB_PASSWORD;
+    }
+    const env = readFileSync(out, 'utf8');
+    expect(env).toContain('GH_OST_DATABASE_NAME=shop');
+    expect(env).toContain('GH_OST_TARGET_HOST=db2');
+    expect(env).toMatch(/^PATH=/m);
+    expect(env).not.toMatch(/s3cret|MOVE_TABLES_/);
+  });
+
+  it('end with their step: a cancelled step kills the hook and what it started', async () => {
+    const { dir, out } = hooksDir('sleep 60 & echo $! > $OUT.child; echo $$ > $OUT; wait');
+    const env = new MockActivityEnvironment();
+    const running = env.run(() => runHooks(clusters, dir, { ...request, timeoutMs: 60_000 }));
+    for (let i = 0; i < 100 && !existsSync(`${out}.child`); i++) await new Promise((r) => setTimeout(r, 50));
+    const hook = Number(readFileSync(out, 'utf8'));
+    const child = Number(readFileSync(`${out}.child`, 'utf8'));
+    expect(alive(hook) && alive(child)).toBe(true);
+    env.cancel();
+    await expect(running).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(alive(hook)).toBe(false);
+    expect(alive(child)).toBe(false);
+  });
+});
