@@ -19,6 +19,15 @@ export function clusterLabel(name: string, settings: ClusterSettings): string {
   return `${name} (${settings.user}@${settings.host}:${settings.port})`;
 }
 
+/**
+ * Every session of the worker runs with these, whatever the server's defaults: TIMESTAMP text is
+ * UTC on both sides (the binlog carries epochs, which zongji renders as UTC); strict mode makes a
+ * value the target cannot store an error, never a silent truncation; NO_AUTO_VALUE_ON_ZERO keeps an
+ * explicit 0 in an AUTO_INCREMENT column. Zero dates stay allowed: the source may hold them.
+ */
+export const SESSION_SETUP =
+  "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
+
 export class Clusters {
   private readonly pools = new Map<string, mysql.Pool>();
 
@@ -59,7 +68,14 @@ export class Clusters {
 
   /** A dedicated connection (sessions that hold locks or stream); the caller ends it. */
   async connect(name: string): Promise<mysql.Connection> {
-    return mysql.createConnection(this.connectionOptions(name));
+    const conn = await mysql.createConnection(this.connectionOptions(name));
+    try {
+      await conn.query(SESSION_SETUP);
+    } catch (err) {
+      await conn.end().catch(() => undefined);
+      throw err;
+    }
+    return conn;
   }
 
   /** A shared pool for short statements. */
@@ -67,6 +83,13 @@ export class Clusters {
     let pool = this.pools.get(name);
     if (!pool) {
       pool = mysql.createPool({ ...this.connectionOptions(name), connectionLimit: 8, enableKeepAlive: true });
+      // Queued ahead of the first statement a new pooled connection runs; a session that cannot be
+      // set up is not used.
+      pool.pool.on('connection', (conn) => {
+        conn.query(SESSION_SETUP, (err) => {
+          if (err) conn.destroy();
+        });
+      });
       this.pools.set(name, pool);
     }
     return pool;

@@ -14,7 +14,7 @@ import { observeStream } from './stream/stream-health.js';
 import { measureStreamLag } from './stream/stream-lag.js';
 import { streamChanges } from './stream/stream-changes.js';
 import { awaitDrain } from './target/drain.js';
-import { setCutOverComplete } from './target/stream-state.js';
+import { readCutOverFlag, setCutOverComplete } from './target/stream-state.js';
 import { verifyTables } from './verify/verify-tables.js';
 
 export interface ActivityDeps {
@@ -23,9 +23,11 @@ export interface ActivityDeps {
   temporal: Client;
   /** gh-ost-compatible hook executables; undefined: hooks are skipped. */
   hooksDir?: string;
+  /** Worker environment variables hooks inherit beyond the basic set. */
+  hooksEnv?: readonly string[];
 }
 
-export function createActivities({ clusters, temporal, hooksDir }: ActivityDeps): MoveTablesActivities {
+export function createActivities({ clusters, temporal, hooksDir, hooksEnv = [] }: ActivityDeps): MoveTablesActivities {
   return {
     describeCluster: (name) => describeCluster(clusters, name),
     validateCutOver: (tables) => validateCutOver(clusters, tables),
@@ -36,12 +38,13 @@ export function createActivities({ clusters, temporal, hooksDir }: ActivityDeps)
     observeStream: (streamWorkflowId) => observeStream(temporal, streamWorkflowId),
     verifyTables: (input) => verifyTables(clusters, input),
     checkReadiness: (input) => checkReadiness(clusters, temporal, input),
-    runHooks: (request) => runHooks(clusters, hooksDir, request),
+    runHooks: (request) => runHooks(clusters, hooksDir, request, hooksEnv),
     renameSourceTables: (plan) => renameSourceTables(clusters, plan),
     inspectRename: (plan) => inspectRename(clusters, plan),
     renameBack: (plan) => renameBack(clusters, plan),
     captureDrainGtid: (source) => captureDrainGtid(clusters, source),
     awaitDrain: (input) => awaitDrain(clusters, input),
     setCutOverComplete: (target, streamId, drainGtid) => setCutOverComplete(clusters, target, streamId, drainGtid),
+    readCutOverFlag: (target, streamId) => readCutOverFlag(clusters, target, streamId),
   };
 }

@@ -2,6 +2,7 @@
 // estimate.
 import type mysql from 'mysql2/promise';
 import { failure } from '../contract/failures.js';
+import { quoteIdentifier } from '../contract/identifiers.js';
 import type { Queryable } from './clusters.js';
 import type { TargetTable } from './target/row-apply.js';
 
@@ -24,13 +25,29 @@ export async function primaryKeyColumns(
   return rows.map((row) => String(row.name));
 }
 
-/** Column names in table order. */
-export async function columnNames(conn: Queryable, database: string, table: string): Promise<string[]> {
+export interface Column {
+  name: string;
+  /** information_schema DATA_TYPE, lower case: `int`, `float`, `varchar`... */
+  dataType: string;
+}
+
+/** Columns in table order. */
+export async function tableColumns(conn: Queryable, database: string, table: string): Promise<Column[]> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
-    'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
     [database, table],
   );
-  return rows.map((row) => String(row.name));
+  return rows.map((row) => ({ name: String(row.name), dataType: String(row.type).toLowerCase() }));
+}
+
+/**
+ * A column as a SELECT expression that reads its exact value. FLOAT prints about 6 significant
+ * digits, a different float32 than stored; as DOUBLE it prints the stored value exactly, and
+ * stored back into a FLOAT it rounds to the same float32.
+ */
+export function exactValue(column: Column): string {
+  const quoted = quoteIdentifier(column.name);
+  return column.dataType === 'float' ? `CAST(${quoted} AS DOUBLE)` : quoted;
 }
 
 /** The server's row estimate (information_schema.TABLES.TABLE_ROWS): cheap, approximate. */

@@ -214,4 +214,5 @@ export interface MoveTablesActivities {
   captureDrainGtid(source: string): Promise<string>;
   awaitDrain(input: DrainInput): Promise<DrainResult>;
   setCutOverComplete(target: string, streamId: string, drainGtid: string): Promise<void>;
+  readCutOverFlag(target: string, streamId: string): Promise<{ cutOverComplete: boolean }>;
 }

@@ -4,6 +4,15 @@ import { readFileSync } from 'node:fs';
 import type { ClusterConfig, ClusterSettings } from '../activities/clusters.js';
 import { CLUSTER_NAME_PATTERN } from '../contract/clusters.js';
 
+/**
+ * Why a configuration file could not be read. A JSON parser's message quotes the text around the
+ * error, which in a clusters file can be a password: only "not valid JSON" is said.
+ */
+export function readProblem(err: unknown): string {
+  if (err instanceof SyntaxError) return 'it is not valid JSON';
+  return (err as Error).message;
+}
+
 /** The worker's configuration is unreadable or malformed; the message never echoes a password. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -80,7 +89,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): Cluster
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
     } catch (err) {
-      throw new ConfigError(`cannot read cluster file ${file}: ${(err as Error).message}`);
+      throw new ConfigError(`cannot read cluster file ${file}: ${readProblem(err)}`);
     }
     if (typeof parsed.clusters !== 'object' || parsed.clusters === null) {
       throw new ConfigError(`${file} must hold {"clusters": {"<name>": {...}}}`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClusterConfig } from '../activities/clusters.js';
 import { TASK_QUEUE } from '../contract/move.js';
-import { ConfigError, loadClusterConfig } from './cluster-config.js';
+import { ConfigError, loadClusterConfig, readProblem } from './cluster-config.js';
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -12,6 +12,8 @@ export interface WorkerConfig {
   clusters: ClusterConfig;
   /** Directory holding gh-ost-compatible hook executables; undefined: no hooks. */
   hooksDir?: string;
+  /** Worker environment variables hooks inherit beyond the basic set (PATH, HOME, LANG…). */
+  hooksEnv: string[];
   /** Prebuilt workflow bundle; undefined: bundle at start. */
   workflowBundlePath?: string;
   /** Serve Prometheus metrics on this port (all interfaces); undefined: off. */
@@ -26,6 +28,7 @@ const FILE_KEYS = {
   taskQueue: 'MOVE_TABLES_TASK_QUEUE',
   clustersFile: 'MOVE_TABLES_CLUSTERS_FILE',
   hooksDir: 'MOVE_TABLES_HOOKS_DIR',
+  hooksEnv: 'MOVE_TABLES_HOOKS_ENV',
   workflowBundle: 'MOVE_TABLES_WORKFLOW_BUNDLE',
   metricsPort: 'MOVE_TABLES_METRICS_PORT',
   logLevel: 'MOVE_TABLES_LOG_LEVEL',
@@ -39,7 +42,7 @@ function mergedEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new ConfigError(`cannot read worker config ${file}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read worker config ${file}: ${readProblem(err)}`);
   }
   const fromFile: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
@@ -64,6 +67,10 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.MOVE_TABLES_TASK_QUEUE ?? TASK_QUEUE,
     clusters: loadClusterConfig(env),
+    hooksEnv: (env.MOVE_TABLES_HOOKS_ENV ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
     logLevel: logLevel as LogLevel,
     ...(env.MOVE_TABLES_HOOKS_DIR ? { hooksDir: env.MOVE_TABLES_HOOKS_DIR } : {}),
     ...(env.MOVE_TABLES_WORKFLOW_BUNDLE ? { workflowBundlePath: env.MOVE_TABLES_WORKFLOW_BUNDLE } : {}),

@@ -39,7 +39,12 @@ export async function createMoveTablesWorker(
     // two, not after 80% of its heartbeat timeout (the SDK default).
     maxHeartbeatThrottleInterval: '1 second',
     ...(interceptors ? { interceptors } : {}),
-    activities: createActivities({ clusters, temporal, ...(config.hooksDir ? { hooksDir: config.hooksDir } : {}) }),
+    activities: createActivities({
+      clusters,
+      temporal,
+      hooksEnv: config.hooksEnv,
+      ...(config.hooksDir ? { hooksDir: config.hooksDir } : {}),
+    }),
   });
   return {
     worker,

@@ -146,6 +146,11 @@ export function cutOverSteps({
       },
       'setCutOverComplete',
     ),
+    /** Whether T4 took effect, before anything is undone: read-only, retried. */
+    flag: shaped(
+      { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' } },
+      'readCutOverFlag',
+    ),
     compensate: shaped(sourceState, 'renameBack'),
     verify: verifyStep,
   };

@@ -170,20 +170,37 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
 
   const windowStart = Date.now();
   // Not cancellable: a cancellation must not leave the RENAME's outcome unknown.
-  const t1Error = await CancellationScope.nonCancellable(async () => {
+  /** T1 failed, and the source says not renamed (`unchanged`) or cannot say (`unknown`). */
+  type T1Failure = { err: unknown; outcome: 'unchanged' | 'unknown' };
+  const t1Failure = await CancellationScope.nonCancellable(async (): Promise<T1Failure | undefined> => {
     try {
       await step('T1', () => steps.T1.renameSourceTables(plan));
       return undefined;
     } catch (err) {
       // The RENAME may have happened (timeout, lost worker, dropped connection): ask the source.
-      return (await steps.inspectT1.inspectRename(plan)) === 'not-renamed' ? err : undefined;
+      try {
+        return (await steps.inspectT1.inspectRename(plan)) === 'not-renamed'
+          ? { err, outcome: 'unchanged' }
+          : undefined;
+      } catch (inspectErr) {
+        return { err: inspectErr, outcome: 'unknown' };
+      }
     }
   });
-  if (t1Error !== undefined) {
-    return fail('T1', t1Error, 'unchanged', 'the source tables were not renamed; the source is unchanged');
+  if (t1Failure?.outcome === 'unchanged') {
+    return fail('T1', t1Failure.err, 'unchanged', 'the source tables were not renamed; the source is unchanged');
+  }
+  if (t1Failure) {
+    // Nothing more is sent to a source whose state is unknown: an operator looks first.
+    return fail(
+      'T1',
+      t1Failure.err,
+      'renamed',
+      `the RENAME's outcome is unknown (the source could not be inspected): treat the source tables as renamed (${oldTables.join(', ')}) until an operator has looked`,
+    );
   }
 
-  let appliedPosition: string;
+  let appliedPosition = '';
   try {
     status.drainGtid = await step('T2', () => steps.T2.captureDrainGtid(tables.source));
     ({ appliedPosition } = await step('T3', () =>
@@ -196,13 +213,26 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       }),
     ));
     status.appliedPosition = appliedPosition;
-    await step('T4', () => steps.T4.setCutOverComplete(tables.target, tables.streamId, status.drainGtid!));
+    // Not cancellable: once sent, T4's outcome must be known before anything is undone.
+    await step('T4', () =>
+      CancellationScope.nonCancellable(() =>
+        steps.T4.setCutOverComplete(tables.target, tables.streamId, status.drainGtid!),
+      ),
+    );
   } catch (err) {
     const failedStep = status.step;
     status.step = 'compensating';
     status.lastError = errorMessage(err);
     report();
-    const [sourceState, outcome] = await CancellationScope.nonCancellable(async (): Promise<[SourceState, string]> => {
+    const undo = await CancellationScope.nonCancellable(async (): Promise<[SourceState, string] | 'rolled-forward'> => {
+      // T4 may have committed with its outcome lost: the flag decides, never a guess. Set: the
+      // stream has stopped, so undoing would strand the target; the cutover rolls forward.
+      if (
+        patched('t4-outcome-read') &&
+        (await steps.flag.readCutOverFlag(tables.target, tables.streamId)).cutOverComplete
+      ) {
+        return 'rolled-forward';
+      }
       if (onFailure === 'hold') {
         return [
           'renamed',
@@ -224,7 +254,8 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
         ];
       }
     });
-    return fail(failedStep, err, sourceState, outcome);
+    if (undo !== 'rolled-forward') return fail(failedStep, err, undo[0], undo[1]);
+    status.lastError = undefined;
   }
   const cutoverWindowMs = Date.now() - windowStart;
 

@@ -140,17 +140,22 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       for (;;) {
         await condition(() => !status.paused || streamError !== undefined);
         checkStream();
-        const slice = await copy.copyRows({
-          source: tables.source,
-          target: tables.target,
-          database: tables.database,
-          targetDatabase: tables.targetDatabase,
-          table,
-          streamId: tables.streamId,
-          chunkSize: status.chunkSize,
-          maxSliceMs: COPY_SLICE_MS,
-          maxThreadsRunning,
-        });
+        const slice = await copy
+          .copyRows({
+            source: tables.source,
+            target: tables.target,
+            database: tables.database,
+            targetDatabase: tables.targetDatabase,
+            table,
+            streamId: tables.streamId,
+            chunkSize: status.chunkSize,
+            maxSliceMs: COPY_SLICE_MS,
+            maxThreadsRunning,
+          })
+          .catch((err: unknown) => {
+            // A row the target refuses (RowRejected) ends the move with that row named.
+            throw surfaced(err);
+          });
         status.tables[table] = { rowsCopied: slice.rowsCopied, estimatedRows: slice.estimatedRows, done: slice.done };
         status.rowsCopied = Object.values(status.tables).reduce((sum, t) => sum + t.rowsCopied, 0);
         status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);

@@ -1,8 +1,8 @@
 // The row copy, one slice per activity call: chunks by primary key, each read with SELECT ...
-// FOR UPDATE in a source transaction held until the chunk is written to the target with
-// INSERT IGNORE. While the locks are held a concurrent UPDATE or DELETE of those rows waits, so
-// its binlog event (applied later by the stream) lands after the copied row: a delete cannot be
-// resurrected and a newer value cannot be overwritten. The workflow calls it again until done,
+// FOR UPDATE in a source transaction held until the chunk is written to the target with an
+// insert that skips rows already there. While the locks are held a concurrent UPDATE or DELETE of
+// those rows waits, so its binlog event (applied later by the stream) lands after the copied row: a
+// delete cannot be resurrected and a newer value cannot be overwritten. The workflow calls it again until done,
 // which gives it progress to report and a point to apply pause and chunk-size signals.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
@@ -10,11 +10,12 @@ import { CancelledFailure } from '@temporalio/common';
 import type mysql from 'mysql2/promise';
 import type { CopySliceInput, CopySliceResult } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
-import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
+import { qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
-import { columnNames, estimatedRows, primaryKeyColumns } from '../table-info.js';
+import { estimatedRows, exactValue, primaryKeyColumns, tableColumns } from '../table-info.js';
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
-import { insertIgnoreStatement } from '../target/row-apply.js';
+import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
+import { copyInsertStatement } from '../target/row-apply.js';
 import { afterKey, orderBy } from './keyset.js';
 
 const THROTTLE_WAIT_MS = 500;
@@ -64,10 +65,11 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
 
   const key = await primaryKeyColumns(clusters.pool(input.source), input.database, input.table);
   if (!key?.length) throw failure('NoPrimaryKey', `source table ${input.database}.${input.table} has no primary key`);
-  const columns = await columnNames(clusters.pool(input.source), input.database, input.table);
+  const columnList = await tableColumns(clusters.pool(input.source), input.database, input.table);
+  const columns = columnList.map((c) => c.name);
   const keyIndexes = key.map((c) => columns.indexOf(c));
   const target = { database: input.targetDatabase, table: input.table, primaryKey: key };
-  const select = `SELECT ${columns.map(quoteIdentifier).join(', ')} FROM ${qualified(input.database, input.table)}`;
+  const select = `SELECT ${columnList.map(exactValue).join(', ')} FROM ${qualified(input.database, input.table)}`;
 
   const source = await clusters.connect(input.source);
   const targetConn = await clusters.connect(input.target);
@@ -93,7 +95,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
         }
         const chunk = rows as unknown as unknown[][];
         const lastKey = keyIndexes.map((i) => chunk.at(-1)![i]);
-        const statement = insertIgnoreStatement(target, columns, chunk);
+        const statement = copyInsertStatement(target, columns, chunk);
         await targetConn.beginTransaction();
         try {
           await targetConn.query(statement.sql, statement.values);
@@ -101,7 +103,20 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
           await targetConn.commit();
         } catch (err) {
           await targetConn.rollback().catch(() => undefined);
-          throw err;
+          if (!isPermanentRowError(err)) throw err;
+          // The server names the row of a multi-row INSERT it refuses ("... at row N") when it can.
+          const row = Number(/at row (\d+)/.exec((err as Error).message)?.[1] ?? 0);
+          const key =
+            row > 0 ? keyIndexes.map((i) => chunk[row - 1]![i]) : [keyIndexes.map((i) => chunk[0]![i]), lastKey];
+          throw rowRejected(
+            {
+              table: `${input.targetDatabase}.${input.table}`,
+              key,
+              origin: row > 0 ? 'row copy' : 'row copy, key range of the chunk',
+              err,
+            },
+            clusters.describe(input.target),
+          );
         }
         // Only now may writers touch these rows again.
         await source.commit();

@@ -1,11 +1,13 @@
 // gh-ost-compatible hooks: executables in the worker's hooks directory whose names start with
 // `gh-ost-<event>` run one after another (sorted by name) with gh-ost's environment variables
-// plus the move's own. A missing directory or hook is skipped; a non-zero exit or a timeout
+// plus the move's own, and no other part of the worker's environment than a short allow-list. A missing directory or hook is skipped; a non-zero exit or a timeout
 // fails the step with the exit code and the tail of stderr.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import type { HookRequest, HookResult } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
 import type { Clusters } from '../clusters.js';
@@ -62,18 +64,47 @@ export function hookEnvironment(clusters: Clusters, request: HookRequest): Recor
   };
 }
 
+/**
+ * What a hook inherits from the worker: enough to run programs, nothing else. The worker's
+ * environment holds cluster URLs and password variables; a hook gets the GH_OST_* variables, these,
+ * and the names listed in MOVE_TABLES_HOOKS_ENV.
+ */
+const INHERITED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
+
+export function inheritedEnvironment(allow: readonly string[]): Record<string, string> {
+  const names = new Set([...INHERITED, ...allow]);
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name, value]) => names.has(name) && value !== undefined),
+  ) as Record<string, string>;
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Ends the hook's process group if the worker dies first (SIGKILL leaves no chance to clean up):
+ * a hook must not flip routing after its step was reported failed. Exits with the group.
+ */
+function watchdog(group: number): void {
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 -${group} 2>/dev/null; do sleep 0.5; done; kill -KILL -${group} 2>/dev/null`;
+  spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
+}
+
 function runOne(
   file: string,
   env: Record<string, string>,
   timeoutMs: number,
+  cancelled: AbortSignal,
 ): Promise<{ code: number | null; timedOut: boolean; stderr: string }> {
   return new Promise((resolve, reject) => {
-    // Own process group, so a timeout kills the hook and whatever it started.
-    const child = spawn(file, [], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-    });
+    // Own process group, so a timeout, a cancelled step or a dead worker ends the hook and whatever it started.
+    const child = spawn(file, [], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    if (child.pid) watchdog(child.pid);
     let stderr = '';
     let timedOut = false;
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -81,18 +112,20 @@ function runOne(
     });
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      killGroup(child.pid!);
     }, timeoutMs);
+    const onCancel = () => killGroup(child.pid!);
+    cancelled.addEventListener('abort', onCancel, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
+      cancelled.removeEventListener('abort', onCancel);
       reject(err);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      cancelled.removeEventListener('abort', onCancel);
+      // The hook's leader exited: whatever it left running in its group ends with the step.
+      killGroup(child.pid!);
       resolve({ code, timedOut, stderr });
     });
   });
@@ -103,11 +136,17 @@ export async function runHooks(
   clusters: Clusters,
   hooksDir: string | undefined,
   request: HookRequest,
+  inheritedNames: readonly string[] = [],
 ): Promise<HookResult> {
+  const ctx = Context.current();
   const files = hookFiles(hooksDir, request.event);
-  const env = hookEnvironment(clusters, request);
+  const env = { ...inheritedEnvironment(inheritedNames), ...hookEnvironment(clusters, request) };
   for (const file of files) {
-    const { code, timedOut, stderr } = await whileHeartbeating(runOne(file, env, request.timeoutMs));
+    const { code, timedOut, stderr } = await whileHeartbeating(
+      runOne(file, env, request.timeoutMs, ctx.cancellationSignal),
+    );
+    if (ctx.cancellationSignal.aborted)
+      throw new CancelledFailure(`hook ${path.basename(file)} ended: its step was cancelled`);
     if (timedOut || code !== 0) {
       const what = timedOut ? `timed out after ${request.timeoutMs} ms` : `exited with code ${code}`;
       throw failure(

@@ -14,7 +14,8 @@ import { keyOf, statementsFor, type RowOp } from '../target/row-apply.js';
 import { readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { readTargetTables } from '../table-info.js';
 import { AppliedPosition } from './gtid.js';
-import { binlogReadError, isPermanentRowError, rowRejected, type RejectedRow } from './stream-errors.js';
+import { isPermanentRowError, rowRejected, type RejectedRow } from '../target/rejected-rows.js';
+import { binlogReadError } from './stream-errors.js';
 import { TransactionAssembler, type CompletedTransaction } from './transaction-assembler.js';
 
 /** Rows per target transaction: large enough to amortize commits, small enough to stay brief. */
@@ -198,7 +199,7 @@ async function findRejectedRow(target: mysql.Connection, batch: QueuedTransactio
           return {
             table: `${op.table.database}.${op.table.table}`,
             key: keyOf(op.table, op.row),
-            gtid: tx.gtids.at(-1)!,
+            origin: `source GTID ${tx.gtids.at(-1)}`,
             err,
           };
         }

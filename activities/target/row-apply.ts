@@ -60,11 +60,18 @@ function bindable(value: unknown): unknown {
   return value;
 }
 
-/** Row copy: rows already on the target (brought by the stream, newer) win. */
-export function insertIgnoreStatement(table: TargetTable, columns: string[], rows: unknown[][]): Statement {
+/**
+ * Row copy: a row already on the target (brought by the stream, newer) wins. A duplicate key is
+ * skipped by a no-op update; unlike INSERT IGNORE this turns no other error (a value the column
+ * cannot hold, a foreign key) into a warning.
+ */
+export function copyInsertStatement(table: TargetTable, columns: string[], rows: unknown[][]): Statement {
   const placeholders = `(${columns.map(() => '?').join(', ')})`;
+  const keep = quoteIdentifier(table.primaryKey[0]!);
   return {
-    sql: `INSERT IGNORE INTO ${qualified(table.database, table.table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
+    sql:
+      `INSERT INTO ${qualified(table.database, table.table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}` +
+      ` ON DUPLICATE KEY UPDATE ${keep} = ${keep}`,
     values: rows.flatMap((row) => row.map(bindable)),
   };
 }

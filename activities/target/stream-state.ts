@@ -69,3 +69,13 @@ export async function setCutOverComplete(
     throw failure('StreamNotRegistered', `no stream "${streamId}" on ${clusters.describe(target)} to mark complete`);
   }
 }
+
+/** Activity `readCutOverFlag`: whether T4 took effect, when its own outcome was lost. */
+export async function readCutOverFlag(
+  clusters: Clusters,
+  target: string,
+  streamId: string,
+): Promise<{ cutOverComplete: boolean }> {
+  const state = await readStreamState(clusters.pool(target), streamId);
+  return { cutOverComplete: state?.cutOverComplete ?? false };
+}

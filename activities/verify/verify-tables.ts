@@ -1,24 +1,28 @@
 // Checksum parity between the frozen source tables (`_t_del`) and the target, chunk by chunk in
-// primary-key order. Each side computes COUNT(*) and BIT_XOR(CRC32(row text)) over the same key
-// range; a chunk that differs is reported with its key range so an operator can look at exactly
-// those rows.
+// primary-key order. Each side computes COUNT(*) and a digest of its rows (chunkDigestSql) over
+// the same key range; a chunk that differs is reported with its key range so an operator can look
+// at exactly those rows.
 import { Context } from '@temporalio/activity';
 import type mysql from 'mysql2/promise';
 import type { VerifyInput, VerifyReport, VerifyTableReport } from '../../contract/activities.js';
-import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
+import { qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
 import { afterKey, orderBy, upToKey, type Key } from '../copy/keyset.js';
-import { columnNames, primaryKeyColumns } from '../table-info.js';
+import { exactValue, primaryKeyColumns, tableColumns, type Column } from '../table-info.js';
 
 /** Most mismatched ranges listed per table; the count is always exact. */
 const MAX_LISTED_MISMATCHES = 50;
 
 /**
- * Canonical row text: every column as the hex of its text form (`CONCAT(c)`: HEX() of a number
- * would round it to an integer), NULL as `NULL`, joined by `#`.
+ * Each side's digest of a chunk: the 128-bit XOR of every row's MD5. A row's MD5 covers each
+ * column's own MD5 (its exact value: FLOAT as DOUBLE; NULL apart from any string), in order. MD5
+ * per row is not linear, so values swapped between rows change the digest (a CRC32 XOR would
+ * cancel out), and hashing each column on its own never builds a string larger than the largest
+ * value (a hex concatenation past max_allowed_packet turns into NULL on both sides).
  */
-export function rowChecksumSql(columns: string[]): string {
-  return `BIT_XOR(CRC32(CONCAT_WS('#', ${columns.map((c) => `IFNULL(HEX(CONCAT(${quoteIdentifier(c)})), 'NULL')`).join(', ')})))`;
+export function chunkDigestSql(columns: Column[]): string {
+  const row = `MD5(CONCAT_WS('#', ${columns.map((c) => `IFNULL(MD5(${exactValue(c)}), 'N')`).join(', ')}))`;
+  return `CONCAT(BIT_XOR(CAST(CONV(LEFT(${row}, 16), 16, 10) AS UNSIGNED)), ':', BIT_XOR(CAST(CONV(RIGHT(${row}, 16), 16, 10) AS UNSIGNED)))`;
 }
 
 async function chunkSummary(
@@ -47,8 +51,7 @@ async function verifyTable(
   const sourcePool = clusters.pool(input.source);
   const targetPool = clusters.pool(input.target);
   const key = (await primaryKeyColumns(sourcePool, input.database, pair.sourceTable)) ?? [];
-  const columns = await columnNames(sourcePool, input.database, pair.sourceTable);
-  const checksum = rowChecksumSql(columns);
+  const checksum = chunkDigestSql(await tableColumns(sourcePool, input.database, pair.sourceTable));
   const sourceTable = qualified(input.database, pair.sourceTable);
   const targetTable = qualified(input.targetDatabase, pair.targetTable);
   const report: VerifyTableReport = {

@@ -34,10 +34,10 @@ function hooksDir(body: string): { dir: string; out: string } {
   return { dir, out };
 }
 
+/** Running (a zombie waiting for its parent to reap it counts as ended). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }

@@ -36,13 +36,6 @@ async function cutOverWith(overrides: Parameters<typeof stubActivities>[0], inpu
   return { world, env, start };
 }
 
-/** The activity failure inside a workflow failure (an error the workflow let through unwrapped). */
-function innerType(err: unknown): string | undefined {
-  let cause: unknown = err;
-  while (cause instanceof Error && cause.cause) cause = cause.cause;
-  return (cause as { type?: string }).type;
-}
-
 describe('cutOver workflow (stub activities)', () => {
   it('runs T0..T5 in protocol order and returns the drain GTID and renamed tables', async () => {
     const { world, env, start } = await cutOverWith(() => ({}));
@@ -116,7 +109,12 @@ describe('cutOver workflow (stub activities)', () => {
       renameSourceTables: failsWith('RenameFailed', 'connection lost'),
       inspectRename: failsWith('RenameStateConflict', 'orders: absent, _orders_del: absent'),
     }));
-    const err = await env.run(async () => (await start()).result().then(() => undefined, (e: unknown) => e));
+    const err = await env.run(async () =>
+      (await start()).result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     const cause = (err as WorkflowFailedError).cause as Error & { type?: string; details?: unknown[] };
     expect(`${cause.type}: ${cause.message}`).toMatch(
       /^CutOverFailed: cutover failed at T1: .*orders: absent, _orders_del: absent; the RENAME's outcome is unknown/,
