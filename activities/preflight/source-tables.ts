@@ -5,18 +5,29 @@ import { failure } from '../../contract/failures.js';
 import { oldTableName } from '../../contract/identifiers.js';
 import type { MovedTables } from '../../contract/tables.js';
 import type { Clusters } from '../clusters.js';
-import { checkSourceBinlog } from '../source/server.js';
+import { checkSourceBinlog, serverIdentity } from '../source/server.js';
 import { primaryKeyColumns } from '../table-info.js';
 
 /**
- * Both clusters known; the source binlog streamable; the database and each table present, with a
- * primary key, and the table's T1 name free.
+ * Both clusters known and two servers; the source binlog streamable; the database and each table
+ * present, with a primary key, and the table's T1 name free.
  */
 export async function checkSourceTables(clusters: Clusters, tables: MovedTables): Promise<void> {
   clusters.settings(tables.source);
   clusters.settings(tables.target);
   await checkSourceBinlog(clusters, tables.source);
   const source = clusters.pool(tables.source);
+  const [sourceId, targetId] = await Promise.all([
+    serverIdentity(source),
+    serverIdentity(clusters.pool(tables.target)),
+  ]);
+  if (sourceId === targetId) {
+    const [hostPort, serverId] = sourceId.split('#');
+    throw failure(
+      'InvalidInput',
+      `source and target are the same server (server_id ${serverId}, ${hostPort}): a move needs two servers; the move's own writes to the target would be binlogged and streamed back`,
+    );
+  }
   const where = clusters.describe(tables.source);
   const [databases] = await source.query<mysql.RowDataPacket[]>(
     'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',

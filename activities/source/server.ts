@@ -63,10 +63,24 @@ export async function checkSourceBinlog(clusters: Clusters, source: string): Pro
       `binlog_row_image is ${description.binlogRowImage} on ${where}: it must be FULL`,
     );
   }
+  if (description.binlogRowMetadata !== 'FULL') {
+    throw failure(
+      'BinlogMisconfigured',
+      `binlog_row_metadata is ${description.binlogRowMetadata} on ${where}: it must be FULL (row images are decoded with the column names and types the binlog carries, not with the table's current definition, which the cutover's RENAME changes)`,
+    );
+  }
   if (description.flavor === 'mysql') {
     const [rows] = await clusters.pool(source).query<mysql.RowDataPacket[]>('SELECT @@global.gtid_mode AS mode');
     if (String(rows[0]?.mode) !== 'ON') {
       throw failure('BinlogMisconfigured', `gtid_mode is ${String(rows[0]?.mode)} on ${where}: it must be ON`);
     }
   }
+}
+
+/** `host:port#server_id` as the server itself reports it: two names for one server compare equal. */
+export async function serverIdentity(conn: Queryable): Promise<string> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT @@hostname AS host, @@port AS port, @@server_id AS id',
+  );
+  return `${String(rows[0]!.host)}:${String(rows[0]!.port)}#${String(rows[0]!.id)}`;
 }

@@ -18,6 +18,7 @@ import type { MoveTablesInput } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { recordFault } from '../support/fault-report.js';
+import { running } from '../support/process-state.js';
 import { allRows, createSourceTable, recordingHooks, renamesInSourceBinlog } from '../support/move-fixture.js';
 import {
   sourceWriteLoad,
@@ -219,7 +220,12 @@ describe('lost workers at protocol steps', () => {
   }
 
   it('SIGKILL while the on-before-cut-over hook runs (T0): the attempt stops before any RENAME; the move holds', async () => {
-    const { database, source, handle } = await killDuringHook('on-before-cut-over', 'T0', { cutOverAttempts: 1 });
+    const { database, source, handle, hooks } = await killDuringHook('on-before-cut-over', 'T0', {
+      cutOverAttempts: 1,
+    });
+    // The hook (sleeping 30 s) ends with its worker: it must not act after its step was lost.
+    const hook = hooks.pid('on-before-cut-over');
+    await eventually('the orphaned hook to end', async () => (running(hook) ? undefined : true), { timeoutMs: 5_000 });
     const held = await moveReaches(handle, 'holding', (s) => s.phase === 'holding');
     expect(held.attempts![0]).toMatchObject({ outcome: 'failed', step: 'T0', sourceState: 'unchanged' });
     expect(held.attempts![0]!.cause).toMatch(
@@ -232,7 +238,7 @@ describe('lost workers at protocol steps', () => {
     recordFault(
       'SIGKILL worker during the T0 hook',
       'lost worker noticed by heartbeat; the attempt stops before any RENAME; the move holds (attempts used up)',
-      'attempt 1 failed at T0 (heartbeat timeout); holding with the source unchanged; 0 RENAMEs; source writable',
+      'attempt 1 failed at T0 (heartbeat timeout); the hook process ended with the worker; holding with the source unchanged; 0 RENAMEs; source writable',
     );
   });
 
@@ -398,7 +404,11 @@ describe('bad input: a clear error before any change', () => {
     const taskQueue = uniqueName('q');
     const worker = await startWorker(
       { taskQueue },
-      { MOVE_TABLES_CLUSTER_LIMITED: `mysql://${limited}:limited-pw@127.0.0.1:${port}` },
+      {
+        MOVE_TABLES_CLUSTER_LIMITED: `mysql://${limited}:limited-pw@127.0.0.1:${port}`,
+        // The source again, under another name.
+        MOVE_TABLES_CLUSTER_ALIAS: `mysql://move_tables:${encodeURIComponent(testClusters().settings('source').password!)}@127.0.0.1:${port}`,
+      },
     );
     defer(() => worker.stop());
     const attempt = async (input: Partial<MoveTablesInput>) => {
@@ -421,6 +431,11 @@ describe('bad input: a clear error before any change', () => {
         'MINIMAL',
         /^BinlogMisconfigured: binlog_row_image is MINIMAL on source .*: it must be FULL$/,
       ],
+      [
+        'binlog_row_metadata',
+        'MINIMAL',
+        /^BinlogMisconfigured: binlog_row_metadata is MINIMAL on source .*: it must be FULL \(row images are decoded with the column names and types the binlog carries/,
+      ],
     ] as const) {
       await admin.query(`SET GLOBAL ${variable} = '${bad}'`);
       try {
@@ -436,6 +451,10 @@ describe('bad input: a clear error before any change', () => {
       /^MissingPrivilege: the worker's account on limited \(lim_\w+@127\.0\.0\.1:\d+\) lacks REPLICATION SLAVE, ALTER, DROP, CREATE, INSERT \(on \*\.\* or fault_\w+\.\*\), needed on the source/,
     );
     observed.push('MissingPrivilege');
+    expect(await attempt({ target: 'alias', targetDatabase: `${database}_copy` })).toMatch(
+      /^InvalidInput: source and target are the same server \(server_id 1, .*\): a move needs two servers/,
+    );
+    observed.push('InvalidInput (same server)');
     for (const [tables, pattern] of [
       [['t`x'], /InvalidInput: table "t`x" may hold only letters/],
       [["t'x"], /InvalidInput: table "t'x" may hold only letters/],
@@ -494,7 +513,7 @@ describe('bad input: a clear error before any change', () => {
     );
     observed.push('BinlogMisconfigured (log_bin off)');
     recordFault(
-      "bad input: binary log off, binlog_format STATEMENT, binlog_row_image MINIMAL, SELECT-only account, identifiers with ` ' . or > 64 chars",
+      "bad input: binary log off, binlog_format STATEMENT, binlog_row_image MINIMAL, binlog_row_metadata MINIMAL, source and target the same server, SELECT-only account, identifiers with ` ' . or > 64 chars",
       'typed error naming the problem; no change on either server',
       `${observed.join(', ')}; source unchanged, nothing created on the target`,
     );

@@ -136,6 +136,7 @@ export function recordingHooks(options: { failing?: string[]; hang?: string[] } 
     const name = `gh-ost-${event}`;
     const body = [
       '#!/bin/sh',
+      `echo $$ > "${path.join(dir, `${name}.pid`)}"`,
       `echo "${name} drain=$GH_OST_DRAIN_GTID table=$GH_OST_TABLE_NAME old=$GH_OST_OLD_TABLE_NAME target=$GH_OST_TARGET_HOST:$GH_OST_TARGET_PORT/$GH_OST_TARGET_DATABASE_NAME failure=$GH_OST_FAILURE_MESSAGE" >> "${log}"`,
       ...(options.hang?.includes(event) ? ['sleep 30'] : []),
       ...(options.failing?.includes(event) ? ['echo "refusing: $GH_OST_DATABASE_NAME" >&2', 'exit 3'] : []),
@@ -146,6 +147,8 @@ export function recordingHooks(options: { failing?: string[]; hang?: string[] } 
   }
   return {
     dir,
+    /** The process id of the last run of a hook. */
+    pid: (event: string) => Number(readFileSync(path.join(dir, `gh-ost-${event}.pid`), 'utf8')),
     lines: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
     names: () =>
       readFileSync(log, 'utf8')

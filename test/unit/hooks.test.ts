@@ -4,6 +4,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { Clusters } from '../../activities/clusters.js';
+import { running } from '../support/process-state.js';
 import { runHooks } from '../../activities/hooks/hooks.js';
 import type { HookRequest } from '../../contract/activities.js';
 
@@ -34,15 +35,6 @@ function hooksDir(body: string): { dir: string; out: string } {
   return { dir, out };
 }
 
-/** Running (a zombie waiting for its parent to reap it counts as ended). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
 describe('hooks', () => {
   it("see gh-ost's variables and a short allow-list, never the worker's cluster settings or passwords", async () => {
     const { dir, out } = hooksDir('env > $OUT');
@@ -64,15 +56,15 @@ describe('hooks', () => {
   it('end with their step: a cancelled step kills the hook and what it started', async () => {
     const { dir, out } = hooksDir('sleep 60 & echo $! > $OUT.child; echo $$ > $OUT; wait');
     const env = new MockActivityEnvironment();
-    const running = env.run(() => runHooks(clusters, dir, { ...request, timeoutMs: 60_000 }));
+    const step = env.run(() => runHooks(clusters, dir, { ...request, timeoutMs: 60_000 }));
     for (let i = 0; i < 100 && !existsSync(`${out}.child`); i++) await new Promise((r) => setTimeout(r, 50));
     const hook = Number(readFileSync(out, 'utf8'));
     const child = Number(readFileSync(`${out}.child`, 'utf8'));
-    expect(alive(hook) && alive(child)).toBe(true);
+    expect(running(hook) && running(child)).toBe(true);
     env.cancel();
-    await expect(running).rejects.toThrow();
+    await expect(step).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 200));
-    expect(alive(hook)).toBe(false);
-    expect(alive(child)).toBe(false);
+    expect(running(hook)).toBe(false);
+    expect(running(child)).toBe(false);
   });
 });
