@@ -51,6 +51,16 @@ export interface RenamePlan {
   lockWaitTimeoutSeconds: number;
   /** Marks this cutover's statements on the source (the workflow id). */
   tag: string;
+  /**
+   * For the inspection after a T1 whose worker went silent: the connection that T1 reported before
+   * sending its RENAME. It is killed first, so a stalled T1 cannot send the RENAME later.
+   */
+  t1ConnectionId?: number;
+}
+
+/** What T1 reports (heartbeat details) before it sends the RENAME. */
+export interface RenameProgress {
+  connectionId: number;
 }
 
 export type RenameOutcome = 'renamed' | 'not-renamed';

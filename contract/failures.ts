@@ -18,6 +18,8 @@ export type FailureType =
   | 'GtidMismatch'
   | 'BinlogPurged'
   | 'RowRejected'
+  /** Retryable: a stale stream attempt found a newer one owns the stream. */
+  | 'StreamSuperseded'
   | 'StreamFailed'
   // The cutover.
   | 'NotReady'

@@ -9,7 +9,14 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { HookEvent, HookRequest, Readiness, RenamePlan, VerifyReport } from '../contract/activities.js';
+import type {
+  HookEvent,
+  HookRequest,
+  Readiness,
+  RenamePlan,
+  RenameProgress,
+  VerifyReport,
+} from '../contract/activities.js';
 import type {
   CutOverFailureDetails,
   CutOverInput,
@@ -23,7 +30,7 @@ import { failure } from '../contract/failures.js';
 import { oldTableName } from '../contract/identifiers.js';
 import { invalid, normalizeTables, positive } from '../contract/tables.js';
 import { cutOverSteps } from './activity-shapes.js';
-import { errorMessage, surfaced } from './failures.js';
+import { errorMessage, lastHeartbeatOf, surfaced } from './failures.js';
 import { verificationFailure } from './verification.js';
 
 export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
@@ -177,9 +184,12 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       await step('T1', () => steps.T1.renameSourceTables(plan));
       return undefined;
     } catch (err) {
-      // The RENAME may have happened (timeout, lost worker, dropped connection): ask the source.
+      // The RENAME may have happened (timeout, lost worker, dropped connection): ask the source,
+      // after ending the connection a silent T1 reported, so it cannot send the RENAME late.
+      const t1ConnectionId = lastHeartbeatOf<RenameProgress>(err)?.connectionId;
+      const inspection: RenamePlan = t1ConnectionId === undefined ? plan : { ...plan, t1ConnectionId };
       try {
-        return (await steps.inspectT1.inspectRename(plan)) === 'not-renamed'
+        return (await steps.inspectT1.inspectRename(inspection)) === 'not-renamed'
           ? { err, outcome: 'unchanged' }
           : undefined;
       } catch (inspectErr) {

@@ -1,6 +1,6 @@
 // Failure plumbing for workflows: surface an activity's or child's own typed error, and tell
 // cancellation apart from failure.
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure } from '@temporalio/workflow';
 
 /**
  * The typed ApplicationFailure inside ActivityFailure/ChildWorkflowFailure wrappers, however deeply
@@ -19,4 +19,11 @@ export function surfaced(err: unknown): unknown {
 export function errorMessage(err: unknown): string {
   const inner = surfaced(err);
   return inner instanceof Error ? inner.message : String(inner);
+}
+
+/** The heartbeat details an activity attempt reported last, when it failed by timing out. */
+export function lastHeartbeatOf<T>(err: unknown): T | undefined {
+  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure)
+    return err.cause.lastHeartbeatDetails as T | undefined;
+  return undefined;
 }

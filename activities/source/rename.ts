@@ -4,8 +4,9 @@
 // inspection can wait for a RENAME still executing on the server before reading table names.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import type mysql from 'mysql2/promise';
-import type { RenameOutcome, RenamePlan } from '../../contract/activities.js';
+import type { RenameOutcome, RenamePlan, RenameProgress } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
 import { oldTableName, qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
@@ -37,8 +38,15 @@ async function runRename(clusters: Clusters, plan: RenamePlan, direction: 'forwa
     // Bounded wait for the metadata lock: a long-running transaction on the table must not
     // leave the RENAME (and every write queued behind it) waiting indefinitely.
     await conn.query('SET SESSION lock_wait_timeout = ?', [plan.lockWaitTimeoutSeconds]);
-    await whileHeartbeating(conn.query(renameStatement(plan, direction)));
+    // Reported before sending: if this worker goes silent, the inspection kills this connection
+    // first, so a RENAME sent late (after a pause) finds it gone.
+    const ctx = Context.current();
+    const progress: RenameProgress = { connectionId: conn.threadId };
+    ctx.heartbeat(progress);
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('RENAME not sent: the step was cancelled');
+    await whileHeartbeating(conn.query(renameStatement(plan, direction)), progress);
   } catch (err) {
+    if (err instanceof CancelledFailure) throw err;
     const e = err as { code?: string; sqlMessage?: string; message: string };
     throw failure(
       'RenameFailed',
@@ -61,6 +69,15 @@ async function tablesPresent(conn: mysql.Pool, database: string, names: string[]
     [database, names],
   );
   return new Set(rows.map((row) => String(row.name)));
+}
+
+/** Kills the connection a silent T1 reported, when it is still there and still the worker's. */
+async function endT1Connection(pool: mysql.Pool, id: number, user: string): Promise<void> {
+  const [rows] = await pool.query<mysql.RowDataPacket[]>(
+    'SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND USER = ?',
+    [id, user],
+  );
+  if (rows.length) await pool.query('KILL CONNECTION ?', [id]).catch(() => undefined);
 }
 
 /** Waits until no tagged RENAME of this cutover is executing on the source. */
@@ -91,6 +108,8 @@ async function waitForInFlightRename(conn: mysql.Pool, plan: RenamePlan): Promis
  */
 export async function inspectRename(clusters: Clusters, plan: RenamePlan): Promise<RenameOutcome> {
   const pool = clusters.pool(plan.source);
+  if (plan.t1ConnectionId !== undefined)
+    await endT1Connection(pool, plan.t1ConnectionId, clusters.settings(plan.source).user);
   await waitForInFlightRename(pool, plan);
   const names = pairs(plan);
   const present = await tablesPresent(

@@ -2,6 +2,7 @@
 // applies row changes of the moved tables to the target idempotently, and commits the applied
 // position in the same transaction as the rows. Heartbeats its progress; resumes from the target's
 // stored position when retried; returns once the cut-over-complete flag (T4) is set.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
@@ -11,7 +12,7 @@ import type { StreamInput, StreamProgress, StreamResult } from '../../contract/a
 import { oldTableName } from '../../contract/identifiers.js';
 import { serverFlavor, type Clusters } from '../clusters.js';
 import { keyOf, statementsFor, type RowOp } from '../target/row-apply.js';
-import { readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
+import { claimStream, readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { readTargetTables } from '../table-info.js';
 import { AppliedPosition } from './gtid.js';
 import { isPermanentRowError, rowRejected, type RejectedRow } from '../target/rejected-rows.js';
@@ -46,7 +47,10 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
   const target = await clusters.connect(input.target);
   let zongji: ZongJi | undefined;
   try {
-    const state = await registerStream(target, input.streamId, input.startPosition);
+    await registerStream(target, input.streamId, input.startPosition);
+    // This attempt becomes the stream's only writer; a stale one still alive stops at its next batch.
+    const owner = `attempt ${ctx.info.attempt} ${randomUUID()}`;
+    const state = await claimStream(target, input.streamId, owner);
     if (state.cutOverComplete)
       return {
         appliedPosition: state.appliedPosition,
@@ -119,7 +123,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         lastFlagCheck = now;
         const current = await readStreamState(target, input.streamId);
         if (current?.cutOverComplete) {
-          await applyBatch(target, input, applied, queue.splice(0), progress, clusters.describe(input.target));
+          await applyBatch(target, input, owner, applied, queue.splice(0), progress, clusters.describe(input.target));
           return { ...progress, stoppedBecause: 'cut-over-complete' };
         }
       }
@@ -136,7 +140,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       let take = 0;
       while (take < queue.length && (take === 0 || rows + queue[take]!.ops.length <= MAX_BATCH_ROWS))
         rows += queue[take++]!.ops.length;
-      await applyBatch(target, input, applied, queue.splice(0, take), progress, clusters.describe(input.target));
+      await applyBatch(target, input, owner, applied, queue.splice(0, take), progress, clusters.describe(input.target));
       queuedRows -= rows;
       if (!paused && queuedRows >= PAUSE_AT_ROWS) {
         stream.connection?.pause();
@@ -161,6 +165,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
 async function applyBatch(
   target: mysql.Connection,
   input: StreamInput,
+  owner: string,
   applied: AppliedPosition,
   batch: QueuedTransaction[],
   progress: StreamProgress,
@@ -172,8 +177,8 @@ async function applyBatch(
   const position = applied.toString();
   await target.beginTransaction();
   try {
+    await saveAppliedPosition(target, input.streamId, position, owner);
     for (const statement of statementsFor(ops)) await target.query(statement.sql, statement.values);
-    await saveAppliedPosition(target, input.streamId, position);
     await target.commit();
   } catch (err) {
     await target.rollback().catch(() => undefined);

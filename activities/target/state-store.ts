@@ -2,6 +2,7 @@
 // with one row per stream (applied GTID position, cut-over flag) and one per copied table (last
 // copied key). The schema is created by prepare and by a stream's registration, the two ways a
 // move's state comes to exist; everything else reads and writes rows.
+import type mysql from 'mysql2/promise';
 import type { Queryable } from '../clusters.js';
 
 export const STATE_DATABASE = '_move_tables';
@@ -15,8 +16,16 @@ export async function ensureStateSchema(conn: Queryable): Promise<void> {
     applied_position TEXT NOT NULL,
     cut_over_complete TINYINT NOT NULL DEFAULT 0,
     drain_gtid TEXT NULL,
+    owner VARCHAR(64) NULL,
     updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
   ) ENGINE=InnoDB`);
+  // State created by a version before stream owners: add the column (both flavors, no IF NOT EXISTS).
+  const [owner] = await conn.query<mysql.RowDataPacket[]>(
+    "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'streams' AND COLUMN_NAME = 'owner'",
+    [STATE_DATABASE],
+  );
+  if (!owner.length)
+    await conn.query(`ALTER TABLE ${STREAMS_TABLE} ADD COLUMN owner VARCHAR(64) NULL AFTER drain_gtid`);
   await conn.query(`CREATE TABLE IF NOT EXISTS ${COPY_PROGRESS_TABLE} (
     stream_id VARCHAR(191) NOT NULL,
     table_name VARCHAR(64) NOT NULL,

@@ -1,6 +1,7 @@
 // The stream's row in the state store: the applied GTID position, written in the same transaction
 // as the rows it covers, so after any crash the target says exactly which source transactions it
 // holds; and the cut-over flag (T4) that stops the stream.
+import { ApplicationFailure } from '@temporalio/common';
 import type mysql from 'mysql2/promise';
 import { failure } from '../../contract/failures.js';
 import type { Clusters, Queryable } from '../clusters.js';
@@ -46,9 +47,37 @@ export async function readStreamState(conn: Queryable, streamId: string): Promis
   };
 }
 
-/** Inside the caller's transaction, together with the rows it covers. */
-export async function saveAppliedPosition(conn: mysql.Connection, streamId: string, position: string): Promise<void> {
-  await conn.query(`UPDATE ${STREAMS_TABLE} SET applied_position = ? WHERE stream_id = ?`, [position, streamId]);
+/**
+ * Makes `owner` (one stream attempt) the only writer of the stream. Waits for a batch of the
+ * previous owner that is under way (it holds the row), so what this returns is where that one
+ * stopped: the new attempt resumes from it.
+ */
+export async function claimStream(conn: Queryable, streamId: string, owner: string): Promise<StreamState> {
+  await conn.query(`UPDATE ${STREAMS_TABLE} SET owner = ? WHERE stream_id = ?`, [owner, streamId]);
+  return (await readStreamState(conn, streamId))!;
+}
+
+/**
+ * First in the caller's batch transaction: moves the position and locks the row, or fails when
+ * another attempt has claimed the stream since. A stalled attempt that wakes up (a pause, a
+ * partition from Temporal only) so never writes older row images over a newer attempt's.
+ */
+export async function saveAppliedPosition(
+  conn: mysql.Connection,
+  streamId: string,
+  position: string,
+  owner: string,
+): Promise<void> {
+  const [result] = await conn.query<mysql.ResultSetHeader>(
+    `UPDATE ${STREAMS_TABLE} SET applied_position = ? WHERE stream_id = ? AND owner = ?`,
+    [position, streamId, owner],
+  );
+  if (result.affectedRows !== 1) {
+    throw ApplicationFailure.create({
+      type: 'StreamSuperseded',
+      message: `stream "${streamId}" is owned by a newer attempt: this one stops without writing`,
+    });
+  }
 }
 
 /** Activity `setCutOverComplete` (T4). Idempotent: setting it again changes nothing. */

@@ -12,8 +12,15 @@ import { recordFault } from '../support/fault-report.js';
 import { sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
 import { failureOf, moveReaches } from '../support/waiting.js';
 import { verifyTables } from '../../activities/verify/verify-tables.js';
+import { inspectRename } from '../../activities/source/rename.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { VerifyReport } from '../../contract/activities.js';
+import {
+  claimStream,
+  readStreamState,
+  registerStream,
+  saveAppliedPosition,
+} from '../../activities/target/stream-state.js';
 
 let client: Client;
 const defer = cleanupAfterEach();
@@ -194,6 +201,77 @@ describe('verification', () => {
       `a one-byte difference in a ${(size / 1048576).toFixed(1)} MiB blob`,
       'verification reports the chunk',
       `${report.tables[0]!.mismatchedChunks} chunk(s) differ`,
+    );
+  });
+});
+
+describe('fencing of stream attempts', () => {
+  it('a stalled attempt that wakes up after a newer one claimed the stream writes nothing', async () => {
+    const stale = await sql('target');
+    const fresh = await sql('target');
+    defer(async () => {
+      await stale.end();
+      await fresh.end();
+    });
+    const streamId = uniqueName('fence');
+    await registerStream(fresh, streamId, '1-1-1');
+    await claimStream(stale, streamId, 'attempt 1');
+    // Attempt 1 has a batch under way: attempt 2's claim waits for it, then resumes from where it stopped.
+    await stale.beginTransaction();
+    await saveAppliedPosition(stale, streamId, '1-1-5', 'attempt 1');
+    const claimed = claimStream(fresh, streamId, 'attempt 2');
+    await new Promise((r) => setTimeout(r, 300));
+    await stale.commit();
+    expect((await claimed).appliedPosition).toBe('1-1-5');
+    // Attempt 1 wakes up with another batch: refused before it writes a row.
+    await stale.beginTransaction();
+    await expect(saveAppliedPosition(stale, streamId, '1-1-4', 'attempt 1')).rejects.toMatchObject({
+      type: 'StreamSuperseded',
+    });
+    await stale.rollback();
+    await fresh.beginTransaction();
+    await saveAppliedPosition(fresh, streamId, '1-1-9', 'attempt 2');
+    await fresh.commit();
+    expect((await readStreamState(fresh, streamId))!.appliedPosition).toBe('1-1-9');
+    recordFault(
+      'a stalled stream attempt wakes up after the next attempt took over',
+      "its batch is refused before any row; the new attempt resumes from the old one's last commit",
+      'claim waited for the batch under way, resumed at 1-1-5; the stale batch failed with StreamSuperseded',
+    );
+  });
+});
+
+describe('a late RENAME', () => {
+  it("the inspection after a silent T1 ends T1's connection, so a RENAME it sends later cannot run", async () => {
+    const { database, source } = await databaseOnBoth('late', '(id INT PRIMARY KEY)');
+    // T1's connection: set up, reported, and stalled before sending its RENAME.
+    const t1 = await sql('source');
+    defer(() => t1.end().catch(() => undefined));
+    await t1.query('SET SESSION lock_wait_timeout = 3');
+    const clusters = testClusters();
+    defer(() => clusters.close());
+    const plan = {
+      source: 'source',
+      database,
+      tables: ['t'],
+      oldTableTemplate: '_{table}_del',
+      lockWaitTimeoutSeconds: 3,
+      tag: 'late-test',
+    };
+    const outcome = await new MockActivityEnvironment().run(() =>
+      inspectRename(clusters, { ...plan, t1ConnectionId: t1.threadId }),
+    );
+    expect(outcome).toBe('not-renamed');
+    await expect(t1.query(`RENAME TABLE ${database}.t TO ${database}._t_del`)).rejects.toThrow();
+    const [tables] = await source.query<mysql.RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [database],
+    );
+    expect(tables.map((r) => r.t)).toEqual(['t']);
+    recordFault(
+      'T1 stalled after connecting, woken after the inspection',
+      "the inspection kills T1's reported connection first: the late RENAME cannot run",
+      'inspection said not-renamed; the late RENAME failed on its killed connection; source unchanged',
     );
   });
 });

@@ -1,6 +1,7 @@
 // The cutover's branches, each on the real workflow code with stub activities: which activities
 // run, in which order, and how the workflow ends. The real-server counterparts are in
 // test/integration (cutover, cutover-crash, faults).
+import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +125,24 @@ describe('cutOver workflow (stub activities)', () => {
     expect(world.calls).not.toContain('captureDrainGtid');
     expect(world.calls).not.toContain('renameBack');
   });
+
+  it('a T1 that went silent after reporting its connection: the inspection is told to end that connection first', async () => {
+    let inspectedWith: number | undefined;
+    const { env, start } = await cutOverWith(() => ({
+      async renameSourceTables() {
+        Context.current().heartbeat({ connectionId: 4242 });
+        // Stalled past the heartbeat timeout (5 s): a paused process, or a partition from Temporal.
+        await new Promise((resolve) => setTimeout(resolve, 7_000));
+      },
+      async inspectRename(plan) {
+        inspectedWith = plan.t1ConnectionId;
+        return 'not-renamed';
+      },
+    }));
+    const message = await env.run(async () => failureOf((await start()).result()));
+    expect(message).toMatch(/^CutOverFailed: cutover failed at T1: .*the source tables were not renamed/);
+    expect(inspectedWith).toBe(4242);
+  }, 20_000);
 
   it('T4 committed but its outcome was lost: the flag is read, and the cutover rolls forward instead of renaming back', async () => {
     const { world, env, start } = await cutOverWith((w: StubWorld) => ({
