@@ -4,6 +4,7 @@ import type { ClusterDescription, Flavor } from '../../contract/clusters.js';
 import { failure } from '../../contract/failures.js';
 import { serverFlavor, type Clusters, type Queryable } from '../clusters.js';
 import { normalizePosition } from '../stream/gtid.js';
+import { MariadbGtidState } from '../stream/mariadb-gtid-state.js';
 
 function gtidPositionVariable(flavor: Flavor): string {
   return flavor === 'mariadb' ? '@@global.gtid_binlog_pos' : '@@global.gtid_executed';
@@ -33,12 +34,21 @@ export async function describeCluster(clusters: Clusters, name: string): Promise
   };
 }
 
-/** The server's GTID position now: every transaction it has binlogged. */
+/**
+ * The server's GTID position now: every transaction it has binlogged. MariaDB: its full state
+ * (each server id of each domain, `gtid_binlog_state`), the last GTID per domain last.
+ */
 export async function currentGtidPosition(conn: Queryable): Promise<string> {
+  if ((await serverFlavor(conn)) === 'mysql') {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_executed AS position');
+    return normalizePosition(String(rows[0]!.position ?? ''));
+  }
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
-    `SELECT ${gtidPositionVariable(await serverFlavor(conn))} AS position`,
+    'SELECT @@global.gtid_binlog_pos AS pos, @@global.gtid_binlog_state AS state',
   );
-  return normalizePosition(String(rows[0]!.position ?? ''));
+  const pos = normalizePosition(String(rows[0]!.pos ?? ''));
+  const state = normalizePosition(String(rows[0]!.state ?? ''));
+  return MariadbGtidState.fromServer(pos, state).toString();
 }
 
 /**

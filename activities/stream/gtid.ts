@@ -1,9 +1,10 @@
-// GTID position math for both flavors. MariaDB positions ('domain-server-seq,...') and MySQL
-// GTID sets ('uuid:1-5:7,uuid2:1-9', tags on 8.3+) are parsed and extended with zongji's own
-// models, so the stream and the drain check agree with what zongji resumes from.
-import { GtidSet, MariadbGtidPosition } from '@vlasky/zongji';
+// GTID position math for both flavors. MariaDB states ('domain-server-seq,...', every server of
+// a domain: mariadb-gtid-state.ts) and MySQL GTID sets ('uuid:1-5:7,uuid2:1-9', tags on 8.3+,
+// extended with zongji's own model, so the stream agrees with what zongji resumes from).
+import { GtidSet } from '@vlasky/zongji';
 import type { Flavor } from '../../contract/clusters.js';
 import { failure } from '../../contract/failures.js';
+import { MariadbGtidState } from './mariadb-gtid-state.js';
 
 /** A MySQL set holds ':' (uuid:interval); a MariaDB position never does. '' is either. */
 export function flavorOf(position: string): Flavor | undefined {
@@ -17,22 +18,16 @@ export function normalizePosition(text: string): string {
 
 /** The transactions a stream has applied: a start position plus every completed GTID since. */
 export class AppliedPosition {
-  private constructor(private readonly model: GtidSet | MariadbGtidPosition) {}
+  private constructor(private readonly model: GtidSet | MariadbGtidState) {}
 
   static parse(text: string, flavor: Flavor): AppliedPosition {
     const normalized = normalizePosition(text);
-    return new AppliedPosition(flavor === 'mysql' ? GtidSet.parse(normalized) : MariadbGtidPosition.parse(normalized));
+    return new AppliedPosition(flavor === 'mysql' ? GtidSet.parse(normalized) : MariadbGtidState.parse(normalized));
   }
 
   /** Records a completed transaction ('domain-server-seq' or 'uuid[:tag]:gno'). */
   add(gtid: string): void {
-    if (this.model instanceof GtidSet) {
-      this.model.add(gtid);
-      return;
-    }
-    const parts = gtid.split('-');
-    if (parts.length !== 3) throw failure('GtidMismatch', `invalid MariaDB GTID '${gtid}'`);
-    this.model.add({ domainId: Number(parts[0]), serverId: Number(parts[1]), seqNo: parts[2]! });
+    this.model.add(gtid);
   }
 
   toString(): string {
@@ -40,10 +35,16 @@ export class AppliedPosition {
   }
 }
 
+/** Where a binlog reader resumes from an applied position (MariaDB: one GTID per domain). */
+export function resumePosition(applied: string): string {
+  const normalized = normalizePosition(applied);
+  return flavorOf(normalized) === 'mariadb' ? MariadbGtidState.parse(normalized).resumePosition() : normalized;
+}
+
 /**
- * Whether `applied` contains every transaction of `required` (the drain GTID). MariaDB: each
- * domain of `required` is covered by the same server's sequence in `applied`. MySQL: `required`
- * is a subset of `applied`.
+ * Whether `applied` contains every transaction of `required` (the drain GTID). MariaDB: for each
+ * domain and server of `required`, `applied` has that server's sequence as far or further. MySQL:
+ * `required` is a subset of `applied`.
  */
 export function positionCovers(applied: string, required: string): boolean {
   const need = normalizePosition(required);
@@ -52,8 +53,7 @@ export function positionCovers(applied: string, required: string): boolean {
   if (flavorOf(need) === 'mariadb') {
     if (flavorOf(have) === 'mysql')
       throw failure('GtidMismatch', `cannot compare MySQL GTID set '${have}' with MariaDB position '${need}'`);
-    const position = MariadbGtidPosition.parse(have);
-    return need.split(',').every((gtid) => position.covers(gtid));
+    return MariadbGtidState.parse(have).covers(MariadbGtidState.parse(need));
   }
   if (flavorOf(have) === 'mariadb')
     throw failure('GtidMismatch', `cannot compare MariaDB position '${have}' with MySQL GTID set '${need}'`);

@@ -14,7 +14,7 @@ import { serverFlavor, type Clusters } from '../clusters.js';
 import { keyOf, statementsFor, type RowOp } from '../target/row-apply.js';
 import { claimStream, readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { readTargetTables } from '../table-info.js';
-import { AppliedPosition } from './gtid.js';
+import { AppliedPosition, resumePosition } from './gtid.js';
 import { isPermanentRowError, rowRejected, type RejectedRow } from '../target/rejected-rows.js';
 import { binlogReadError } from './stream-errors.js';
 import { TransactionAssembler, type CompletedTransaction } from './transaction-assembler.js';
@@ -98,7 +98,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     });
     stream.start({
       serverId: replicaServerId(input.streamId),
-      gtidSet: state.appliedPosition,
+      gtidSet: resumePosition(state.appliedPosition),
       includeEvents: ['gtid', 'mariadbgtid', 'query', 'xid', 'tablemap', 'writerows', 'updaterows', 'deleterows'],
       includeSchema: { [input.database]: [...input.tables, ...renames.values()] },
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppliedPosition, flavorOf, positionCovers } from '../../activities/stream/gtid.js';
+import { AppliedPosition, flavorOf, positionCovers, resumePosition } from '../../activities/stream/gtid.js';
+import { MariadbGtidState } from '../../activities/stream/mariadb-gtid-state.js';
 
 const U1 = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 const U2 = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -21,6 +22,38 @@ describe('MariaDB positions', () => {
     applied.add('0-4-18446744073709551615');
     expect(applied.toString()).toBe('0-4-18446744073709551615,1-1-10');
     expect(positionCovers(applied.toString(), '1-1-10')).toBe(true);
+  });
+});
+
+describe('MariaDB domains written by several servers', () => {
+  it("covers a drain GTID of another server in the same domain once that server's GTID was applied", () => {
+    // The source's state at the start: server 1 last; server 2 wrote in the domain before.
+    const applied = AppliedPosition.parse(
+      MariadbGtidState.fromServer('0-1-800', '0-2-700,0-1-800').toString(),
+      'mariadb',
+    );
+    applied.add('0-2-801');
+    applied.add('0-1-802');
+    // The drain state read at T2 names both servers: covered, although the domain's last GTID is server 1's.
+    expect(positionCovers(applied.toString(), '0-2-801,0-1-802')).toBe(true);
+    expect(positionCovers(applied.toString(), '0-2-801')).toBe(true);
+    expect(positionCovers(applied.toString(), '0-2-803,0-1-802')).toBe(false);
+    // A server the stream never saw in that domain is not covered.
+    expect(positionCovers(applied.toString(), '0-3-1')).toBe(false);
+  });
+
+  it('keeps the last GTID per domain for resuming, whatever its sequence', () => {
+    const state = MariadbGtidState.fromServer('1-1-900', '1-1-900,1-2-950,2-7-3');
+    expect(state.toString()).toBe('1-2-950,1-1-900,2-7-3');
+    expect(state.resumePosition()).toBe('1-1-900,2-7-3');
+    expect(resumePosition(state.toString())).toBe('1-1-900,2-7-3');
+    expect(MariadbGtidState.parse(state.toString()).toString()).toBe(state.toString());
+    // A position stored by a version before states (one GTID per domain) reads as a state.
+    expect(resumePosition('0-1-5,3-2-9')).toBe('0-1-5,3-2-9');
+  });
+
+  it('refuses a malformed GTID with a typed error', () => {
+    expect(() => MariadbGtidState.parse('1-1')).toThrow(expect.objectContaining({ type: 'GtidMismatch' }));
   });
 });
 
