@@ -145,6 +145,8 @@ export interface VerifyInput {
   /** Frozen source table (`_t_del`) and its copy on the target. */
   tables: Array<{ sourceTable: string; targetTable: string }>;
   chunkSize: number;
+  /** Re-read a differing chunk row by row and name its differing keys (at most 20 per chunk). */
+  listDifferingKeys?: boolean;
 }
 
 export interface VerifyTableReport {
@@ -155,11 +157,20 @@ export interface VerifyTableReport {
   chunks: number;
   mismatchedChunks: number;
   /** Key ranges (after `afterKey`, up to and including `upToKey`; null: open end) that differ. */
-  mismatches: Array<{ afterKey: unknown[] | null; upToKey: unknown[] | null; sourceRows: number; targetRows: number }>;
+  mismatches: Array<{
+    afterKey: unknown[] | null;
+    upToKey: unknown[] | null;
+    sourceRows: number;
+    targetRows: number;
+    /** With `listDifferingKeys`: keys whose rows differ, or exist on one side only. */
+    differingKeys?: unknown[][];
+  }>;
 }
 
 export interface VerifyReport {
   ok: boolean;
+  /** Verified after release (the target already took writes): a difference may be the application's. */
+  afterRelease?: boolean;
   tables: VerifyTableReport[];
   durationMs: number;
 }

@@ -11,13 +11,14 @@ import type mysql from 'mysql2/promise';
 import type { StreamInput, StreamProgress, StreamResult } from '../../contract/activities.js';
 import { oldTableName } from '../../contract/identifiers.js';
 import { serverFlavor, type Clusters } from '../clusters.js';
-import { keyOf, statementsFor, type RowOp } from '../target/row-apply.js';
+import { holdPrepared, takePrepared } from '../target/pending-xa.js';
+import { keyOf, statementsFor, type RowOp, type TargetTable } from '../target/row-apply.js';
 import { claimStream, readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { readTargetTables } from '../table-info.js';
 import { AppliedPosition, resumePosition } from './gtid.js';
 import { isPermanentRowError, rowRejected, type RejectedRow } from '../target/rejected-rows.js';
 import { binlogReadError } from './stream-errors.js';
-import { TransactionAssembler, type CompletedTransaction } from './transaction-assembler.js';
+import { TransactionAssembler, type CompletedTransaction, type XaStep } from './transaction-assembler.js';
 
 /** Rows per target transaction: large enough to amortize commits, small enough to stay brief. */
 const MAX_BATCH_ROWS = 5_000;
@@ -37,9 +38,10 @@ export function replicaServerId(streamId: string): number {
 
 interface QueuedTransaction {
   ops: RowOp[];
-  /** GTIDs this entry completes (several when transactions without moved rows are coalesced). */
+  /** GTIDs this entry completes (several when transactions without moved rows are coalesced; none for a part of one). */
   gtids: string[];
   timestamp: number;
+  xa?: XaStep;
 }
 
 export async function streamChanges(clusters: Clusters, input: StreamInput): Promise<StreamResult> {
@@ -68,12 +70,13 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     let fatal: unknown;
     const enqueue = (tx: CompletedTransaction) => {
       const last = queue.at(-1);
+      const gtids = tx.gtid === undefined ? [] : [tx.gtid];
       // Transactions on other tables only move the position: coalesce them.
-      if (tx.ops.length === 0 && last && last.ops.length === 0) {
-        last.gtids.push(tx.gtid);
+      if (tx.ops.length === 0 && !tx.xa && last && last.ops.length === 0 && !last.xa) {
+        last.gtids.push(...gtids);
         return;
       }
-      queue.push({ ops: tx.ops, gtids: [tx.gtid], timestamp: tx.timestamp });
+      queue.push({ ops: tx.ops, gtids, timestamp: tx.timestamp, ...(tx.xa ? { xa: tx.xa } : {}) });
       queuedRows += tx.ops.length;
     };
     const assembler = new TransactionAssembler({ database: input.database, renames }, targets, enqueue);
@@ -123,7 +126,16 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         lastFlagCheck = now;
         const current = await readStreamState(target, input.streamId);
         if (current?.cutOverComplete) {
-          await applyBatch(target, input, owner, applied, queue.splice(0), progress, clusters.describe(input.target));
+          await applyBatch(
+            target,
+            input,
+            owner,
+            targets,
+            applied,
+            queue.splice(0),
+            progress,
+            clusters.describe(input.target),
+          );
           return { ...progress, stoppedBecause: 'cut-over-complete' };
         }
       }
@@ -140,7 +152,16 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       let take = 0;
       while (take < queue.length && (take === 0 || rows + queue[take]!.ops.length <= MAX_BATCH_ROWS))
         rows += queue[take++]!.ops.length;
-      await applyBatch(target, input, owner, applied, queue.splice(0, take), progress, clusters.describe(input.target));
+      await applyBatch(
+        target,
+        input,
+        owner,
+        targets,
+        applied,
+        queue.splice(0, take),
+        progress,
+        clusters.describe(input.target),
+      );
       queuedRows -= rows;
       if (!paused && queuedRows >= PAUSE_AT_ROWS) {
         stream.connection?.pause();
@@ -166,27 +187,55 @@ async function applyBatch(
   target: mysql.Connection,
   input: StreamInput,
   owner: string,
+  targets: ReadonlyMap<string, TargetTable>,
   applied: AppliedPosition,
   batch: QueuedTransaction[],
   progress: StreamProgress,
   targetName: string,
 ): Promise<void> {
   if (batch.length === 0) return;
-  const ops = batch.flatMap((tx) => tx.ops);
   for (const tx of batch) for (const gtid of tx.gtids) applied.add(gtid);
   const position = applied.toString();
+  let rows = 0;
   await target.beginTransaction();
   try {
     await saveAppliedPosition(target, input.streamId, position, owner);
-    for (const statement of statementsFor(ops)) await target.query(statement.sql, statement.values);
+    // Runs of plain transactions share multi-row statements; XA steps go one by one, in order.
+    let run: RowOp[] = [];
+    const flush = async () => {
+      for (const statement of statementsFor(run)) await target.query(statement.sql, statement.values);
+      rows += run.length;
+      run = [];
+    };
+    for (const tx of batch) {
+      if (!tx.xa) {
+        run.push(...tx.ops);
+        continue;
+      }
+      await flush();
+      if (tx.xa.phase === 'prepare') {
+        await holdPrepared(target, input.streamId, tx.xa.xid, tx.ops);
+      } else {
+        const prepared = await takePrepared(target, input.streamId, tx.xa.xid, targets);
+        if (tx.xa.phase === 'commit') {
+          run = prepared;
+          await flush();
+        }
+      }
+    }
+    await flush();
     await target.commit();
   } catch (err) {
     await target.rollback().catch(() => undefined);
-    const rejected = isPermanentRowError(err) ? await findRejectedRow(target, batch) : undefined;
-    throw rejected ? rowRejected(rejected, targetName) : err;
+    if (!isPermanentRowError(err)) throw err;
+    const rejected = await findRejectedRow(target, batch);
+    // Not found one by one (a row of a committed XA transaction): still no retry can help.
+    throw rejected
+      ? rowRejected(rejected, targetName)
+      : rowRejected({ table: '(a row of this batch)', key: [], origin: 'stream', err }, targetName);
   }
   progress.appliedPosition = position;
-  progress.rowsApplied += ops.length;
+  progress.rowsApplied += rows;
   progress.transactionsApplied += batch.length;
 }
 
@@ -194,7 +243,7 @@ async function applyBatch(
 async function findRejectedRow(target: mysql.Connection, batch: QueuedTransaction[]): Promise<RejectedRow | undefined> {
   await target.beginTransaction();
   try {
-    for (const tx of batch) {
+    for (const tx of batch.filter((t) => !t.xa)) {
       for (const op of tx.ops) {
         const [statement] = statementsFor([op]);
         try {

@@ -3,17 +3,28 @@
 // event: a DDL has no commit marker, and waiting for the next transaction's GTID (as zongji's
 // gtidSet does) would leave the cutover RENAME's GTID unapplied until the source writes again,
 // which after T1 it may never do.
+//
+// XA: MariaDB binlogs a prepared XA transaction as its own group (rows, then `XA END xid`) and
+// decides it later in another group (`XA COMMIT xid` or `XA ROLLBACK xid`). The prepared rows are
+// handed on marked as such, to be kept until that decision; they are never applied at prepare.
+// A transaction growing past `partialRows` is handed on in parts (no GTID completes with a part),
+// so one huge transaction cannot hold the worker's memory: applying a part twice is harmless.
 import { failure } from '../../contract/failures.js';
 import { opsForUpdate, type Row, type RowOp, type TargetTable } from '../target/row-apply.js';
 import { classifyQuery, type WatchedTables } from './ddl.js';
 
+export type XaStep = { phase: 'prepare'; xid: string } | { phase: 'commit' | 'rollback'; xid: string };
+
 export interface CompletedTransaction {
-  gtid: string;
+  /** Undefined on a part of a transaction still under way. */
+  gtid: string | undefined;
   ops: RowOp[];
   /** Binlog event time (ms since epoch), for lag. */
   timestamp: number;
   /** Set on the cutover's own RENAME (or its compensation). */
   cutoverRename?: 'forward' | 'back';
+  /** Set on the groups of an XA transaction decided in two phases. */
+  xa?: XaStep;
 }
 
 /** The subset of zongji's event shape the assembler reads. */
@@ -28,23 +39,32 @@ export interface BinlogEventLike {
   schema?: string;
 }
 
-const COMMITS = /^\s*(COMMIT|ROLLBACK\s*$|ROLLBACK\s*;|XA\s+COMMIT|XA\s+ROLLBACK)/i;
+const COMMITS = /^\s*(COMMIT|ROLLBACK\s*$|ROLLBACK\s*;)/i;
+const XA_END = /^\s*XA\s+END\s+(.+?)\s*$/i;
+const XA_DECISION = /^\s*XA\s+(COMMIT|ROLLBACK)\s+(.+?)(\s+ONE\s+PHASE)?\s*$/i;
+
+/** xids as the binlog prints them (`X'7831',X'',1`), spaces dropped so both events agree. */
+function xidKey(text: string): string {
+  return text.replace(/\s+/g, '');
+}
 
 export class TransactionAssembler {
-  private current: { gtid: string | undefined; ops: RowOp[]; timestamp: number } | undefined;
+  private current: { gtid: string | undefined; ops: RowOp[]; timestamp: number; xaEnded?: string } | undefined;
 
   constructor(
     private readonly moved: WatchedTables,
     /** Source table name → where its rows go on the target. */
     private readonly targets: ReadonlyMap<string, TargetTable>,
     private readonly onComplete: (tx: CompletedTransaction) => void,
+    private readonly partialRows = 50_000,
   ) {}
 
   handle(event: BinlogEventLike): void {
     switch (event.getEventName()) {
       case 'gtid':
       case 'mariadbgtid':
-        // A new group implies the previous one ended (covers commit markers we never saw).
+        // A new group implies the previous one ended (covers commit markers we never saw, and
+        // MariaDB's XA_prepare event, which is not delivered as a query).
         this.complete();
         this.current = { gtid: event.gtid, ops: [], timestamp: event.timestamp };
         return;
@@ -76,10 +96,36 @@ export class TransactionAssembler {
       else if (name === 'deleterows') tx.ops.push({ kind: 'delete', table, row: row as Row });
       else tx.ops.push(...opsForUpdate(table, (row as { before: Row }).before, (row as { after: Row }).after));
     }
+    if (tx.ops.length >= this.partialRows) this.handOnPart(tx);
+  }
+
+  /** Hands on what a big transaction has so far; an XA transaction's rows wait for its decision. */
+  private handOnPart(tx: { ops: RowOp[]; timestamp: number }): void {
+    if (this.current?.xaEnded !== undefined) return;
+    this.onComplete({ gtid: undefined, ops: tx.ops.splice(0), timestamp: tx.timestamp });
   }
 
   private queryEvent(event: BinlogEventLike): void {
     const query = event.query ?? '';
+    const xaEnd = XA_END.exec(query);
+    if (xaEnd) {
+      if (this.current) this.current.xaEnded = xidKey(xaEnd[1]!);
+      return;
+    }
+    const decision = XA_DECISION.exec(query);
+    if (decision) {
+      if (decision[3]) {
+        // One phase: the group holds its own rows and commits them now.
+        if (this.current) delete this.current.xaEnded;
+        this.complete();
+      } else {
+        this.complete(undefined, {
+          phase: decision[1]!.toLowerCase() as 'commit' | 'rollback',
+          xid: xidKey(decision[2]!),
+        });
+      }
+      return;
+    }
     const kind = classifyQuery(query, event.schema ?? '', this.moved);
     switch (kind.kind) {
       case 'control':
@@ -101,7 +147,7 @@ export class TransactionAssembler {
     }
   }
 
-  private complete(cutoverRename?: 'forward' | 'back'): void {
+  private complete(cutoverRename?: 'forward' | 'back', decision?: XaStep): void {
     const tx = this.current;
     this.current = undefined;
     if (!tx) return;
@@ -111,11 +157,14 @@ export class TransactionAssembler {
         'a binlog transaction arrived without a GTID: the source must run with GTIDs (MySQL: gtid_mode=ON)',
       );
     }
+    const xa: XaStep | undefined =
+      decision ?? (tx.xaEnded !== undefined ? { phase: 'prepare', xid: tx.xaEnded } : undefined);
     this.onComplete({
       gtid: tx.gtid,
       ops: tx.ops,
       timestamp: tx.timestamp,
       ...(cutoverRename ? { cutoverRename } : {}),
+      ...(xa ? { xa } : {}),
     });
   }
 }

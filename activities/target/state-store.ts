@@ -1,6 +1,6 @@
 // The move's durable state on the target, next to the rows it covers: database `_move_tables`
-// with one row per stream (applied GTID position, cut-over flag) and one per copied table (last
-// copied key). The schema is created by prepare and by a stream's registration, the two ways a
+// with one row per stream (applied GTID position, cut-over flag), one per copied table (last
+// copied key), and one per prepared XA transaction the source has not decided yet. The schema is created by prepare and by a stream's registration, the two ways a
 // move's state comes to exist; everything else reads and writes rows.
 import type mysql from 'mysql2/promise';
 import type { Queryable } from '../clusters.js';
@@ -8,6 +8,7 @@ import type { Queryable } from '../clusters.js';
 export const STATE_DATABASE = '_move_tables';
 export const STREAMS_TABLE = `\`${STATE_DATABASE}\`.\`streams\``;
 export const COPY_PROGRESS_TABLE = `\`${STATE_DATABASE}\`.\`copy_progress\``;
+export const PENDING_XA_TABLE = `\`${STATE_DATABASE}\`.\`pending_xa\``;
 
 export async function ensureStateSchema(conn: Queryable): Promise<void> {
   await conn.query(`CREATE DATABASE IF NOT EXISTS \`${STATE_DATABASE}\``);
@@ -18,6 +19,12 @@ export async function ensureStateSchema(conn: Queryable): Promise<void> {
     drain_gtid TEXT NULL,
     owner VARCHAR(64) NULL,
     updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
+  ) ENGINE=InnoDB`);
+  await conn.query(`CREATE TABLE IF NOT EXISTS ${PENDING_XA_TABLE} (
+    stream_id VARCHAR(191) NOT NULL,
+    xid VARCHAR(400) NOT NULL,
+    ops LONGTEXT NOT NULL,
+    PRIMARY KEY (stream_id, xid)
   ) ENGINE=InnoDB`);
   // State created by a version before stream owners: add the column (both flavors, no IF NOT EXISTS).
   const [owner] = await conn.query<mysql.RowDataPacket[]>(
@@ -45,4 +52,5 @@ export async function resetMoveState(conn: Queryable, streamId: string): Promise
   await ensureStateSchema(conn);
   await conn.query(`DELETE FROM ${STREAMS_TABLE} WHERE stream_id = ?`, [streamId]);
   await conn.query(`DELETE FROM ${COPY_PROGRESS_TABLE} WHERE stream_id = ?`, [streamId]);
+  await conn.query(`DELETE FROM ${PENDING_XA_TABLE} WHERE stream_id = ?`, [streamId]);
 }

@@ -20,9 +20,57 @@ const MAX_LISTED_MISMATCHES = 50;
  * cancel out), and hashing each column on its own never builds a string larger than the largest
  * value (a hex concatenation past max_allowed_packet turns into NULL on both sides).
  */
+function rowDigestSql(columns: Column[]): string {
+  return `MD5(CONCAT_WS('#', ${columns.map((c) => `IFNULL(MD5(${exactValue(c)}), 'N')`).join(', ')}))`;
+}
+
 export function chunkDigestSql(columns: Column[]): string {
-  const row = `MD5(CONCAT_WS('#', ${columns.map((c) => `IFNULL(MD5(${exactValue(c)}), 'N')`).join(', ')}))`;
+  const row = rowDigestSql(columns);
   return `CONCAT(BIT_XOR(CAST(CONV(LEFT(${row}, 16), 16, 10) AS UNSIGNED)), ':', BIT_XOR(CAST(CONV(RIGHT(${row}, 16), 16, 10) AS UNSIGNED)))`;
+}
+
+/** Most differing keys named per chunk. */
+const MAX_LISTED_KEYS = 20;
+
+/** Each row's key and digest in a key range, in key order. */
+async function rowDigests(
+  conn: mysql.Pool,
+  table: string,
+  key: string[],
+  columns: Column[],
+  from: Key | null,
+  to: Key | null,
+) {
+  const lower = afterKey(key, from);
+  const upper = upToKey(key, to);
+  const digest = rowDigestSql(columns);
+  const [rows] = await conn.query<mysql.RowDataPacket[]>({
+    sql: `SELECT ${orderBy(key)}, ${digest} FROM ${table} WHERE ${lower.sql} AND ${upper.sql} ORDER BY ${orderBy(key)}`,
+    values: [...lower.values, ...upper.values],
+    rowsAsArray: true,
+  });
+  return new Map((rows as unknown as unknown[][]).map((row) => [JSON.stringify(row.slice(0, -1)), String(row.at(-1))]));
+}
+
+/** Keys whose rows differ between the two sides of a range, re-read row by row. */
+async function differingKeys(
+  source: mysql.Pool,
+  target: mysql.Pool,
+  tables: { source: string; target: string },
+  key: string[],
+  columns: Column[],
+  from: Key | null,
+  to: Key | null,
+): Promise<unknown[][]> {
+  const [a, b] = await Promise.all([
+    rowDigests(source, tables.source, key, columns, from, to),
+    rowDigests(target, tables.target, key, columns, from, to),
+  ]);
+  const keys = new Set([...a.keys(), ...b.keys()]);
+  return [...keys]
+    .filter((k) => a.get(k) !== b.get(k))
+    .slice(0, MAX_LISTED_KEYS)
+    .map((k) => JSON.parse(k) as unknown[]);
 }
 
 async function chunkSummary(
@@ -51,7 +99,8 @@ async function verifyTable(
   const sourcePool = clusters.pool(input.source);
   const targetPool = clusters.pool(input.target);
   const key = (await primaryKeyColumns(sourcePool, input.database, pair.sourceTable)) ?? [];
-  const checksum = chunkDigestSql(await tableColumns(sourcePool, input.database, pair.sourceTable));
+  const columns = await tableColumns(sourcePool, input.database, pair.sourceTable);
+  const checksum = chunkDigestSql(columns);
   const sourceTable = qualified(input.database, pair.sourceTable);
   const targetTable = qualified(input.targetDatabase, pair.targetTable);
   const report: VerifyTableReport = {
@@ -82,8 +131,26 @@ async function verifyTable(
     report.targetRows += target.rows;
     if (source.rows !== target.rows || source.checksum !== target.checksum) {
       report.mismatchedChunks++;
-      if (report.mismatches.length < MAX_LISTED_MISMATCHES)
-        report.mismatches.push({ afterKey: from, upToKey: to, sourceRows: source.rows, targetRows: target.rows });
+      if (report.mismatches.length < MAX_LISTED_MISMATCHES) {
+        const keys = input.listDifferingKeys
+          ? await differingKeys(
+              sourcePool,
+              targetPool,
+              { source: sourceTable, target: targetTable },
+              key,
+              columns,
+              from,
+              to,
+            )
+          : undefined;
+        report.mismatches.push({
+          afterKey: from,
+          upToKey: to,
+          sourceRows: source.rows,
+          targetRows: target.rows,
+          ...(keys ? { differingKeys: keys } : {}),
+        });
+      }
     }
     progress();
     if (to === null) return report;

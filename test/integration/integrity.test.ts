@@ -3,14 +3,15 @@
 // hidden difference cannot fool. Values are compared by the databases themselves, never through
 // the driver's conversion.
 import type { Client } from '@temporalio/client';
+import { fileURLToPath } from 'node:url';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
-import { releaseCutOverSignal } from '../../contract/definitions.js';
+import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
-import { sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
-import { failureOf, moveReaches } from '../support/waiting.js';
+import { spawnWorkerProcess, sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
+import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { verifyTables } from '../../activities/verify/verify-tables.js';
 import { inspectRename } from '../../activities/source/rename.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -21,6 +22,8 @@ import {
   registerStream,
   saveAppliedPosition,
 } from '../../activities/target/stream-state.js';
+
+const delayingWorker = fileURLToPath(new URL('../support/delaying-worker.ts', import.meta.url));
 
 let client: Client;
 const defer = cleanupAfterEach();
@@ -272,6 +275,136 @@ describe('a late RENAME', () => {
       'T1 stalled after connecting, woken after the inspection',
       "the inspection kills T1's reported connection first: the late RENAME cannot run",
       'inspection said not-renamed; the late RENAME failed on its killed connection; source unchanged',
+    );
+  });
+});
+
+describe('the stream on adversarial transactions', () => {
+  async function movedUnderStream(prefix: string, rows: number) {
+    const { database, source, target } = await databaseOnBoth(prefix, '(id INT PRIMARY KEY, v VARCHAR(32))');
+    if (rows) await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('r', seq) FROM seq_1_to_${rows}`);
+    const taskQueue = await worker();
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
+      taskQueue,
+    );
+    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    return { database, source, target, handle };
+  }
+
+  it('a prepared XA transaction is applied at its commit, and not at all when rolled back', async () => {
+    const { database, source, target, handle } = await movedUnderStream('xa', 10);
+    const xa = await sql('source');
+    defer(() => xa.end());
+    await xa.query(`XA START 'mt-commit'`);
+    await xa.query(`INSERT INTO ${database}.t VALUES (100, 'committed')`);
+    await xa.query(`XA END 'mt-commit'`);
+    await xa.query(`XA PREPARE 'mt-commit'`);
+    await xa.query(`XA START 'mt-rollback'`);
+    await xa.query(`INSERT INTO ${database}.t VALUES (200, 'rolled back')`);
+    await xa.query(`XA END 'mt-rollback'`);
+    await xa.query(`XA PREPARE 'mt-rollback'`);
+    // Later transactions pass the prepares in the binlog while both wait for their decision.
+    await source.query(`UPDATE ${database}.t SET v = 'after prepare' WHERE id = 1`);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const [pending] = await target.query<mysql.RowDataPacket[]>(`SELECT id FROM ${database}.t WHERE id IN (100, 200)`);
+    expect(pending).toEqual([]);
+    await xa.query(`XA COMMIT 'mt-commit'`);
+    await xa.query(`XA ROLLBACK 'mt-rollback'`);
+    await handle.signal(releaseCutOverSignal);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    const exprs = ['id', 'v'];
+    expect(await exactRows(target, database, 't', exprs)).toEqual(await exactRows(source, database, '_t_del', exprs));
+    const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT id FROM ${database}.t WHERE id IN (100, 200)`);
+    expect(rows.map((r) => r.id)).toEqual([100]);
+    recordFault(
+      'XA transactions prepared during the stream, one committed, one rolled back',
+      'rows applied at XA COMMIT only; a rolled-back XA leaves nothing; parity',
+      'nothing applied while prepared; the committed row arrived at its commit; the rolled-back row never did',
+    );
+  });
+
+  it('one transaction of 120,000 rows streams in parts and arrives whole', async () => {
+    const { database, source, target, handle } = await movedUnderStream('big', 120_000);
+    await source.query(`UPDATE ${database}.t SET v = CONCAT('big-', id)`);
+    await handle.signal(releaseCutOverSignal);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    const [changed] = await target.query<mysql.RowDataPacket[]>(
+      `SELECT COUNT(*) AS n FROM ${database}.t WHERE v LIKE 'big-%'`,
+    );
+    expect(Number(changed[0]!.n)).toBe(120_000);
+    recordFault(
+      'one 120,000-row UPDATE during the stream',
+      'applied in parts of at most 50,000 rows (bounded memory), position committed with the last part; parity',
+      `${changed[0]!.n} rows updated on the target; verification ${result.verify!.ok ? 'MATCH' : 'MISMATCH'}`,
+    );
+  });
+
+  it('a domain written by two server ids drains (the drain position is the full GTID state)', async () => {
+    const { database, source, target } = await databaseOnBoth('srv', '(id INT PRIMARY KEY, v VARCHAR(32))');
+    await source.query(`CREATE TABLE ${database}.other (id INT PRIMARY KEY)`);
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+    // T2 held 3 s: time to write from another server id after the RENAME, before the drain GTID is read.
+    const w = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'captureDrainGtid:3000' }, delayingWorker);
+    defer(() => w.stop().catch(() => undefined));
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], drainTimeoutSeconds: 10 },
+      env.MOVE_TABLES_TASK_QUEUE,
+    );
+    await eventually('T2 held', async () => (w.output().includes('test-delay: captureDrainGtid') ? true : undefined));
+    const other = await sql('source');
+    defer(() => other.end());
+    // Another server id writing in the source's domain (as a source that is also a replica would):
+    // the domain's last GTID when T2 reads is server 77's.
+    await other.query('SET SESSION server_id = 77');
+    await other.query(`INSERT INTO ${database}.other VALUES (1)`);
+    await moveReaches(handle, 'the drain (T3)', (s) => s.cutOver?.step === 'T3');
+    // Then server 1 writes again: the stream applies 77's GTID and then 1's.
+    await source.query(`INSERT INTO ${database}.other VALUES (2)`);
+    const result = await handle.result();
+    expect(result.cutOver.drainGtid).toMatch(/-77-\d+/);
+    expect(result.verify!.ok).toBe(true);
+    const exprs = ['id', 'v'];
+    expect(await exactRows(target, database, 't', exprs)).toEqual(await exactRows(source, database, '_t_del', exprs));
+    recordFault(
+      'a second server id writes in the source GTID domain between T1 and T2',
+      'the drain covers every server of the domain; the cutover completes',
+      `drain GTID state ${result.cutOver.drainGtid}; completed`,
+    );
+  });
+});
+
+describe('verification after release', () => {
+  it('an application write to the target after release is reported with its key; the move completes', async () => {
+    const { database, source, target } = await databaseOnBoth('after', '(id INT PRIMARY KEY, v VARCHAR(32))');
+    await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('r', seq) FROM seq_1_to_500`);
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+    // The verification held 3 s after release: the application writes to the target meanwhile.
+    const w = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'verifyTables:3000' }, delayingWorker);
+    defer(() => w.stop().catch(() => undefined));
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'] },
+      env.MOVE_TABLES_TASK_QUEUE,
+    );
+    await eventually('the verification held', async () =>
+      w.output().includes('test-delay: verifyTables') ? true : undefined,
+    );
+    await target.query(`UPDATE ${database}.t SET v = 'written by the application' WHERE id = 42`);
+    const result = await handle.result();
+    expect(result.verify).toMatchObject({ ok: false, afterRelease: true });
+    expect(result.verify!.tables[0]!.mismatches.flatMap((m) => m.differingKeys)).toEqual([[42]]);
+    const status = await handle.query(moveStatusQuery);
+    expect(status.phase).toBe('done');
+    expect(status.lastError).toMatch(/verification after release found differences in t \(1 keys listed\)/);
+    recordFault(
+      'the application writes to the target after release, before the verification reads it',
+      'the completed move is not failed; the difference is reported with its key',
+      'move done; verify MISMATCH after release naming key [42]',
     );
   });
 });

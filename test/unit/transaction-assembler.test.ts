@@ -95,3 +95,73 @@ describe('TransactionAssembler', () => {
     expect(() => a.handle(event('xid'))).toThrow(expect.objectContaining({ type: 'BinlogMisconfigured' }));
   });
 });
+
+describe('TransactionAssembler: XA and big transactions', () => {
+  const xaGroup = (a: TransactionAssembler, gtid: string, id: number, xid: string) => {
+    a.handle(gtid_(gtid));
+    a.handle(rows_('writerows', TABLE_ID, [{ id, v: 'xa' }]));
+    a.handle(event('query', { query: `XA END ${xid}` }));
+  };
+  const gtid_ = (g: string) => event('mariadbgtid', { gtid: g });
+  const rows_ = (name: 'writerows', tableId: number, r: BinlogEventLike['rows']) =>
+    event(name, { tableMap, tableId, rows: r });
+
+  it('hands on a prepared XA transaction as prepared, and its decision later, with the xid of both', () => {
+    const { a, done } = assembler();
+    xaGroup(a, '1-1-6', 1, "X'7831',X'',1");
+    a.handle(gtid_('1-1-7'));
+    a.handle(event('query', { query: "XA COMMIT X'7831',X'',1" }));
+    xaGroup(a, '1-1-8', 2, "X'7832', X'', 1");
+    a.handle(gtid_('1-1-9'));
+    a.handle(event('query', { query: "XA ROLLBACK X'7832',X'',1" }));
+    expect(done.map((tx) => [tx.gtid, tx.xa, tx.ops.length])).toEqual([
+      ['1-1-6', { phase: 'prepare', xid: "X'7831',X'',1" }, 1],
+      ['1-1-7', { phase: 'commit', xid: "X'7831',X'',1" }, 0],
+      ['1-1-8', { phase: 'prepare', xid: "X'7832',X'',1" }, 1],
+      ['1-1-9', { phase: 'rollback', xid: "X'7832',X'',1" }, 0],
+    ]);
+  });
+
+  it('commits a one-phase XA transaction with its own rows', () => {
+    const { a, done } = assembler();
+    xaGroup(a, '1-1-10', 3, "X'7833',X'',1");
+    a.handle(event('query', { query: "XA COMMIT X'7833',X'',1 ONE PHASE" }));
+    expect(done).toEqual([
+      expect.objectContaining({ gtid: '1-1-10', ops: [expect.objectContaining({ kind: 'upsert' })] }),
+    ]);
+    expect(done[0]!.xa).toBeUndefined();
+  });
+
+  it('hands on a big transaction in parts; only the last completes its GTID', () => {
+    const done: CompletedTransaction[] = [];
+    const a = new TransactionAssembler(
+      { database: 'shop', renames: new Map() },
+      new Map([['orders', orders]]),
+      (tx) => done.push(tx),
+      3,
+    );
+    a.handle(gtid_('1-1-11'));
+    for (let id = 1; id <= 7; id++) a.handle(rows_('writerows', TABLE_ID, [{ id }]));
+    a.handle(event('xid'));
+    expect(done.map((tx) => [tx.gtid, tx.ops.length])).toEqual([
+      [undefined, 3],
+      [undefined, 3],
+      ['1-1-11', 1],
+    ]);
+  });
+
+  it('keeps a big prepared XA transaction whole: its rows wait for the decision', () => {
+    const done: CompletedTransaction[] = [];
+    const a = new TransactionAssembler(
+      { database: 'shop', renames: new Map() },
+      new Map([['orders', orders]]),
+      (tx) => done.push(tx),
+      2,
+    );
+    a.handle(gtid_('1-1-12'));
+    a.handle(rows_('writerows', TABLE_ID, [{ id: 1 }]));
+    a.handle(event('query', { query: "XA END X'01',X'',1" }));
+    a.handle(gtid_('1-1-13'));
+    expect(done.map((tx) => [tx.gtid, tx.ops.length, tx.xa?.phase])).toEqual([['1-1-12', 1, 'prepare']]);
+  });
+});

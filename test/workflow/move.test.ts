@@ -234,4 +234,33 @@ describe('moveTables workflow (stub activities)', () => {
     expect(status.stream).toMatchObject({ running: true, attempt: 1, appliedPosition: '1-1-5', lagMs: 0 });
     expect(status.appliedGtid).toBe('1-1-5');
   });
+
+  it('a difference found after release is reported with its keys; the completed move does not fail', async () => {
+    const { env, start } = await moveWith(() => ({
+      async verifyTables() {
+        return {
+          ok: false,
+          durationMs: 1,
+          tables: [
+            {
+              table: 'orders',
+              sourceTable: '_orders_del',
+              sourceRows: 100,
+              targetRows: 100,
+              chunks: 1,
+              mismatchedChunks: 1,
+              mismatches: [{ afterKey: null, upToKey: null, sourceRows: 100, targetRows: 100, differingKeys: [[42]] }],
+            },
+          ],
+        };
+      },
+    }));
+    const { result, status } = await env.run(async () => {
+      const handle = await start();
+      return { result: await handle.result(), status: await handle.query(moveStatusQuery) };
+    });
+    expect(result.verify).toMatchObject({ ok: false, afterRelease: true });
+    expect(status.phase).toBe('done');
+    expect(status.lastError).toMatch(/^verification after release found differences in orders \(1 keys listed\)/);
+  });
 });
