@@ -282,7 +282,8 @@ describe('a late RENAME', () => {
 describe('the stream on adversarial transactions', () => {
   async function movedUnderStream(prefix: string, rows: number) {
     const { database, source, target } = await databaseOnBoth(prefix, '(id INT PRIMARY KEY, v VARCHAR(32))');
-    if (rows) await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('r', seq) FROM seq_1_to_${rows}`);
+    if (rows)
+      await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('r', seq) FROM ${database}.seq_1_to_${rows}`);
     const taskQueue = await worker();
     const handle = await startMove(
       client,
@@ -295,23 +296,29 @@ describe('the stream on adversarial transactions', () => {
 
   it('a prepared XA transaction is applied at its commit, and not at all when rolled back', async () => {
     const { database, source, target, handle } = await movedUnderStream('xa', 10);
-    const xa = await sql('source');
-    defer(() => xa.end());
-    await xa.query(`XA START 'mt-commit'`);
-    await xa.query(`INSERT INTO ${database}.t VALUES (100, 'committed')`);
-    await xa.query(`XA END 'mt-commit'`);
-    await xa.query(`XA PREPARE 'mt-commit'`);
-    await xa.query(`XA START 'mt-rollback'`);
-    await xa.query(`INSERT INTO ${database}.t VALUES (200, 'rolled back')`);
-    await xa.query(`XA END 'mt-rollback'`);
-    await xa.query(`XA PREPARE 'mt-rollback'`);
+    // One session per XA transaction: a session with a prepared one can start no other.
+    const committing = await sql('source');
+    const rollingBack = await sql('source');
+    defer(async () => {
+      await committing.end();
+      await rollingBack.end();
+    });
+    for (const [conn, xid, id, v] of [
+      [committing, 'mt-commit', 100, 'committed'],
+      [rollingBack, 'mt-rollback', 200, 'rolled back'],
+    ] as const) {
+      await conn.query(`XA START '${xid}'`);
+      await conn.query(`INSERT INTO ${database}.t VALUES (?, ?)`, [id, v]);
+      await conn.query(`XA END '${xid}'`);
+      await conn.query(`XA PREPARE '${xid}'`);
+    }
     // Later transactions pass the prepares in the binlog while both wait for their decision.
     await source.query(`UPDATE ${database}.t SET v = 'after prepare' WHERE id = 1`);
     await new Promise((r) => setTimeout(r, 1_500));
     const [pending] = await target.query<mysql.RowDataPacket[]>(`SELECT id FROM ${database}.t WHERE id IN (100, 200)`);
     expect(pending).toEqual([]);
-    await xa.query(`XA COMMIT 'mt-commit'`);
-    await xa.query(`XA ROLLBACK 'mt-rollback'`);
+    await committing.query(`XA COMMIT 'mt-commit'`);
+    await rollingBack.query(`XA ROLLBACK 'mt-rollback'`);
     await handle.signal(releaseCutOverSignal);
     const result = await handle.result();
     expect(result.verify!.ok).toBe(true);
@@ -381,7 +388,7 @@ describe('the stream on adversarial transactions', () => {
 describe('verification after release', () => {
   it('an application write to the target after release is reported with its key; the move completes', async () => {
     const { database, source, target } = await databaseOnBoth('after', '(id INT PRIMARY KEY, v VARCHAR(32))');
-    await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('r', seq) FROM seq_1_to_500`);
+    await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('r', seq) FROM ${database}.seq_1_to_500`);
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
     // The verification held 3 s after release: the application writes to the target meanwhile.
     const w = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'verifyTables:3000' }, delayingWorker);
