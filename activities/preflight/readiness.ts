@@ -37,21 +37,33 @@ const MYSQL_HOLDERS = `
    WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = ? AND m.OBJECT_NAME IN (?) AND th.PROCESSLIST_ID <> CONNECTION_ID()
      AND TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)) / 1e6 > ?`;
 
-/** Transactions older than the limit holding a moved table, or undefined when the server cannot tell. */
-async function longTransactions(pool: mysql.Pool, input: ReadinessInput): Promise<LockHolder[] | undefined> {
+/** Transactions older than the limit holding a moved table, or why the server cannot tell. */
+async function longTransactions(pool: mysql.Pool, input: ReadinessInput): Promise<LockHolder[] | { skipped: string }> {
   const flavor = await serverFlavor(pool);
   if (flavor === 'mariadb') {
     const [plugin] = await pool.query<mysql.RowDataPacket[]>(
       "SELECT 1 FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'",
     );
-    if (!plugin.length) return undefined;
+    if (!plugin.length) return { skipped: "no metadata-lock view (MariaDB: INSTALL SONAME 'metadata_lock_info')" };
   }
-  const [rows] = await pool.query<mysql.RowDataPacket[]>(flavor === 'mariadb' ? MARIADB_HOLDERS : MYSQL_HOLDERS, [
-    input.database,
-    input.tables,
-    input.maxTransactionAgeSeconds,
-  ]);
-  return rows.map((r) => ({ id: Number(r.id), tbl: String(r.tbl), age: Number(r.age), user: r.user, query: r.query }));
+  try {
+    const [rows] = await pool.query<mysql.RowDataPacket[]>(flavor === 'mariadb' ? MARIADB_HOLDERS : MYSQL_HOLDERS, [
+      input.database,
+      input.tables,
+      input.maxTransactionAgeSeconds,
+    ]);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      tbl: String(r.tbl),
+      age: Number(r.age),
+      user: r.user,
+      query: r.query,
+    }));
+  } catch (err) {
+    // INNODB_TRX needs PROCESS; without it other accounts' transactions are invisible.
+    if ((err as { errno?: number }).errno === 1227) return { skipped: "the worker's account lacks PROCESS" };
+    throw err;
+  }
 }
 
 /** Activity `checkReadiness`. */
@@ -72,10 +84,8 @@ export async function checkReadiness(clusters: Clusters, temporal: Client, input
   }
   const notes: string[] = [];
   const holders = await longTransactions(clusters.pool(input.source), input);
-  if (holders === undefined) {
-    notes.push(
-      `long transactions not checked: ${where} has no metadata-lock view (MariaDB: INSTALL SONAME 'metadata_lock_info')`,
-    );
+  if ('skipped' in holders) {
+    notes.push(`long transactions not checked on ${where}: ${holders.skipped}`);
   } else if (holders.length) {
     const list = holders
       .map(

@@ -14,16 +14,18 @@ import { exactValue, primaryKeyColumns, tableColumns, type Column } from '../tab
 const MAX_LISTED_MISMATCHES = 50;
 
 /**
- * Each side's digest of a chunk: the 128-bit XOR of every row's MD5. A row's MD5 covers each
- * column's own MD5 (its exact value: FLOAT as DOUBLE; NULL apart from any string), in order. MD5
- * per row is not linear, so values swapped between rows change the digest (a CRC32 XOR would
- * cancel out), and hashing each column on its own never builds a string larger than the largest
- * value (a hex concatenation past max_allowed_packet turns into NULL on both sides).
+ * A row's digest: the MD5 of each column's own MD5 (its exact value: FLOAT as DOUBLE; NULL apart
+ * from any string), in order. Hashing each column on its own never builds a string larger than the
+ * largest value (a hex concatenation past max_allowed_packet turns into NULL on both sides).
  */
 function rowDigestSql(columns: Column[]): string {
   return `MD5(CONCAT_WS('#', ${columns.map((c) => `IFNULL(MD5(${exactValue(c)}), 'N')`).join(', ')}))`;
 }
 
+/**
+ * Each side's digest of a chunk: the 128-bit XOR of its rows' digests. MD5 is not linear, so
+ * values swapped between rows change the digest (a CRC32 XOR would cancel out).
+ */
 export function chunkDigestSql(columns: Column[]): string {
   const row = rowDigestSql(columns);
   return `CONCAT(BIT_XOR(CAST(CONV(LEFT(${row}, 16), 16, 10) AS UNSIGNED)), ':', BIT_XOR(CAST(CONV(RIGHT(${row}, 16), 16, 10) AS UNSIGNED)))`;
