@@ -1,8 +1,7 @@
 // A MariaDB GTID state: per replication domain, the last sequence number seen from each server
 // id (what `gtid_binlog_state` reports), and which server's GTID came last (what `gtid_binlog_pos`
 // reports, and what a replica resumes from). A domain written by several servers (circular or
-// multi-source replication, a source that is also a replica) has several entries; comparing only
-// the last one per domain would never see `0-2-801` as covered by `0-1-802`.
+// multi-source replication, a source that is also a replica) has several entries.
 //
 // Text form: GTIDs separated by commas, domains ascending; within a domain, the other servers
 // (ascending) and then the last one. A plain `gtid_binlog_pos` (one GTID per domain) is a state.
@@ -45,14 +44,16 @@ export class MariadbGtidState {
     this.domains.set(domain, entry);
   }
 
-  /** Every transaction of `required` is in this state: for each of its servers, as far or further. */
+  /**
+   * Every transaction of `required` is in this state. In binlog order a domain's last GTID comes
+   * after every other GTID of that domain, so it is enough that this state has seen that server
+   * as far or further, whichever server came last here since. (Comparing only each side's last
+   * GTID would never see `0-2-801` as covered by a stream whose last is `0-1-802`.)
+   */
   covers(required: MariadbGtidState): boolean {
     for (const [domain, need] of required.domains) {
-      const have = this.domains.get(domain);
-      for (const [server, seq] of need.servers) {
-        const seen = have?.servers.get(server);
-        if (seen === undefined || seen < seq) return false;
-      }
+      const seen = this.domains.get(domain)?.servers.get(need.last);
+      if (seen === undefined || seen < need.servers.get(need.last)!) return false;
     }
     return true;
   }

@@ -108,6 +108,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     await ready.catch((err: unknown) => {
       throw readError(err);
     });
+    const targetName = clusters.describe(input.target);
 
     const progress: StreamProgress = {
       appliedPosition: state.appliedPosition,
@@ -115,6 +116,8 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       transactionsApplied: 0,
       lagMs: 0,
     };
+    const apply = (batch: QueuedTransaction[]) =>
+      applyBatch(target, input, owner, targets, applied, batch, progress, targetName);
     let paused = false;
     let lastFlagCheck = 0;
     let lastHeartbeat = 0;
@@ -126,16 +129,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         lastFlagCheck = now;
         const current = await readStreamState(target, input.streamId);
         if (current?.cutOverComplete) {
-          await applyBatch(
-            target,
-            input,
-            owner,
-            targets,
-            applied,
-            queue.splice(0),
-            progress,
-            clusters.describe(input.target),
-          );
+          await apply(queue.splice(0));
           return { ...progress, stoppedBecause: 'cut-over-complete' };
         }
       }
@@ -152,16 +146,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       let take = 0;
       while (take < queue.length && (take === 0 || rows + queue[take]!.ops.length <= MAX_BATCH_ROWS))
         rows += queue[take++]!.ops.length;
-      await applyBatch(
-        target,
-        input,
-        owner,
-        targets,
-        applied,
-        queue.splice(0, take),
-        progress,
-        clusters.describe(input.target),
-      );
+      await apply(queue.splice(0, take));
       queuedRows -= rows;
       if (!paused && queuedRows >= PAUSE_AT_ROWS) {
         stream.connection?.pause();

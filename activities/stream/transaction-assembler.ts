@@ -32,7 +32,10 @@ export interface BinlogEventLike {
   getEventName(): string;
   gtid?: string;
   timestamp: number;
-  tableMap?: Record<number, { parentSchema: string; tableName: string }>;
+  tableMap?: Record<
+    number,
+    { parentSchema: string; tableName: string; columns?: Array<{ name: string; type: number }> }
+  >;
   tableId?: number;
   rows?: Array<Row | { before: Row; after: Row }>;
   query?: string;
@@ -40,6 +43,18 @@ export interface BinlogEventLike {
 }
 
 const COMMITS = /^\s*(COMMIT|ROLLBACK\s*$|ROLLBACK\s*;)/i;
+
+/** MySQL's column type code for YEAR. */
+const YEAR = 13;
+
+/**
+ * zongji decodes a YEAR as its stored byte + 1900, so the year 0000 (stored 0) arrives as 1900,
+ * a value no YEAR column holds (1901-2155 and 0): it is 0000 again.
+ */
+function yearZeroFixed(row: Row, yearColumns: string[]): Row {
+  for (const column of yearColumns) if (row[column] === 1900) row[column] = 0;
+  return row;
+}
 const XA_END = /^\s*XA\s+END\s+(.+?)\s*$/i;
 const XA_DECISION = /^\s*XA\s+(COMMIT|ROLLBACK)\s+(.+?)(\s+ONE\s+PHASE)?\s*$/i;
 
@@ -91,10 +106,15 @@ export class TransactionAssembler {
     if (!table) return;
     const tx = this.current ?? (this.current = { gtid: event.gtid, ops: [], timestamp: event.timestamp });
     const name = event.getEventName();
+    const years = (map.columns ?? []).filter((c) => c.type === YEAR).map((c) => c.name);
+    const fix = (row: Row) => (years.length ? yearZeroFixed(row, years) : row);
     for (const row of event.rows ?? []) {
-      if (name === 'writerows') tx.ops.push({ kind: 'upsert', table, row: row as Row });
-      else if (name === 'deleterows') tx.ops.push({ kind: 'delete', table, row: row as Row });
-      else tx.ops.push(...opsForUpdate(table, (row as { before: Row }).before, (row as { after: Row }).after));
+      if (name === 'writerows') tx.ops.push({ kind: 'upsert', table, row: fix(row as Row) });
+      else if (name === 'deleterows') tx.ops.push({ kind: 'delete', table, row: fix(row as Row) });
+      else {
+        const change = row as { before: Row; after: Row };
+        tx.ops.push(...opsForUpdate(table, fix(change.before), fix(change.after)));
+      }
     }
     if (tx.ops.length >= this.partialRows) this.handOnPart(tx);
   }

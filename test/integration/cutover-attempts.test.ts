@@ -13,16 +13,8 @@ import { positionCovers } from '../../activities/stream/gtid.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
-import { allRows, createSourceTable, renamesInSourceBinlog, tableNames } from '../support/move-fixture.js';
-import {
-  sourceWriteLoad,
-  spawnWorkerProcess,
-  sql,
-  startWorker,
-  temporalClient,
-  uniqueName,
-  type WorkerProcess,
-} from '../support/stack.js';
+import { allRows, sourceTableAndTarget, renamesInSourceBinlog, tableNames } from '../support/move-fixture.js';
+import { sourceWriteLoad, ownedWorkerProcess, sql, startWorker, temporalClient, uniqueName } from '../support/stack.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 
 let client: Client;
@@ -31,21 +23,9 @@ beforeAll(async () => {
   client = await temporalClient();
 });
 
-async function table(rows: number) {
-  const created = await createSourceTable('attempt', rows);
-  const target = await sql('target');
-  defer(async () => {
-    await created.source.end();
-    await target.end();
-  });
-  return { ...created, target };
-}
+const table = (rows: number) => sourceTableAndTarget('attempt', rows, defer);
 
-async function workerProcess(env: Record<string, string>, entry?: string): Promise<WorkerProcess> {
-  const worker = await spawnWorkerProcess(env, entry);
-  defer(() => worker.stop().catch(() => undefined));
-  return worker;
-}
+const workerProcess = (env: Record<string, string>, entry?: string) => ownedWorkerProcess(defer, env, entry);
 
 async function inProcessWorker(): Promise<string> {
   const taskQueue = uniqueName('q');

@@ -19,17 +19,16 @@ import { cleanupAfterEach } from '../support/cleanups.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { recordFault } from '../support/fault-report.js';
 import { running } from '../support/process-state.js';
-import { allRows, createSourceTable, recordingHooks, renamesInSourceBinlog } from '../support/move-fixture.js';
+import { allRows, sourceTableAndTarget, recordingHooks, renamesInSourceBinlog } from '../support/move-fixture.js';
 import {
   sourceWriteLoad,
-  spawnWorkerProcess,
+  ownedWorkerProcess,
   sql,
   stack,
   startWorker,
   temporalClient,
   testClusters,
   uniqueName,
-  type WorkerProcess,
 } from '../support/stack.js';
 
 let client: Client;
@@ -38,24 +37,12 @@ beforeAll(async () => {
   client = await temporalClient();
 });
 
-async function table(rows: number) {
-  const created = await createSourceTable('fault', rows);
-  const target = await sql('target');
-  defer(async () => {
-    await created.source.end();
-    await target.end();
-  });
-  return { ...created, target };
-}
+const table = (rows: number) => sourceTableAndTarget('fault', rows, defer);
 
 /** The worker with activity delays for reaching short steps (test/support/delaying-worker.ts). */
 const delayingWorker = fileURLToPath(new URL('../support/delaying-worker.ts', import.meta.url));
 
-async function workerProcess(env: Record<string, string>, entry?: string): Promise<WorkerProcess> {
-  const worker = await spawnWorkerProcess(env, entry);
-  defer(() => worker.stop().catch(() => undefined));
-  return worker;
-}
+const workerProcess = (env: Record<string, string>, entry?: string) => ownedWorkerProcess(defer, env, entry);
 
 /** A source table of `rows` rows, an in-process worker, and a move of the table started on it. */
 async function moveWithWorker(rows: number, input: Partial<MoveTablesInput> = {}) {

@@ -137,7 +137,7 @@ describe('moveTables', () => {
     expect(actual[1]!.doc).toBe('{"a": [1, 2.5, "x"], "ü": null}');
   });
 
-  it('reports a corrupted target row with its key range', async () => {
+  it('reports a corrupted target row with its key range and key, without failing the completed move', async () => {
     const { database, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(2_500) } });
     const taskQueue = await worker();
     const handle = await startMove(
@@ -148,17 +148,20 @@ describe('moveTables', () => {
     await moveReaches(handle, 'postponed cutover', (s) => s.cutOver?.step === 'postponed');
     await target.query(`UPDATE ${database}.t SET v = 'corrupted' WHERE id = 1500`);
     await handle.signal(releaseCutOverSignal);
-    const err = await handle.result().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const cause = (err as WorkflowFailedError).cause as Error & { type?: string };
-    expect(cause.type).toBe('VerificationFailed');
-    expect(cause.message).toBe(
-      'checksum verification found differences: t: 1 of 3 chunks differ: (["1000"], ["2000"]] source 1000 rows / target 1000',
-    );
-    expect(await handle.query(moveStatusQuery)).toMatchObject({ phase: 'failed' });
+    // After release the cutover has completed: the difference is reported, with its key, not failed.
+    const result = await handle.result();
+    expect(result.verify).toMatchObject({ ok: false, afterRelease: true });
+    expect(result.verify!.tables[0]).toMatchObject({
+      chunks: 3,
+      mismatchedChunks: 1,
+      mismatches: [
+        { afterKey: ['1000'], upToKey: ['2000'], sourceRows: 1000, targetRows: 1000, differingKeys: [['1500']] },
+      ],
+    });
+    expect(await handle.query(moveStatusQuery)).toMatchObject({
+      phase: 'done',
+      lastError: expect.stringMatching(/^verification after release found differences in t \(1 keys listed\)/),
+    });
   });
 
   it('shows progress, pauses, resumes, changes chunk size, and is findable by phase', async () => {

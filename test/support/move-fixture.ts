@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { streamIdFor } from '../../contract/tables.js';
 import { streamTables } from '../../workflows/stream-tables.js';
+import type { Defer } from './cleanups.js';
 import { sql, uniqueName } from './stack.js';
 import { eventually } from './waiting.js';
 
@@ -37,6 +38,17 @@ export async function createSourceTable(
       `INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`,
     );
   return { database, source };
+}
+
+/** `createSourceTable` plus a target connection, both closed by `defer` after the test. */
+export async function sourceTableAndTarget(prefix: string, rows: number, defer: Defer) {
+  const created = await createSourceTable(prefix, rows);
+  const target = await sql('target');
+  defer(async () => {
+    await created.source.end();
+    await target.end();
+  });
+  return { ...created, target };
 }
 
 export async function createMoveFixture(initialRows = 100): Promise<MoveFixture> {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import { inject } from 'vitest';
+import type { Defer } from './cleanups.js';
 import { Clusters } from '../../activities/clusters.js';
 import { stackEnv } from '../../dev/stack/stack.js';
 import { loadClusterConfig } from '../../worker/cluster-config.js';
@@ -57,6 +58,17 @@ export async function startWorker(overrides: Partial<WorkerConfig> = {}, env: Re
 /** The real worker entry point as a child process, on this run's stack. */
 export async function spawnWorkerProcess(env: Record<string, string> = {}, entry?: string): Promise<WorkerProcess> {
   return spawnWorker(testEnv(env), entry);
+}
+
+/** A worker process stopped by `defer` after the test (if a test has not killed it already). */
+export async function ownedWorkerProcess(
+  defer: Defer,
+  env: Record<string, string>,
+  entry?: string,
+): Promise<WorkerProcess> {
+  const worker = await spawnWorkerProcess(env, entry);
+  defer(() => worker.stop().catch(() => undefined));
+  return worker;
 }
 
 /** An application-like write load on `database`.t on the source (inserts, updates, deletes; key changes by default). */

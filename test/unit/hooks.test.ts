@@ -4,6 +4,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { Clusters } from '../../activities/clusters.js';
+import { recordFault } from '../support/fault-report.js';
 import { running } from '../support/process-state.js';
 import { runHooks } from '../../activities/hooks/hooks.js';
 import type { HookRequest } from '../../contract/activities.js';
@@ -51,6 +52,11 @@ describe('hooks', () => {
     expect(env).toContain('GH_OST_TARGET_HOST=db2');
     expect(env).toMatch(/^PATH=/m);
     expect(env).not.toMatch(/s3cret|MOVE_TABLES_/);
+    recordFault(
+      "hook environment with cluster URLs and password variables in the worker's",
+      'hooks see the GH_OST_* variables and a short allow-list only',
+      'no MOVE_TABLES_* variable and no password in the hook environment; PATH present',
+    );
   });
 
   it('end with their step: a cancelled step kills the hook and what it started', async () => {
@@ -66,5 +72,10 @@ describe('hooks', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(running(hook)).toBe(false);
     expect(running(child)).toBe(false);
+    recordFault(
+      'a hook step cancelled while the hook and its child run',
+      'the hook process group ends with its step',
+      'hook and the process it started both ended',
+    );
   });
 });

@@ -165,3 +165,32 @@ describe('TransactionAssembler: XA and big transactions', () => {
     expect(done.map((tx) => [tx.gtid, tx.ops.length, tx.xa?.phase])).toEqual([['1-1-12', 1, 'prepare']]);
   });
 });
+
+describe('TransactionAssembler: values zongji decodes wrongly', () => {
+  it('turns the year 0000, which zongji decodes as 1900, back into 0', () => {
+    const { a, done } = assembler();
+    const yearMap = {
+      [TABLE_ID]: {
+        parentSchema: 'shop',
+        tableName: 'orders',
+        columns: [
+          { name: 'id', type: 3 },
+          { name: 'y', type: 13 },
+        ],
+      },
+    };
+    a.handle(event('mariadbgtid', { gtid: '1-1-20' }));
+    a.handle(
+      event('writerows', {
+        tableMap: yearMap,
+        tableId: TABLE_ID,
+        rows: [
+          { id: 1, y: 1900 },
+          { id: 2, y: 2024 },
+        ],
+      }),
+    );
+    a.handle(event('xid'));
+    expect(done[0]!.ops.map((op) => op.row.y)).toEqual([0, 2024]);
+  });
+});

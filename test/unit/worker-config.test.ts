@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadClusterConfig } from '../../worker/cluster-config.js';
 import { loadWorkerConfig } from '../../worker/config.js';
+import { recordFault } from '../support/fault-report.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-config-test-'));
 function file(name: string, content: unknown): string {
@@ -108,5 +109,6 @@ describe('cluster file errors', () => {
     const message = errorOf(() => loadClusterConfig({ MOVE_TABLES_CLUSTERS_FILE: broken }));
     expect(message).toMatch(/is not valid JSON/);
     expect(message).not.toContain('hunter2');
+    recordFault('a malformed clusters file holding a password', 'the error names the file, never its text', message);
   });
 });

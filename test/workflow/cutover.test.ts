@@ -10,6 +10,7 @@ import { failure } from '../../contract/failures.js';
 import type { CutOverInput } from '../../contract/cutover.js';
 import type { cutOver } from '../../workflows/cutover.js';
 import { failsWith, stubActivities, stubWorker, untilCancelled, type StubWorld } from '../support/stub-activities.js';
+import { recordFault } from '../support/fault-report.js';
 import { eventually, failureOf, statusReaches } from '../support/waiting.js';
 
 const INPUT: CutOverInput = { source: 'source', target: 'target', database: 'shop', tables: ['orders'] };
@@ -124,6 +125,11 @@ describe('cutOver workflow (stub activities)', () => {
     expect(world.calls.slice(-1)).toEqual(['runHooks:on-failure']);
     expect(world.calls).not.toContain('captureDrainGtid');
     expect(world.calls).not.toContain('renameBack');
+    recordFault(
+      'T1 lost and the source cannot be inspected (workflow, stub activities)',
+      'the attempt fails as renamed, on-failure fires, nothing more is sent to the source',
+      'CutOverFailed at T1 with sourceState renamed; on-failure ran; no T2, no rename back',
+    );
   });
 
   it('a T1 that went silent after reporting its connection: the inspection is told to end that connection first', async () => {
@@ -156,6 +162,11 @@ describe('cutOver workflow (stub activities)', () => {
     expect(world.calls).not.toContain('renameBack');
     expect(world.calls).toContain('readCutOverFlag');
     expect(world.hooks).toEqual(['on-before-cut-over', 'on-success']);
+    recordFault(
+      'T4 committed but its outcome lost (workflow, stub activities)',
+      'the flag is read before anything is undone; set: the cutover rolls forward',
+      'flag read, no rename back, on-success ran',
+    );
   });
 
   it('not ready right before T1 (a long transaction holds the table): no RENAME; the failure says the source is unchanged', async () => {
