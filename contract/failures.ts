@@ -46,3 +46,8 @@ export function failure(
     ...(cause ? { cause } : {}),
   });
 }
+
+/** A typed failure that the activity's retry policy may retry (the situation can change by itself). */
+export function retryableFailure(type: FailureType, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: false });
+}

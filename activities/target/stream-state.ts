@@ -1,9 +1,8 @@
 // The stream's row in the state store: the applied GTID position, written in the same transaction
 // as the rows it covers, so after any crash the target says exactly which source transactions it
 // holds; and the cut-over flag (T4) that stops the stream.
-import { ApplicationFailure } from '@temporalio/common';
 import type mysql from 'mysql2/promise';
-import { failure } from '../../contract/failures.js';
+import { failure, retryableFailure } from '../../contract/failures.js';
 import type { Clusters, Queryable } from '../clusters.js';
 import { whileHeartbeating } from '../heartbeat.js';
 import { ensureStateSchema, STREAMS_TABLE } from './state-store.js';
@@ -73,10 +72,10 @@ export async function saveAppliedPosition(
     [position, streamId, owner],
   );
   if (result.affectedRows !== 1) {
-    throw ApplicationFailure.create({
-      type: 'StreamSuperseded',
-      message: `stream "${streamId}" is owned by a newer attempt: this one stops without writing`,
-    });
+    throw retryableFailure(
+      'StreamSuperseded',
+      `stream "${streamId}" is owned by a newer attempt: this one stops without writing`,
+    );
   }
 }
 
