@@ -53,6 +53,17 @@ async function databaseOnBoth(prefix: string, ddl: string) {
   return { database, source, target };
 }
 
+/** A move of `database`.t on an in-process worker, waiting at its postpone gate. */
+async function moveAtGate(database: string) {
+  const handle = await startMove(
+    client,
+    { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
+    await worker(),
+  );
+  await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+  return handle;
+}
+
 async function worker(): Promise<string> {
   const taskQueue = uniqueName('q');
   const w = await startWorker({ taskQueue });
@@ -77,13 +88,7 @@ describe('exact values', () => {
     await source.query(
       `INSERT INTO ${database}.t VALUES (1, FROM_UNIXTIME(1700000000.123456), '2024-01-02 03:04:05.678901'), (2, FROM_UNIXTIME(86400), NULL)`,
     );
-    const taskQueue = await worker();
-    const handle = await startMove(
-      client,
-      { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
-      taskQueue,
-    );
-    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    const handle = await moveAtGate(database);
     // Through the stream: inserted and updated while the move waits at the gate.
     await source.query(`INSERT INTO ${database}.t VALUES (3, FROM_UNIXTIME(1800000000.5), '2030-01-01 00:00:00')`);
     await source.query(`UPDATE ${database}.t SET ts = FROM_UNIXTIME(1600000000.25) WHERE id = 2`);
@@ -112,13 +117,7 @@ describe('exact values', () => {
     await source.query(
       `INSERT INTO ${database}.t VALUES (1, 1.2345678, 1.2345678901234567, 0.1), (2, 3.4028234e38, -2.2250738585072014e-308, 16777217), (3, -1.17549435e-38, 1e300, NULL)`,
     );
-    const taskQueue = await worker();
-    const handle = await startMove(
-      client,
-      { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
-      taskQueue,
-    );
-    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    const handle = await moveAtGate(database);
     await source.query(`INSERT INTO ${database}.t VALUES (4, 0.3333333, 0.1 + 0.2, 7.654321)`);
     await handle.signal(releaseCutOverSignal);
     const result = await handle.result();
@@ -142,13 +141,7 @@ describe('exact values', () => {
     await source.query(
       `INSERT INTO ${database}.t VALUES (1, b'1010101010', 'a,c', 'y', '-838:59:58.999999', 1901, -12345678901234567890.0123456789, 18446744073709551615, -9223372036854775808), (2, b'0', '', 'x', '00:00:00.000001', 2155, 0.0000000001, 0, 9223372036854775807)`,
     );
-    const taskQueue = await worker();
-    const handle = await startMove(
-      client,
-      { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
-      taskQueue,
-    );
-    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    const handle = await moveAtGate(database);
     await source.query(
       `INSERT INTO ${database}.t VALUES (3, b'1111111111', 'b', NULL, '-00:00:00.5', 0000, 99999999999999999999.9999999999, 1, -1)`,
     );
@@ -329,13 +322,7 @@ describe('the stream on adversarial transactions', () => {
     const { database, source, target } = await databaseOnBoth(prefix, '(id INT PRIMARY KEY, v VARCHAR(32))');
     if (rows)
       await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('r', seq) FROM ${database}.seq_1_to_${rows}`);
-    const taskQueue = await worker();
-    const handle = await startMove(
-      client,
-      { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
-      taskQueue,
-    );
-    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    const handle = await moveAtGate(database);
     return { database, source, target, handle };
   }
 
