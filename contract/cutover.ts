@@ -2,6 +2,13 @@
 import type { Readiness, VerifyReport } from './activities.js';
 import type { TablesInput } from './tables.js';
 
+/** Defaults a move and a cutover started on its own share. */
+export const CUTOVER_DEFAULTS = {
+  /** gh-ost's cut-over lock timeout: while the RENAME waits, every query on the table queues behind it. */
+  lockWaitTimeoutSeconds: 3,
+  maxStreamLagMs: 1_000,
+} as const;
+
 export interface CutOverInput extends TablesInput {
   /** Wait at the gate for the `releaseCutOver` signal (on-begin-postponed fires once). */
   postpone?: boolean;

@@ -1,6 +1,7 @@
 // The tables of a move as input names them, and the rules that validate them: pure, so a bad input
 // fails the workflow at once with a non-retryable InvalidInput error, before any activity (or
 // change) runs.
+import type { RenamePlan } from './activities.js';
 import { CLUSTER_NAME_PATTERN } from './clusters.js';
 import { failure } from './failures.js';
 import { DEFAULT_OLD_TABLE_TEMPLATE, identifierProblem, oldTableName } from './identifiers.js';
@@ -96,4 +97,16 @@ export function positive(name: string, value: unknown, fallback: number): number
     invalid(`"${name}" must be a positive number, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** What T1, its inspection and the compensation act on; `tag` marks the statements (a workflow id). */
+export function renamePlanFor(tables: MovedTables, lockWaitTimeoutSeconds: number, tag: string): RenamePlan {
+  return {
+    source: tables.source,
+    database: tables.database,
+    tables: tables.tables,
+    oldTableTemplate: tables.oldTableTemplate,
+    lockWaitTimeoutSeconds,
+    tag,
+  };
 }

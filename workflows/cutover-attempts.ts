@@ -12,11 +12,10 @@ import {
   startChild,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { RenamePlan } from '../contract/activities.js';
 import type { CutOverFailureDetails, CutOverInput, CutOverResult, SourceState } from '../contract/cutover.js';
 import { oldTableName } from '../contract/identifiers.js';
 import type { CutOverAttempt, MovePhase, MoveStatus } from '../contract/move.js';
-import type { MovedTables } from '../contract/tables.js';
+import { renamePlanFor, type MovedTables } from '../contract/tables.js';
 import { moveSourceSteps } from './activity-shapes.js';
 import { cutOver } from './cutover.js';
 import { errorMessage, surfaced } from './failures.js';
@@ -47,14 +46,7 @@ type AttemptOutcome = { result: CutOverResult } | { error: unknown; sourceState:
 export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverResult> {
   const { status, tables } = ctx;
   const steps = moveSourceSteps(ctx.lockWaitTimeoutSeconds);
-  const renamePlan = (tag: string): RenamePlan => ({
-    source: tables.source,
-    database: tables.database,
-    tables: tables.tables,
-    oldTableTemplate: tables.oldTableTemplate,
-    lockWaitTimeoutSeconds: ctx.lockWaitTimeoutSeconds,
-    tag,
-  });
+  const renamePlan = (tag: string) => renamePlanFor(tables, ctx.lockWaitTimeoutSeconds, tag);
   const attempts: CutOverAttempt[] = (status.attempts = []);
   let allowed = ctx.maxAttempts;
 

@@ -17,18 +17,19 @@ import type {
   RenameProgress,
   VerifyReport,
 } from '../contract/activities.js';
-import type {
-  CutOverFailureDetails,
-  CutOverInput,
-  CutOverResult,
-  CutOverStatus,
-  CutOverStep,
-  SourceState,
+import {
+  CUTOVER_DEFAULTS,
+  type CutOverFailureDetails,
+  type CutOverInput,
+  type CutOverResult,
+  type CutOverStatus,
+  type CutOverStep,
+  type SourceState,
 } from '../contract/cutover.js';
 import { cutOverProgressSignal, cutOverStatusQuery, releaseCutOverSignal } from '../contract/definitions.js';
 import { failure } from '../contract/failures.js';
 import { oldTableName } from '../contract/identifiers.js';
-import { invalid, normalizeTables, positive } from '../contract/tables.js';
+import { invalid, normalizeTables, positive, renamePlanFor } from '../contract/tables.js';
 import { cutOverSteps } from './activity-shapes.js';
 import { errorMessage, lastHeartbeatOf, surfaced } from './failures.js';
 import { verificationFailure } from './verification.js';
@@ -37,8 +38,10 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const tables = normalizeTables(rawInput);
   const drainTimeoutMs = positive('drainTimeoutSeconds', rawInput.drainTimeoutSeconds, 60) * 1_000;
   const pollIntervalMs = positive('drainPollIntervalMs', rawInput.drainPollIntervalMs, 100);
-  const lockWaitTimeoutSeconds = Math.ceil(positive('lockWaitTimeoutSeconds', rawInput.lockWaitTimeoutSeconds, 3));
-  const maxStreamLagMs = positive('maxStreamLagMs', rawInput.maxStreamLagMs, 1_000);
+  const lockWaitTimeoutSeconds = Math.ceil(
+    positive('lockWaitTimeoutSeconds', rawInput.lockWaitTimeoutSeconds, CUTOVER_DEFAULTS.lockWaitTimeoutSeconds),
+  );
+  const maxStreamLagMs = positive('maxStreamLagMs', rawInput.maxStreamLagMs, CUTOVER_DEFAULTS.maxStreamLagMs);
   const maxTransactionAgeSeconds = positive(
     'maxTransactionAgeSeconds',
     rawInput.maxTransactionAgeSeconds,
@@ -69,14 +72,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
         .catch(() => undefined);
   }
   const oldTables = tables.tables.map((t) => oldTableName(t, tables.oldTableTemplate));
-  const plan: RenamePlan = {
-    source: tables.source,
-    database: tables.database,
-    tables: tables.tables,
-    oldTableTemplate: tables.oldTableTemplate,
-    lockWaitTimeoutSeconds,
-    tag: workflowId,
-  };
+  const plan = renamePlanFor(tables, lockWaitTimeoutSeconds, workflowId);
 
   const steps = cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs, maxStreamLagMs });
 

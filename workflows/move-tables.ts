@@ -14,7 +14,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { VerifyReport } from '../contract/activities.js';
-import type { CutOverInput, CutOverResult } from '../contract/cutover.js';
+import { CUTOVER_DEFAULTS, type CutOverInput, type CutOverResult } from '../contract/cutover.js';
 import {
   cutOverProgressSignal,
   movePhaseSearchAttribute,
@@ -44,7 +44,7 @@ function isVerifyMode(value: unknown): value is VerifyMode {
 
 export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResult> {
   const tables = normalizeTables(input);
-  const maxStreamLagMs = positive('maxStreamLagMs', input.maxStreamLagMs, 1_000);
+  const maxStreamLagMs = positive('maxStreamLagMs', input.maxStreamLagMs, CUTOVER_DEFAULTS.maxStreamLagMs);
   const maxThreadsRunning = {
     source: positive('maxThreadsRunning.source', input.maxThreadsRunning?.source, 50),
     target: positive('maxThreadsRunning.target', input.maxThreadsRunning?.target, 50),
@@ -222,7 +222,9 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
           onAttempt,
           maxAttempts: cutOverAttempts,
           retryDelayMs,
-          lockWaitTimeoutSeconds: Math.ceil(positive('lockWaitTimeoutSeconds', input.lockWaitTimeoutSeconds, 3)),
+          lockWaitTimeoutSeconds: Math.ceil(
+            positive('lockWaitTimeoutSeconds', input.lockWaitTimeoutSeconds, CUTOVER_DEFAULTS.lockWaitTimeoutSeconds),
+          ),
           retryRequests: () => retryRequests,
           streamFailed: () => streamError !== undefined,
           streamFailure,

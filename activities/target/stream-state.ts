@@ -15,13 +15,12 @@ export interface StreamState {
 }
 
 /** Registers a stream at its start position; an existing row (a resumed stream) is kept. */
-export async function registerStream(conn: Queryable, streamId: string, startPosition: string): Promise<StreamState> {
+export async function registerStream(conn: Queryable, streamId: string, startPosition: string): Promise<void> {
   await ensureStateSchema(conn);
   await conn.query(`INSERT IGNORE INTO ${STREAMS_TABLE} (stream_id, applied_position) VALUES (?, ?)`, [
     streamId,
     startPosition,
   ]);
-  return (await readStreamState(conn, streamId))!;
 }
 
 export async function readStreamState(conn: Queryable, streamId: string): Promise<StreamState | undefined> {
