@@ -9,19 +9,22 @@ import { serverFlavor, type Clusters } from '../clusters.js';
 import { observeStream } from '../stream/stream-health.js';
 import { measureStreamLag } from '../stream/stream-lag.js';
 
+/**
+ * A connection holding a moved table. Its query text is not taken: it may hold values or secrets,
+ * and what this reports ends up in workflow history.
+ */
 interface LockHolder {
   id: number;
   tbl: string;
   age: number;
   user: string | null;
-  query: string | null;
 }
 
 // trx_started has whole seconds: against NOW(6) a transaction's age errs on the old side, by under
 // a second, which can only make the gate more careful.
 const MARIADB_HOLDERS = `
   SELECT m.THREAD_ID AS id, m.TABLE_NAME AS tbl, TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)) / 1e6 AS age,
-         p.USER AS user, LEFT(p.INFO, 200) AS query
+         p.USER AS user
     FROM information_schema.METADATA_LOCK_INFO m
     JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = m.THREAD_ID
     LEFT JOIN information_schema.PROCESSLIST p ON p.ID = m.THREAD_ID
@@ -30,7 +33,7 @@ const MARIADB_HOLDERS = `
 
 const MYSQL_HOLDERS = `
   SELECT th.PROCESSLIST_ID AS id, m.OBJECT_NAME AS tbl, TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)) / 1e6 AS age,
-         th.PROCESSLIST_USER AS user, LEFT(th.PROCESSLIST_INFO, 200) AS query
+         th.PROCESSLIST_USER AS user
     FROM performance_schema.metadata_locks m
     JOIN performance_schema.threads th ON th.THREAD_ID = m.OWNER_THREAD_ID
     JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = th.PROCESSLIST_ID
@@ -57,7 +60,6 @@ async function longTransactions(pool: mysql.Pool, input: ReadinessInput): Promis
       tbl: String(r.tbl),
       age: Number(r.age),
       user: r.user,
-      query: r.query,
     }));
   } catch (err) {
     // INNODB_TRX needs PROCESS; without it other accounts' transactions are invisible.
@@ -90,7 +92,7 @@ export async function checkReadiness(clusters: Clusters, temporal: Client, input
     const list = holders
       .map(
         (h) =>
-          `connection ${h.id} (${h.user ?? '?'}) holds ${input.database}.${h.tbl} in a transaction open ${h.age.toFixed(1)} s${h.query ? `, running: ${h.query}` : ''}`,
+          `connection ${h.id} (${h.user ?? '?'}) holds ${input.database}.${h.tbl} in a transaction open ${h.age.toFixed(1)} s`,
       )
       .join('; ');
     throw failure(

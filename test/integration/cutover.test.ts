@@ -162,7 +162,11 @@ describe('cutOver', () => {
     await fixture.source.query('BEGIN');
     await fixture.source.query(`SELECT * FROM ${fixture.database}.t LIMIT 1`);
     try {
-      const message = await failureOf((await run({ lockWaitTimeoutSeconds: 1 })).result());
+      // The readiness gate would stop this attempt before T1 (the transaction is older than the
+      // default limit, the lock wait): this test is about the RENAME itself failing.
+      const message = await failureOf(
+        (await run({ lockWaitTimeoutSeconds: 1, maxTransactionAgeSeconds: 60 })).result(),
+      );
       expect(message).toMatch(
         /^CutOverFailed: cutover failed at T1: RENAME on source \(move_tables@127\.0\.0\.1:\d+\) failed: Lock wait timeout exceeded/,
       );
