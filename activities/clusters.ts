@@ -28,6 +28,13 @@ export function clusterLabel(name: string, settings: ClusterSettings): string {
 export const SESSION_SETUP =
   "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
 
+/**
+ * Sessions that write the moved rows to the target also skip foreign-key checks, as a replica's
+ * applier does: the source checked every row already, and the copy does not run parent first.
+ * (Keys the move could not keep exact are refused in prepare: schema-rules.ts.)
+ */
+const TARGET_WRITER_SETUP = 'SET foreign_key_checks = 0';
+
 export class Clusters {
   private readonly pools = new Map<string, mysql.Pool>();
 
@@ -68,9 +75,18 @@ export class Clusters {
 
   /** A dedicated connection (sessions that hold locks or stream); the caller ends it. */
   async connect(name: string): Promise<mysql.Connection> {
+    return this.connectWith(name, [SESSION_SETUP]);
+  }
+
+  /** A dedicated connection that writes moved rows (or their tables) on the target. */
+  async connectTargetWriter(name: string): Promise<mysql.Connection> {
+    return this.connectWith(name, [SESSION_SETUP, TARGET_WRITER_SETUP]);
+  }
+
+  private async connectWith(name: string, setup: string[]): Promise<mysql.Connection> {
     const conn = await mysql.createConnection(this.connectionOptions(name));
     try {
-      await conn.query(SESSION_SETUP);
+      for (const statement of setup) await conn.query(statement);
     } catch (err) {
       await conn.end().catch(() => undefined);
       throw err;

@@ -1,43 +1,30 @@
-// Table facts read from information_schema on either side: existence, primary key, columns, row
-// estimate.
+// Table facts read from information_schema on either side: the row key, columns, row estimate.
 import type mysql from 'mysql2/promise';
 import { failure } from '../contract/failures.js';
 import { quoteIdentifier } from '../contract/identifiers.js';
 import type { Queryable } from './clusters.js';
+import { chooseRowKey, type RowKey } from './row-key.js';
 import type { TargetTable } from './target/row-apply.js';
-
-/** Primary-key columns of `database.table` in key order; [] when the table has none, undefined when it does not exist. */
-export async function primaryKeyColumns(
-  conn: Queryable,
-  database: string,
-  table: string,
-): Promise<string[] | undefined> {
-  const [tables] = await conn.query<mysql.RowDataPacket[]>(
-    'SELECT TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-    [database, table],
-  );
-  if (tables.length === 0) return undefined;
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(
-    `SELECT COLUMN_NAME AS name FROM information_schema.STATISTICS
-      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX`,
-    [database, table],
-  );
-  return rows.map((row) => String(row.name));
-}
 
 export interface Column {
   name: string;
   /** information_schema DATA_TYPE, lower case: `int`, `float`, `varchar`... */
   dataType: string;
+  /** VIRTUAL or STORED generated: the server computes it, nobody writes it. */
+  generated: boolean;
 }
 
-/** Columns in table order. */
+/** Columns in table order (MariaDB's invisible columns included: they hold data too). */
 export async function tableColumns(conn: Queryable, database: string, table: string): Promise<Column[]> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
-    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
     [database, table],
   );
-  return rows.map((row) => ({ name: String(row.name), dataType: String(row.type).toLowerCase() }));
+  return rows.map((row) => ({
+    name: String(row.name),
+    dataType: String(row.type).toLowerCase(),
+    generated: /\b(VIRTUAL|STORED|PERSISTENT) GENERATED\b/i.test(String(row.extra)),
+  }));
 }
 
 /**
@@ -50,6 +37,45 @@ export function exactValue(column: Column): string {
   return column.dataType === 'float' ? `CAST(${quoted} AS DOUBLE)` : quoted;
 }
 
+/**
+ * A key column as the value keyset pagination compares: ENUM and SET by their number, the order
+ * ORDER BY and the index use (compared with a string they compare as text, another order).
+ */
+export function keyValue(column: Column): string {
+  return column.dataType === 'enum' || column.dataType === 'set'
+    ? `(${quoteIdentifier(column.name)} + 0)`
+    : exactValue(column);
+}
+
+/** The key columns of `key`, as `columns` describes them. */
+export function keyColumns(key: RowKey, columns: Column[]): Column[] {
+  return key.columns.map((name) => columns.find((c) => c.name === name)!);
+}
+
+/** The row key of a table the move reads or writes: it exists, is a table, and has one. */
+export async function rowKeyOf(conn: Queryable, database: string, table: string, where: string): Promise<RowKey> {
+  const choice = await chooseRowKey(conn, database, table);
+  const name = `${database}.${table}`;
+  switch (choice.kind) {
+    case 'key':
+      return choice.key;
+    case 'missing':
+      throw failure('MissingTable', `table ${name} does not exist on ${where}`, { database, table });
+    case 'not-a-table':
+      throw failure(
+        'UnsupportedTable',
+        `${name} on ${where} is a ${choice.tableType}, not a base table: only tables move`,
+        { database, table },
+      );
+    case 'keyless':
+      throw failure(
+        'NoPrimaryKey',
+        `table ${name} on ${where} has no primary key and no unique key of NOT NULL columns: rows cannot be matched between the clusters; add a primary key first${choice.rejected.length ? ` (unique keys not usable: ${choice.rejected.join('; ')})` : ''}`,
+        { database, table },
+      );
+  }
+}
+
 /** The server's row estimate (information_schema.TABLES.TABLE_ROWS): cheap, approximate. */
 export async function estimatedRows(conn: Queryable, database: string, table: string): Promise<number> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
@@ -59,7 +85,7 @@ export async function estimatedRows(conn: Queryable, database: string, table: st
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Where each moved table's rows go on the target; fails clearly when a table is missing or keyless. */
+/** Where each moved table's rows go on the target, and which columns the target computes itself. */
 export async function readTargetTables(
   target: Queryable,
   database: string,
@@ -67,12 +93,9 @@ export async function readTargetTables(
 ): Promise<Map<string, TargetTable>> {
   const result = new Map<string, TargetTable>();
   for (const table of tables) {
-    const primaryKey = await primaryKeyColumns(target, database, table);
-    if (primaryKey === undefined)
-      throw failure('MissingTable', `target table ${database}.${table} does not exist`, { database, table });
-    if (primaryKey.length === 0)
-      throw failure('NoPrimaryKey', `target table ${database}.${table} has no primary key`, { database, table });
-    result.set(table, { database, table, primaryKey });
+    const key = await rowKeyOf(target, database, table, 'the target');
+    const generated = (await tableColumns(target, database, table)).filter((c) => c.generated).map((c) => c.name);
+    result.set(table, { database, table, key: key.columns, generated: new Set(generated) });
   }
   return result;
 }

@@ -65,18 +65,32 @@ export interface RenameProgress {
 
 export type RenameOutcome = 'renamed' | 'not-renamed';
 
+/** The tables whose AUTO_INCREMENT counters T3 carries over once the target has drained. */
+export interface AutoIncrementSync {
+  source: string;
+  target: string;
+  database: string;
+  targetDatabase: string;
+  /** The frozen source table (its T1 name) and the table it moved to. */
+  tables: Array<{ sourceTable: string; targetTable: string }>;
+}
+
 export interface DrainInput {
   target: string;
   streamId: string;
   drainGtid: string;
   pollIntervalMs: number;
   timeoutMs: number;
+  /** Absent in cutovers started before counters were carried over. */
+  autoIncrement?: AutoIncrementSync;
 }
 
 export interface DrainResult {
   appliedPosition: string;
   /** Activity attempt that saw the drain complete (> 1 after a lost worker). */
   attempts: number;
+  /** Target tables whose AUTO_INCREMENT counter was raised to the source's. */
+  autoIncrementRaised?: string[];
 }
 
 export type HookEvent = 'on-begin-postponed' | 'on-before-cut-over' | 'on-success' | 'on-failure';
@@ -135,6 +149,8 @@ export interface PrepareResult {
   /** Tables prepare created on the target (the others existed, empty). */
   createdTables: string[];
   estimatedRows: Record<string, number>;
+  /** What the move leaves behind (views that read a moved table); absent before this field existed. */
+  warnings?: string[];
 }
 
 export interface VerifyInput {

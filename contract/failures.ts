@@ -8,6 +8,8 @@ export type FailureType =
   | 'InvalidInput'
   | 'MissingTable'
   | 'NoPrimaryKey'
+  /** A view, a table with triggers or with foreign keys the move cannot keep. */
+  | 'UnsupportedTable'
   | 'BinlogMisconfigured'
   | 'MissingPrivilege'
   | 'TargetNotEmpty'

@@ -4,7 +4,13 @@
 import type { RenamePlan } from './activities.js';
 import { CLUSTER_NAME_PATTERN } from './clusters.js';
 import { failure } from './failures.js';
-import { DEFAULT_OLD_TABLE_TEMPLATE, identifierProblem, oldTableName } from './identifiers.js';
+import {
+  DEFAULT_OLD_TABLE_TEMPLATE,
+  identifierProblem,
+  oldTableName,
+  shorteningTemplate,
+  templateHasTable,
+} from './identifiers.js';
 
 /** The tables part of every workflow input, as a user writes it. */
 export interface TablesInput {
@@ -39,8 +45,38 @@ export function invalid(message: string): never {
   throw failure('InvalidInput', message);
 }
 
+/** Longest stream id: the key of its state row on the target. */
+const MAX_STREAM_ID_LENGTH = 191;
+
+/**
+ * A name as a part of a stream id: `/`, `,`, `%` and anything beyond plain letters, digits, `_`,
+ * `$`, `-` and `.` percent-encoded (UTF-8), so two different table lists never share an id and
+ * plain names read as they are (the ids of moves started before any other name was allowed).
+ */
+function idPart(name: string): string {
+  return name.replace(/[^A-Za-z0-9_$.-]/g, (c) => {
+    const encoded = encodeURIComponent(c);
+    return encoded === c ? `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}` : encoded;
+  });
+}
+
+/** 64-bit FNV-1a (as two 32-bit halves) in hex: a short, deterministic digest a workflow may compute. */
+function digest(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0xcbf29ce4;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 16777619) >>> 0;
+    b = Math.imul(b ^ c ^ (a >>> 16), 16777619) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}
+
 export function streamIdFor(source: string, database: string, tables: string[]): string {
-  return `${source}/${database}/${[...tables].sort().join(',')}`;
+  const id = `${source}/${idPart(database)}/${[...tables].sort().map(idPart).join(',')}`;
+  if (id.length <= MAX_STREAM_ID_LENGTH) return id;
+  // Too long for the state row's key: a readable head and a digest of the whole id.
+  return `${id.slice(0, MAX_STREAM_ID_LENGTH - 17)}~${digest(id)}`;
 }
 
 /** One move per source table set: its workflow id, derived so a second start collides. */
@@ -66,16 +102,27 @@ export function normalizeTables(input: TablesInput): MovedTables {
   if (!Array.isArray(input.tables) || input.tables.length === 0)
     invalid('"tables" must be a non-empty list of table names');
   const template = input.oldTableTemplate ?? DEFAULT_OLD_TABLE_TEMPLATE;
-  if (typeof template !== 'string' || !template.includes('{table}')) invalid('"oldTableTemplate" must contain {table}');
+  if (typeof template !== 'string' || !templateHasTable(template))
+    invalid('"oldTableTemplate" must contain {table} (or {table:N}, the first N characters of the name)');
+  if (new Set(input.tables).size !== input.tables.length) invalid('"tables" lists a table twice');
+  const oldNames = new Set<string>();
   for (const table of input.tables) {
     const problem = identifierProblem(table);
     if (problem) invalid(`table ${JSON.stringify(table)} ${problem}`);
     const old = oldTableName(table, template);
     const oldProblem = identifierProblem(old);
-    if (oldProblem) invalid(`old table name ${JSON.stringify(old)} (from "oldTableTemplate") ${oldProblem}`);
-    if (input.tables.includes(old)) invalid(`old table name ${old} collides with a moved table`);
+    if (oldProblem) {
+      const hint =
+        old.length > table.length ? `; set "oldTableTemplate" to ${JSON.stringify(shorteningTemplate(template))}` : '';
+      invalid(
+        `old table name ${JSON.stringify(old)} (the name ${JSON.stringify(table)} takes at the cutover, from "oldTableTemplate" ${JSON.stringify(template)}) ${oldProblem}${hint}`,
+      );
+    }
+    if (input.tables.includes(old)) invalid(`old table name ${JSON.stringify(old)} collides with a moved table`);
+    if (oldNames.has(old))
+      invalid(`two tables would take the same old name ${JSON.stringify(old)}: choose an "oldTableTemplate" that keeps them apart`);
+    oldNames.add(old);
   }
-  if (new Set(input.tables).size !== input.tables.length) invalid('"tables" lists a table twice');
   const streamId = input.streamId ?? streamIdFor(input.source, input.database, input.tables);
   if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 191)
     invalid('"streamId" must be 1-191 characters');

@@ -216,6 +216,17 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
         drainGtid: status.drainGtid!,
         pollIntervalMs,
         timeoutMs: drainTimeoutMs,
+        ...(patched('auto-increment-sync')
+          ? {
+              autoIncrement: {
+                source: tables.source,
+                target: tables.target,
+                database: tables.database,
+                targetDatabase: tables.targetDatabase,
+                tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })),
+              },
+            }
+          : {}),
       }),
     ));
     status.appliedPosition = appliedPosition;

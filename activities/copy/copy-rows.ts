@@ -1,4 +1,4 @@
-// The row copy, one slice per activity call: chunks by primary key, each read with SELECT ...
+// The row copy, one slice per activity call: chunks by row key (see row-key.ts), each read with SELECT ...
 // FOR UPDATE in a source transaction held until the chunk is written to the target with an
 // insert that skips rows already there. While the locks are held a concurrent UPDATE or DELETE of
 // those rows waits, so its binlog event (applied later by the stream) lands after the copied row: a
@@ -9,16 +9,21 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type mysql from 'mysql2/promise';
 import type { CopySliceInput, CopySliceResult } from '../../contract/activities.js';
-import { failure } from '../../contract/failures.js';
 import { qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
-import { estimatedRows, exactValue, primaryKeyColumns, tableColumns } from '../table-info.js';
+import { estimatedRows, exactValue, keyColumns, keyValue, rowKeyOf, tableColumns } from '../table-info.js';
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
 import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
 import { copyInsertStatement } from '../target/row-apply.js';
 import { afterKey, orderBy } from './keyset.js';
 
 const THROTTLE_WAIT_MS = 500;
+
+/**
+ * GEOMETRY as the bytes the server stores (SRID, then WKB), the value an INSERT takes back; mysql2
+ * would decode it into points and lose the SRID and the type.
+ */
+const geometryAsBytes: mysql.TypeCast = (field, next) => (field.type === 'GEOMETRY' ? field.buffer() : next());
 
 async function threadsRunning(pool: mysql.Pool): Promise<number> {
   const [rows] = await pool.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Threads_running'");
@@ -63,16 +68,19 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   });
   if (state.done) return result(0, 0);
 
-  const key = await primaryKeyColumns(clusters.pool(input.source), input.database, input.table);
-  if (!key?.length) throw failure('NoPrimaryKey', `source table ${input.database}.${input.table} has no primary key`);
-  const columnList = await tableColumns(clusters.pool(input.source), input.database, input.table);
-  const columns = columnList.map((c) => c.name);
-  const keyIndexes = key.map((c) => columns.indexOf(c));
-  const target = { database: input.targetDatabase, table: input.table, primaryKey: key };
-  const select = `SELECT ${columnList.map(exactValue).join(', ')} FROM ${qualified(input.database, input.table)}`;
+  const sourcePool = clusters.pool(input.source);
+  const rowKey = await rowKeyOf(sourcePool, input.database, input.table, clusters.describe(input.source));
+  const columnList = await tableColumns(sourcePool, input.database, input.table);
+  // Generated columns are computed by the target; the key is read apart, as pagination compares it.
+  const written = columnList.filter((c) => !c.generated);
+  const columns = written.map((c) => c.name);
+  const key = rowKey.columns;
+  const target = { database: input.targetDatabase, table: input.table, key: rowKey.columns, generated: new Set<string>() };
+  const select = `SELECT ${[...written.map(exactValue), ...keyColumns(rowKey, columnList).map(keyValue)].join(', ')} FROM ${qualified(input.database, input.table)}`;
+  const keyOf = (row: unknown[]) => row.slice(columns.length);
 
   const source = await clusters.connect(input.source);
-  const targetConn = await clusters.connect(input.target);
+  const targetConn = await clusters.connectTargetWriter(input.target);
   let copied = 0;
   let throttledMs = 0;
   try {
@@ -86,6 +94,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
           sql: `${select} WHERE ${after.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
           values: [...after.values, input.chunkSize],
           rowsAsArray: true,
+          typeCast: geometryAsBytes,
         });
         if (rows.length === 0) {
           await source.commit();
@@ -94,8 +103,12 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
           break;
         }
         const chunk = rows as unknown as unknown[][];
-        const lastKey = keyIndexes.map((i) => chunk.at(-1)![i]);
-        const statement = copyInsertStatement(target, columns, chunk);
+        const lastKey = keyOf(chunk.at(-1)!);
+        const statement = copyInsertStatement(
+          target,
+          columns,
+          chunk.map((row) => row.slice(0, columns.length)),
+        );
         await targetConn.beginTransaction();
         try {
           await targetConn.query(statement.sql, statement.values);
@@ -106,8 +119,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
           if (!isPermanentRowError(err)) throw err;
           // The server names the row of a multi-row INSERT it refuses ("... at row N") when it can.
           const row = Number(/at row (\d+)/.exec((err as Error).message)?.[1] ?? 0);
-          const key =
-            row > 0 ? keyIndexes.map((i) => chunk[row - 1]![i]) : [keyIndexes.map((i) => chunk[0]![i]), lastKey];
+          const key = row > 0 ? keyOf(chunk[row - 1]!) : [keyOf(chunk[0]!), lastKey];
           throw rowRejected(
             {
               table: `${input.targetDatabase}.${input.table}`,

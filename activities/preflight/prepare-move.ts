@@ -1,6 +1,7 @@
 // Prepare: validate everything a move depends on, create the target tables with the source's
 // definitions, and record the GTID position the stream starts from (read before any row is
 // copied, so the stream covers every change the copy might miss).
+import { Context } from '@temporalio/activity';
 import type mysql from 'mysql2/promise';
 import type { PrepareResult } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
@@ -10,7 +11,8 @@ import type { Clusters } from '../clusters.js';
 import { checkPrivileges } from '../source/privileges.js';
 import { currentGtidPosition } from '../source/server.js';
 import { resetMoveState } from '../target/state-store.js';
-import { estimatedRows, primaryKeyColumns } from '../table-info.js';
+import { chooseRowKey } from '../row-key.js';
+import { estimatedRows } from '../table-info.js';
 import { checkSourceTables } from './source-tables.js';
 
 async function targetTableState(
@@ -18,19 +20,20 @@ async function targetTableState(
   database: string,
   table: string,
 ): Promise<'absent' | 'empty' | 'has-rows'> {
-  const key = await primaryKeyColumns(target, database, table);
-  if (key === undefined) return 'absent';
+  if ((await chooseRowKey(target, database, table)).kind === 'missing') return 'absent';
   const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT 1 FROM ${qualified(database, table)} LIMIT 1`);
   return rows.length ? 'has-rows' : 'empty';
 }
 
 /** Activity `prepareMove`. */
 export async function prepareMove(clusters: Clusters, tables: MovedTables): Promise<PrepareResult> {
-  await checkSourceTables(clusters, tables);
+  const warnings = await checkSourceTables(clusters, tables);
   await checkPrivileges(clusters, 'source', tables.source, tables.database);
   await checkPrivileges(clusters, 'target', tables.target, tables.targetDatabase);
   const source = clusters.pool(tables.source);
   const target = clusters.pool(tables.target);
+  const log = Context.current().log;
+  for (const warning of warnings) log.warn(warning);
 
   const toCreate: string[] = [];
   for (const table of tables.tables) {
@@ -49,26 +52,35 @@ export async function prepareMove(clusters: Clusters, tables: MovedTables): Prom
   // Read the start position before the copy reads any row.
   const startPosition = await currentGtidPosition(source);
   await target.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(tables.targetDatabase)}`);
-  for (const table of toCreate) {
-    const [rows] = await source.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${qualified(tables.database, table)}`);
-    const ddl = String(rows[0]!['Create Table']).replace(
-      /^CREATE TABLE `(?:[^`]|``)+`/,
-      `CREATE TABLE ${qualified(tables.targetDatabase, table)}`,
-    );
-    try {
-      await target.query(ddl);
-    } catch (err) {
-      throw failure(
-        'CreateTableFailed',
-        `creating ${tables.targetDatabase}.${table} on the target failed: ${(err as Error).message}`,
-        { table },
+  // A child table may come before its parent: created like the rows are written, without FK checks.
+  const creator = await clusters.connectTargetWriter(tables.target);
+  try {
+    for (const table of toCreate) {
+      const [rows] = await source.query<mysql.RowDataPacket[]>(
+        `SHOW CREATE TABLE ${qualified(tables.database, table)}`,
       );
+      const ddl = String(rows[0]!['Create Table']).replace(
+        /^CREATE TABLE `(?:[^`]|``)+`/,
+        `CREATE TABLE ${qualified(tables.targetDatabase, table)}`,
+      );
+      try {
+        await creator.query(ddl);
+      } catch (err) {
+        throw failure(
+          'CreateTableFailed',
+          `creating ${tables.targetDatabase}.${table} on the target failed: ${(err as Error).message}`,
+          { table },
+        );
+      }
     }
+  } finally {
+    await creator.end().catch(() => undefined);
   }
   const estimates = await Promise.all(tables.tables.map((t) => estimatedRows(source, tables.database, t)));
   return {
     startPosition,
     createdTables: toCreate,
     estimatedRows: Object.fromEntries(tables.tables.map((t, i) => [t, estimates[i]!])),
+    warnings,
   };
 }

@@ -6,13 +6,16 @@ import { oldTableName } from '../../contract/identifiers.js';
 import type { MovedTables } from '../../contract/tables.js';
 import type { Clusters } from '../clusters.js';
 import { checkSourceBinlog, serverIdentity } from '../source/server.js';
-import { primaryKeyColumns } from '../table-info.js';
+import { chooseRowKey } from '../row-key.js';
+import { rowKeyOf } from '../table-info.js';
+import { checkSchemaRules } from './schema-rules.js';
 
 /**
  * Both clusters known and two servers; the source binlog streamable; the database and each table
- * present, with a primary key, and the table's T1 name free.
+ * present, with a row key, and the table's T1 name free; the schema rules (schema-rules.ts) kept.
+ * Returns the warnings of those rules.
  */
-export async function checkSourceTables(clusters: Clusters, tables: MovedTables): Promise<void> {
+export async function checkSourceTables(clusters: Clusters, tables: MovedTables): Promise<string[]> {
   clusters.settings(tables.source);
   clusters.settings(tables.target);
   await checkSourceBinlog(clusters, tables.source);
@@ -35,18 +38,9 @@ export async function checkSourceTables(clusters: Clusters, tables: MovedTables)
   );
   if (!databases.length) throw failure('MissingTable', `database ${tables.database} does not exist on ${where}`);
   for (const table of tables.tables) {
-    const key = await primaryKeyColumns(source, tables.database, table);
-    if (key === undefined)
-      throw failure('MissingTable', `source table ${tables.database}.${table} does not exist on ${where}`, { table });
-    if (key.length === 0) {
-      throw failure(
-        'NoPrimaryKey',
-        `source table ${tables.database}.${table} has no primary key: rows cannot be matched between the clusters`,
-        { table },
-      );
-    }
+    await rowKeyOf(source, tables.database, table, where);
     const old = oldTableName(table, tables.oldTableTemplate);
-    if ((await primaryKeyColumns(source, tables.database, old)) !== undefined) {
+    if ((await chooseRowKey(source, tables.database, old)).kind !== 'missing') {
       throw failure(
         'RenameStateConflict',
         `${tables.database}.${old} already exists on the source: the cutover RENAME of ${table} to ${old} would fail; drop or rename it first`,
@@ -54,4 +48,5 @@ export async function checkSourceTables(clusters: Clusters, tables: MovedTables)
       );
     }
   }
+  return checkSchemaRules(source, tables);
 }

@@ -46,7 +46,7 @@ interface QueuedTransaction {
 
 export async function streamChanges(clusters: Clusters, input: StreamInput): Promise<StreamResult> {
   const ctx = Context.current();
-  const target = await clusters.connect(input.target);
+  const target = await clusters.connectTargetWriter(input.target);
   let zongji: ZongJi | undefined;
   try {
     await registerStream(target, input.streamId, input.startPosition);

@@ -32,20 +32,40 @@ export interface BinlogEventLike {
   getEventName(): string;
   gtid?: string;
   timestamp: number;
-  tableMap?: Record<
-    number,
-    { parentSchema: string; tableName: string; columns?: Array<{ name: string; type: number }> }
-  >;
+  tableMap?: Record<number, { parentSchema: string; tableName: string; columns?: BinlogColumn[] }>;
   tableId?: number;
   rows?: Array<Row | { before: Row; after: Row }>;
   query?: string;
   schema?: string;
 }
 
+/** A column of zongji's table map: the row decoder reads each value by `type`. */
+export interface BinlogColumn {
+  name: string;
+  type: number;
+  charset?: string | null;
+}
+
 const COMMITS = /^\s*(COMMIT|ROLLBACK\s*$|ROLLBACK\s*;)/i;
 
-/** MySQL's column type code for YEAR. */
+/** MySQL's column type codes for YEAR, BLOB and GEOMETRY. */
 const YEAR = 13;
+const BLOB = 252;
+const GEOMETRY = 255;
+
+/**
+ * zongji decodes a GEOMETRY value into points and drops its SRID and its WKB type, so it cannot be
+ * written back. Its bytes are stored like a BLOB's (a length, then the server's own format: SRID,
+ * then WKB), so a geometry column decoded as a BLOB without a charset arrives as exactly the bytes
+ * the target stores. The table map is read before the rows events that use it.
+ */
+function geometryAsBytes(columns: BinlogColumn[]): void {
+  for (const column of columns) {
+    if (column.type !== GEOMETRY) continue;
+    column.type = BLOB;
+    column.charset = null;
+  }
+}
 
 /**
  * zongji decodes a YEAR as its stored byte + 1900, so the year 0000 (stored 0) arrives as 1900,
@@ -91,12 +111,21 @@ export class TransactionAssembler {
       case 'xid':
         this.complete();
         return;
+      case 'tablemap':
+        this.tableMapEvent(event);
+        return;
       case 'query':
         this.queryEvent(event);
         return;
       default:
         return;
     }
+  }
+
+  private tableMapEvent(event: BinlogEventLike): void {
+    const map = event.tableMap?.[event.tableId!];
+    if (map?.columns && map.parentSchema === this.moved.database && this.targets.has(map.tableName))
+      geometryAsBytes(map.columns);
   }
 
   private rowsEvent(event: BinlogEventLike): void {

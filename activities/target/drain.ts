@@ -1,4 +1,5 @@
-// T3: wait until the stream has applied the drain GTID on the target.
+// T3: wait until the stream has applied the drain GTID on the target, then carry the
+// AUTO_INCREMENT counters over.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
@@ -6,6 +7,7 @@ import type { DrainInput, DrainResult } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
 import type { Clusters } from '../clusters.js';
 import { positionCovers } from '../stream/gtid.js';
+import { syncAutoIncrement } from './auto-increment.js';
 import { readStreamState } from './stream-state.js';
 
 /**
@@ -27,7 +29,11 @@ export async function awaitDrain(clusters: Clusters, input: DrainInput): Promise
         `no stream state for ${input.streamId} on ${clusters.describe(input.target)}`,
       );
     applied = state.appliedPosition;
-    if (positionCovers(applied, input.drainGtid)) return { appliedPosition: applied, attempts: ctx.info.attempt };
+    if (positionCovers(applied, input.drainGtid)) {
+      // Frozen since T1 and fully applied: the source's counters are final, the target's can follow.
+      const raised = input.autoIncrement ? await syncAutoIncrement(clusters, input.autoIncrement) : [];
+      return { appliedPosition: applied, attempts: ctx.info.attempt, autoIncrementRaised: raised };
+    }
     ctx.heartbeat({ appliedPosition: applied });
     if (Date.now() >= deadline) {
       throw failure(

@@ -1,6 +1,6 @@
 // Turns binlog row images into idempotent statements for the target: insert and update become
-// an upsert of the after-image (a primary-key change first deletes the old key), delete becomes
-// a delete by primary key. Replaying a batch gives the same result, which is what makes
+// an upsert of the after-image (a change of the row key first deletes the old key), delete becomes
+// a delete by row key. Generated columns are never written: the target computes them. Replaying a batch gives the same result, which is what makes
 // at-least-once delivery safe.
 import { failure } from '../../contract/failures.js';
 import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
@@ -10,8 +10,10 @@ export type Row = Record<string, unknown>;
 export interface TargetTable {
   database: string;
   table: string;
-  /** Primary-key columns in key order. */
-  primaryKey: string[];
+  /** Row-key columns in key order: the primary key, or the unique key the move matches rows by. */
+  key: string[];
+  /** Columns the target computes (generated): left out of every write. */
+  generated: ReadonlySet<string>;
 }
 
 export type RowOp = { kind: 'upsert'; table: TargetTable; row: Row } | { kind: 'delete'; table: TargetTable; row: Row };
@@ -25,11 +27,11 @@ export interface Statement {
 const MAX_ROWS_PER_STATEMENT = 500;
 
 export function keyOf(table: TargetTable, row: Row): unknown[] {
-  return table.primaryKey.map((column) => {
+  return table.key.map((column) => {
     if (!(column in row)) {
       throw failure(
         'BinlogMisconfigured',
-        `row image for ${table.database}.${table.table} lacks primary-key column ${column} (binlog_row_image must be FULL)`,
+        `row image for ${table.database}.${table.table} lacks key column ${column} (binlog_row_image must be FULL)`,
       );
     }
     return row[column];
@@ -67,7 +69,7 @@ function bindable(value: unknown): unknown {
  */
 export function copyInsertStatement(table: TargetTable, columns: string[], rows: unknown[][]): Statement {
   const placeholders = `(${columns.map(() => '?').join(', ')})`;
-  const keep = quoteIdentifier(table.primaryKey[0]!);
+  const keep = quoteIdentifier(columns[0]!);
   return {
     sql:
       `INSERT INTO ${qualified(table.database, table.table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}` +
@@ -76,8 +78,14 @@ export function copyInsertStatement(table: TargetTable, columns: string[], rows:
   };
 }
 
+/** The columns of a row image the target accepts: all but the ones it generates. */
+function writableColumns(table: TargetTable, row: Row): string[] {
+  const columns = Object.keys(row);
+  return table.generated.size ? columns.filter((c) => !table.generated.has(c)) : columns;
+}
+
 function upsertStatement(table: TargetTable, rows: Row[]): Statement {
-  const columns = Object.keys(rows[0]!);
+  const columns = writableColumns(table, rows[0]!);
   const placeholders = `(${columns.map(() => '?').join(', ')})`;
   const quoted = columns.map(quoteIdentifier);
   return {
@@ -89,7 +97,7 @@ function upsertStatement(table: TargetTable, rows: Row[]): Statement {
 }
 
 function deleteStatement(table: TargetTable, rows: Row[]): Statement {
-  const key = table.primaryKey.map(quoteIdentifier);
+  const key = table.key.map(quoteIdentifier);
   const tuple = key.length === 1 ? '?' : `(${key.map(() => '?').join(', ')})`;
   const lhs = key.length === 1 ? key[0]! : `(${key.join(', ')})`;
   return {

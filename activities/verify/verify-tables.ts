@@ -1,5 +1,5 @@
 // Checksum parity between the frozen source tables (`_t_del`) and the target, chunk by chunk in
-// primary-key order. Each side computes COUNT(*) and a digest of its rows (chunkDigestSql) over
+// row-key order. Each side computes COUNT(*) and a digest of its rows (chunkDigestSql) over
 // the same key range; a chunk that differs is reported with its key range so an operator can look
 // at exactly those rows.
 import { Context } from '@temporalio/activity';
@@ -8,7 +8,7 @@ import type { VerifyInput, VerifyReport, VerifyTableReport } from '../../contrac
 import { qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
 import { afterKey, orderBy, upToKey, type Key } from '../copy/keyset.js';
-import { exactValue, primaryKeyColumns, tableColumns, type Column } from '../table-info.js';
+import { exactValue, keyColumns, keyValue, rowKeyOf, tableColumns, type Column } from '../table-info.js';
 
 /** Most mismatched ranges listed per table; the count is always exact. */
 const MAX_LISTED_MISMATCHES = 50;
@@ -46,8 +46,9 @@ async function rowDigests(
   const lower = afterKey(key, from);
   const upper = upToKey(key, to);
   const digest = rowDigestSql(columns);
+  const keyValues = key.map((name) => keyValue(columns.find((c) => c.name === name)!));
   const [rows] = await conn.query<mysql.RowDataPacket[]>({
-    sql: `SELECT ${orderBy(key)}, ${digest} FROM ${table} WHERE ${lower.sql} AND ${upper.sql} ORDER BY ${orderBy(key)}`,
+    sql: `SELECT ${keyValues.join(', ')}, ${digest} FROM ${table} WHERE ${lower.sql} AND ${upper.sql} ORDER BY ${orderBy(key)}`,
     values: [...lower.values, ...upper.values],
     rowsAsArray: true,
   });
@@ -100,8 +101,10 @@ async function verifyTable(
 ): Promise<VerifyTableReport> {
   const sourcePool = clusters.pool(input.source);
   const targetPool = clusters.pool(input.target);
-  const key = (await primaryKeyColumns(sourcePool, input.database, pair.sourceTable)) ?? [];
+  const rowKey = await rowKeyOf(sourcePool, input.database, pair.sourceTable, clusters.describe(input.source));
+  const key = rowKey.columns;
   const columns = await tableColumns(sourcePool, input.database, pair.sourceTable);
+  const keyValues = keyColumns(rowKey, columns).map(keyValue).join(', ');
   const checksum = chunkDigestSql(columns);
   const sourceTable = qualified(input.database, pair.sourceTable);
   const targetTable = qualified(input.targetDatabase, pair.targetTable);
@@ -119,7 +122,7 @@ async function verifyTable(
     // The chunk's upper bound: the chunkSize-th source key after `from`, or open-ended.
     const after = afterKey(key, from);
     const [bounds] = await sourcePool.query<mysql.RowDataPacket[]>({
-      sql: `SELECT ${orderBy(key)} FROM ${sourceTable} WHERE ${after.sql} ORDER BY ${orderBy(key)} LIMIT 1 OFFSET ?`,
+      sql: `SELECT ${keyValues} FROM ${sourceTable} WHERE ${after.sql} ORDER BY ${orderBy(key)} LIMIT 1 OFFSET ?`,
       values: [...after.values, input.chunkSize - 1],
       rowsAsArray: true,
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeOps, encodeOps } from '../../activities/target/pending-xa.js';
 import type { RowOp, TargetTable } from '../../activities/target/row-apply.js';
 
-const orders: TargetTable = { database: 'shop', table: 'orders', primaryKey: ['id'] };
+const orders: TargetTable = { database: 'shop', table: 'orders', key: ['id'], generated: new Set<string>() };
 
 describe('prepared XA rows kept on the target', () => {
   it('round-trip exactly: bytes, big integers as text, JSON documents as their text, NULL', () => {

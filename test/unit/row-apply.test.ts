@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { opsForUpdate, statementsFor, type RowOp, type TargetTable } from '../../activities/target/row-apply.js';
 
-const t: TargetTable = { database: 'shop', table: 'orders', primaryKey: ['id'] };
-const composite: TargetTable = { database: 'shop', table: 'lines', primaryKey: ['order_id', 'line'] };
+const t: TargetTable = { database: 'shop', table: 'orders', key: ['id'], generated: new Set<string>() };
+const composite: TargetTable = { database: 'shop', table: 'lines', key: ['order_id', 'line'], generated: new Set<string>() };
 
 describe('row apply statements', () => {
   it('upserts after-images in one multi-row statement', () => {
@@ -14,6 +14,17 @@ describe('row apply statements', () => {
       {
         sql: 'INSERT INTO `shop`.`orders` (`id`, `v`) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE `id` = VALUES(`id`), `v` = VALUES(`v`)',
         values: [1, 'a', 2, 'b'],
+      },
+    ]);
+  });
+
+  it('never writes the columns the target generates', () => {
+    const withGenerated: TargetTable = { ...t, generated: new Set(['doubled']) };
+    const ops: RowOp[] = [{ kind: 'upsert', table: withGenerated, row: { id: 1, v: 'a', doubled: 2 } }];
+    expect(statementsFor(ops)).toEqual([
+      {
+        sql: 'INSERT INTO `shop`.`orders` (`id`, `v`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `id` = VALUES(`id`), `v` = VALUES(`v`)',
+        values: [1, 'a'],
       },
     ]);
   });
@@ -53,7 +64,7 @@ describe('row apply statements', () => {
     expect(statement!.values).toEqual([1, '{"a":[1,2]}', Buffer.from([0, 255])]);
   });
 
-  it('refuses a row image without its primary key (binlog_row_image not FULL)', () => {
-    expect(() => statementsFor([{ kind: 'delete', table: t, row: { v: 'a' } }])).toThrow(/lacks primary-key column id/);
+  it('refuses a row image without its key column (binlog_row_image not FULL)', () => {
+    expect(() => statementsFor([{ kind: 'delete', table: t, row: { v: 'a' } }])).toThrow(/lacks key column id/);
   });
 });

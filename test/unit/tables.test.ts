@@ -26,23 +26,39 @@ describe('input rules for the moved tables', () => {
   it.each([
     [{ ...base, source: 'Source' }, /^InvalidInput: "source" must be a cluster name/],
     [{ ...base, target: '' }, /^InvalidInput: "target" must be a cluster name/],
-    [{ ...base, database: 'a b' }, /^InvalidInput: "database" "a b" may hold only/],
+    [{ ...base, database: 'shop ' }, /^InvalidInput: "database" "shop " ends with a space/],
     [{ ...base, targetDatabase: 'x'.repeat(65) }, /^InvalidInput: "targetDatabase" .* 65 characters/],
     [{ ...base, tables: [] }, /^InvalidInput: "tables" must be a non-empty list/],
     [{ ...base, tables: ['orders', 'orders'] }, /^InvalidInput: "tables" lists a table twice/],
     [{ ...base, oldTableTemplate: 'old' }, /^InvalidInput: "oldTableTemplate" must contain \{table\}/],
     [
       { ...base, tables: ['orders', '_orders_del'] },
-      /^InvalidInput: old table name _orders_del collides with a moved table/,
+      /^InvalidInput: old table name "_orders_del" collides with a moved table/,
     ],
     [
       { ...base, tables: ['x'.repeat(60)] },
-      /^InvalidInput: old table name .* \(from "oldTableTemplate"\) is 65 characters/,
+      /^InvalidInput: old table name .* from "oldTableTemplate" "_\{table\}_del"\) is 65 characters.*set "oldTableTemplate" to "_\{table:59\}_del"/,
+    ],
+    [
+      { ...base, tables: ['orders_2023', 'orders_2024'], oldTableTemplate: '_{table:6}_del' },
+      /^InvalidInput: two tables would take the same old name "_orders_del"/,
     ],
     [{ ...base, streamId: 'x'.repeat(192) }, /^InvalidInput: "streamId" must be 1-191 characters/],
     [null, /^InvalidInput: input must be an object/],
   ])('refuses %#', (input, expected) => {
     expect(problem(input)).toMatch(expected);
+  });
+
+  it('gives every table list its own stream id; plain names read as before', () => {
+    const id = (tables: string[]) => normalizeTables({ ...base, tables }).streamId;
+    expect(id(['orders'])).toBe('source/shop/orders');
+    expect(id(['a,b'])).not.toBe(id(['a', 'b']));
+    expect(id(['a/b'])).toBe('source/shop/a%2Fb');
+    expect(id(['my-table', 'zählung'])).toBe('source/shop/my-table,z%C3%A4hlung');
+    const long = Array.from({ length: 8 }, (_, i) => `${'ü'.repeat(40)}${i}`);
+    expect(id(long)).toHaveLength(191);
+    expect(id(long)).not.toBe(id([...long.slice(1), 'other']));
+    expect(moveWorkflowId({ ...base, tables: long })).toBe(`move:${id(long)}`);
   });
 
   it('takes positive numbers or the default', () => {

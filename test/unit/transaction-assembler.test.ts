@@ -6,7 +6,7 @@ import {
   type CompletedTransaction,
 } from '../../activities/stream/transaction-assembler.js';
 
-const orders: TargetTable = { database: 'shop_new', table: 'orders', primaryKey: ['id'] };
+const orders: TargetTable = { database: 'shop_new', table: 'orders', key: ['id'], generated: new Set<string>() };
 const TABLE_ID = 42;
 const OTHER_ID = 43;
 const tableMap = {
@@ -192,5 +192,27 @@ describe('TransactionAssembler: values zongji decodes wrongly', () => {
     );
     a.handle(event('xid'));
     expect(done[0]!.ops.map((op) => op.row.y)).toEqual([0, 2024]);
+  });
+
+  it('has the geometry columns of a moved table decoded as their stored bytes', () => {
+    const { a } = assembler();
+    const columns = [
+      { name: 'id', type: 3, charset: null },
+      { name: 'p', type: 255, charset: undefined },
+      { name: 'note', type: 252, charset: 'utf8mb4' },
+    ];
+    const otherColumns = [{ name: 'p', type: 255 }];
+    const maps = {
+      [TABLE_ID]: { parentSchema: 'shop', tableName: 'orders', columns },
+      [OTHER_ID]: { parentSchema: 'shop', tableName: 'customers', columns: otherColumns },
+    };
+    a.handle(event('tablemap', { tableMap: maps, tableId: TABLE_ID }));
+    a.handle(event('tablemap', { tableMap: maps, tableId: OTHER_ID }));
+    expect(columns.map((c) => [c.type, c.charset])).toEqual([
+      [3, null],
+      [252, null],
+      [252, 'utf8mb4'],
+    ]);
+    expect(otherColumns[0]!.type).toBe(255);
   });
 });
