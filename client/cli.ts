@@ -24,7 +24,7 @@ const HELP = `move-tables: move MySQL/MariaDB tables online between clusters (du
 Usage: move-tables <command> [options]
 
 Commands
-  start     --database DB --tables T1,T2 [--source NAME] [--target NAME] [--target-database DB]
+  start     --database DB (--tables T1,T2 | --table T ...) [--source NAME] [--target NAME] [--target-database DB]
             [--postpone] [--chunk-size N] [--drain-timeout SECONDS] [--verify after-release|before-release|skip]
             [--on-failure rollback|hold] [--attempts N] [--wait]
             Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end.
@@ -41,6 +41,8 @@ Commands
   help                         This text.
 
 <move> is a workflow id (move:source/shop/orders) or --database/--tables[/--source] naming the move.
+--tables takes a comma-separated list; --table (repeatable) takes one name exactly as it is, for a name
+with a comma or surrounding spaces: --table 'order items' --table 'a,b'.
 
 Options for every command
   --address HOST:PORT   Temporal frontend (env TEMPORAL_ADDRESS, default 127.0.0.1:7233)
@@ -56,6 +58,7 @@ class UsageError extends Error {}
 const options = {
   database: { type: 'string' },
   tables: { type: 'string' },
+  table: { type: 'string', multiple: true },
   source: { type: 'string', default: 'source' },
   target: { type: 'string', default: 'target' },
   'target-database': { type: 'string' },
@@ -85,12 +88,13 @@ function positiveInt(name: string, text: string | undefined): number | undefined
 }
 
 function tablesOf(values: Values): string[] {
-  if (!values.database || !values.tables)
-    throw new UsageError('name the move: a workflow id, or --database and --tables');
-  return values.tables
+  if (!values.database || (!values.tables && !values.table?.length))
+    throw new UsageError('name the move: a workflow id, or --database and --tables (or --table)');
+  const listed = (values.tables ?? '')
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
+  return [...listed, ...(values.table ?? [])];
 }
 
 function moveInput(values: Values): MoveTablesInput {

@@ -41,5 +41,6 @@ export function formatStatus(status: MoveStatus): string {
   } else if (status.lastError) {
     parts.push(`error: ${status.lastError}`);
   }
+  for (const warning of status.warnings ?? []) parts.push(`warning: ${warning}`);
   return parts.join('  ');
 }

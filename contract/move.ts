@@ -106,6 +106,8 @@ export interface MoveStatus {
   hold?: MoveHold;
   /** The stream as last observed (refreshed every few seconds around the cutover). */
   stream?: StreamHealth & { observedAt: string };
+  /** What prepare found the move leaves behind (views that read a moved table). */
+  warnings?: string[];
   lastError?: string;
 }
 

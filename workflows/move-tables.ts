@@ -106,6 +106,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       throw surfaced(err);
     });
     status.startPosition = prepared.startPosition;
+    if (prepared.warnings?.length) status.warnings = prepared.warnings;
     for (const table of tables.tables)
       status.tables[table] = { rowsCopied: 0, estimatedRows: prepared.estimatedRows[table] ?? 0, done: false };
     status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);

@@ -60,6 +60,9 @@ export function hookEnvironment(clusters: Clusters, request: HookRequest): Recor
     GH_OST_SOURCE_CLUSTER: request.source,
     GH_OST_TARGET_CLUSTER: request.target,
     GH_OST_WORKFLOW_ID: request.workflowId,
+    // Unambiguous for any name (a table name may hold a comma): JSON arrays.
+    GH_OST_TABLE_NAMES_JSON: JSON.stringify(request.tables),
+    GH_OST_OLD_TABLE_NAMES_JSON: JSON.stringify(request.oldTables),
     ...(request.failureMessage === undefined ? {} : { GH_OST_FAILURE_MESSAGE: request.failureMessage }),
   };
 }

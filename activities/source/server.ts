@@ -76,7 +76,7 @@ export async function checkSourceBinlog(clusters: Clusters, source: string): Pro
   if (description.binlogRowMetadata !== 'FULL') {
     throw failure(
       'BinlogMisconfigured',
-      `binlog_row_metadata is ${description.binlogRowMetadata} on ${where}: it must be FULL (row images are decoded with the column names and types the binlog carries, not with the table's current definition, which the cutover's RENAME changes)`,
+      `binlog_row_metadata is ${description.binlogRowMetadata} on ${where}: it must be FULL (SET GLOBAL binlog_row_metadata = FULL; dynamic, no restart). Row images are decoded with the column names and types the binlog carries, not with the table's current definition, which the cutover's RENAME changes`,
     );
   }
   if (description.flavor === 'mysql') {

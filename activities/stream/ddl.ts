@@ -18,7 +18,8 @@ export type QueryKind =
   | { kind: 'unsupported'; tables: string[] };
 
 const CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT|XA\s|START\s+TRANSACTION)\b/i;
-const NAME = '(?:`(?:[^`]|``)+`|[\\w$]+)';
+/** A quoted name (any character, a backtick doubled) or an unquoted one (MySQL also allows U+0080-U+FFFF). */
+const NAME = '(?:`(?:[^`]|``)+`|[\\w$\\u0080-\\uFFFF]+)';
 const QUALIFIED = `${NAME}(?:\\s*\\.\\s*${NAME})?`;
 const LIST = `${QUALIFIED}(?:\\s*,\\s*${QUALIFIED})*`;
 

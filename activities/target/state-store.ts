@@ -10,8 +10,15 @@ export const STREAMS_TABLE = `\`${STATE_DATABASE}\`.\`streams\``;
 export const COPY_PROGRESS_TABLE = `\`${STATE_DATABASE}\`.\`copy_progress\``;
 export const PENDING_XA_TABLE = `\`${STATE_DATABASE}\`.\`pending_xa\``;
 
+/**
+ * Table names and stream ids are case-sensitive and may hold any character (a server's default
+ * charset may be latin1, its default collation case-insensitive): every text column of the state
+ * is utf8mb4 compared byte by byte.
+ */
+const STATE_CHARSET = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
+
 export async function ensureStateSchema(conn: Queryable): Promise<void> {
-  await conn.query(`CREATE DATABASE IF NOT EXISTS \`${STATE_DATABASE}\``);
+  await conn.query(`CREATE DATABASE IF NOT EXISTS \`${STATE_DATABASE}\` ${STATE_CHARSET}`);
   await conn.query(`CREATE TABLE IF NOT EXISTS ${STREAMS_TABLE} (
     stream_id VARCHAR(191) NOT NULL PRIMARY KEY,
     applied_position TEXT NOT NULL,
@@ -19,13 +26,13 @@ export async function ensureStateSchema(conn: Queryable): Promise<void> {
     drain_gtid TEXT NULL,
     owner VARCHAR(64) NULL,
     updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
-  ) ENGINE=InnoDB`);
+  ) ENGINE=InnoDB DEFAULT ${STATE_CHARSET}`);
   await conn.query(`CREATE TABLE IF NOT EXISTS ${PENDING_XA_TABLE} (
     stream_id VARCHAR(191) NOT NULL,
     xid VARCHAR(400) NOT NULL,
     ops LONGTEXT NOT NULL,
     PRIMARY KEY (stream_id, xid)
-  ) ENGINE=InnoDB`);
+  ) ENGINE=InnoDB DEFAULT ${STATE_CHARSET}`);
   // State created by a version before stream owners: add the column (both flavors, no IF NOT EXISTS).
   const [owner] = await conn.query<mysql.RowDataPacket[]>(
     "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'streams' AND COLUMN_NAME = 'owner'",
@@ -41,7 +48,14 @@ export async function ensureStateSchema(conn: Queryable): Promise<void> {
     done TINYINT NOT NULL DEFAULT 0,
     updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
     PRIMARY KEY (stream_id, table_name)
-  ) ENGINE=InnoDB`);
+  ) ENGINE=InnoDB DEFAULT ${STATE_CHARSET}`);
+  // State created by a version that took the server's defaults: convert it (small tables).
+  const [converts] = await conn.query<mysql.RowDataPacket[]>(
+    "SELECT DISTINCT TABLE_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLLATION_NAME IS NOT NULL AND COLLATION_NAME <> 'utf8mb4_bin'",
+    [STATE_DATABASE],
+  );
+  for (const row of converts)
+    await conn.query(`ALTER TABLE \`${STATE_DATABASE}\`.\`${String(row.name)}\` CONVERT TO ${STATE_CHARSET}`);
 }
 
 /**

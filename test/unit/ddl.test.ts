@@ -25,6 +25,31 @@ describe('classifyQuery', () => {
     });
   });
 
+  it('reads names with backticks, spaces, dots, commas and non-ASCII letters', () => {
+    const odd: WatchedTables = {
+      database: 'my-shop',
+      renames: new Map([
+        ['tick`a, b.c', '_tick`a, b.c_del'],
+        ['zählung', '_zählung_del'],
+      ]),
+    };
+    expect(
+      classifyQuery(
+        'RENAME TABLE `my-shop`.`tick``a, b.c` TO `my-shop`.`_tick``a, b.c_del`, `my-shop`.`zählung` TO `my-shop`.`_zählung_del`',
+        'x',
+        odd,
+      ),
+    ).toEqual({ kind: 'cutover-rename', direction: 'forward' });
+    expect(classifyQuery('ALTER TABLE zählung ADD COLUMN x INT', 'my-shop', odd)).toEqual({
+      kind: 'unsupported',
+      tables: ['my-shop.zählung'],
+    });
+    expect(classifyQuery('DROP TABLE `tick``a, b.c`, other', 'my-shop', odd)).toEqual({
+      kind: 'unsupported',
+      tables: ['my-shop.tick`a, b.c'],
+    });
+  });
+
   it('rejects a RENAME of a moved table to anything else, or of only some moved tables', () => {
     expect(classifyQuery('RENAME TABLE shop.orders TO shop.orders_archive', 'shop', moved)).toMatchObject({
       kind: 'unsupported',

@@ -59,6 +59,16 @@ describe('hooks', () => {
     );
   });
 
+  it('get every table name exactly, a comma or a quote in it included', async () => {
+    const { dir, out } = hooksDir('printf "%s\\n%s" "$GH_OST_TABLE_NAMES_JSON" "$GH_OST_OLD_TABLE_NAMES_JSON" > $OUT');
+    const tables = ['a,b', "it's `x`", 'zählung'];
+    const oldTables = tables.map((t) => `_${t}_del`);
+    await new MockActivityEnvironment().run(() => runHooks(clusters, dir, { ...request, tables, oldTables }));
+    const [names, oldNames] = readFileSync(out, 'utf8').split('\n');
+    expect(JSON.parse(names!)).toEqual(tables);
+    expect(JSON.parse(oldNames!)).toEqual(oldTables);
+  });
+
   it('end with their step: a cancelled step kills the hook and what it started', async () => {
     const { dir, out } = hooksDir('sleep 60 & echo $! > $OUT.child; echo $$ > $OUT; wait');
     const env = new MockActivityEnvironment();
