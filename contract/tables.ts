@@ -120,7 +120,9 @@ export function normalizeTables(input: TablesInput): MovedTables {
     }
     if (input.tables.includes(old)) invalid(`old table name ${JSON.stringify(old)} collides with a moved table`);
     if (oldNames.has(old))
-      invalid(`two tables would take the same old name ${JSON.stringify(old)}: choose an "oldTableTemplate" that keeps them apart`);
+      invalid(
+        `two tables would take the same old name ${JSON.stringify(old)}: choose an "oldTableTemplate" that keeps them apart`,
+      );
     oldNames.add(old);
   }
   const streamId = input.streamId ?? streamIdFor(input.source, input.database, input.tables);

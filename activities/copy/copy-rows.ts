@@ -75,7 +75,12 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   const written = columnList.filter((c) => !c.generated);
   const columns = written.map((c) => c.name);
   const key = rowKey.columns;
-  const target = { database: input.targetDatabase, table: input.table, key: rowKey.columns, generated: new Set<string>() };
+  const target = {
+    database: input.targetDatabase,
+    table: input.table,
+    key: rowKey.columns,
+    generated: new Set<string>(),
+  };
   const select = `SELECT ${[...written.map(exactValue), ...keyColumns(rowKey, columnList).map(keyValue)].join(', ')} FROM ${qualified(input.database, input.table)}`;
   const keyOf = (row: unknown[]) => row.slice(columns.length);
 

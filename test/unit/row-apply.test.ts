@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { opsForUpdate, statementsFor, type RowOp, type TargetTable } from '../../activities/target/row-apply.js';
 
 const t: TargetTable = { database: 'shop', table: 'orders', key: ['id'], generated: new Set<string>() };
-const composite: TargetTable = { database: 'shop', table: 'lines', key: ['order_id', 'line'], generated: new Set<string>() };
+const composite: TargetTable = {
+  database: 'shop',
+  table: 'lines',
+  key: ['order_id', 'line'],
+  generated: new Set<string>(),
+};
 
 describe('row apply statements', () => {
   it('upserts after-images in one multi-row statement', () => {
