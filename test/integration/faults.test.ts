@@ -421,7 +421,7 @@ describe('bad input: a clear error before any change', () => {
       [
         'binlog_row_metadata',
         'MINIMAL',
-        /^BinlogMisconfigured: binlog_row_metadata is MINIMAL on source .*: it must be FULL \(row images are decoded with the column names and types the binlog carries/,
+        /^BinlogMisconfigured: binlog_row_metadata is MINIMAL on source .*: it must be FULL \(SET GLOBAL binlog_row_metadata = FULL; dynamic, no restart\)\. Row images are decoded with the column names and types the binlog carries/,
       ],
     ] as const) {
       await admin.query(`SET GLOBAL ${variable} = '${bad}'`);
