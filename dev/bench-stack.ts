@@ -7,7 +7,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { Clusters } from '../activities/clusters.js';
 import { choosePorts, downStack, stackEnv, upStack, type StackState } from './stack/stack.js';
 import { loadClusterConfig } from '../worker/cluster-config.js';
-import { workflowsPath } from '../worker/create-worker.js';
+import { workflowsPath } from '../worker/workflow-bundle.js';
 import { spawnWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 export const BENCH_QUEUE = 'bench';

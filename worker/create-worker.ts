@@ -1,12 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerInterceptors } from '@temporalio/worker';
 import { Clusters } from '../activities/clusters.js';
 import { createActivities } from '../activities/index.js';
 import type { WorkerConfig } from './config.js';
 import { checkSearchAttributes } from './search-attributes.js';
-
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+import { workflowBundleFor, workflowsPath } from './workflow-bundle.js';
 
 export interface MoveTablesWorker {
   worker: Worker;
@@ -19,6 +17,8 @@ export async function createMoveTablesWorker(
   config: WorkerConfig,
   interceptors?: WorkerInterceptors,
 ): Promise<MoveTablesWorker> {
+  // Checked first: a bundle of other workflow code is refused before anything connects.
+  const bundlePath = workflowBundleFor(config.workflowBundlePath);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
     await checkSearchAttributes(connection.operatorService, config.namespace);
@@ -34,7 +34,8 @@ export async function createMoveTablesWorker(
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath }),
+    // Built by `npm run build`; bundling at start (webpack) only when running from source.
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),
     // Heartbeats carry cancellation: a cancelled stream or drain should stop within a second or
     // two, not after 80% of its heartbeat timeout (the SDK default).
     maxHeartbeatThrottleInterval: '1 second',

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { historiesDir, recordedWorkflowIds } from '../support/histories.js';
-import { workflowsPath } from '../../worker/create-worker.js';
+import { workflowsPath } from '../../worker/workflow-bundle.js';
 
 const workflowIds = recordedWorkflowIds();
 const files = readdirSync(historiesDir)

@@ -1,12 +1,11 @@
 // Starts an isolated stack for one test run (free ports, a temporary dir, headless Temporal)
 // and a prebuilt workflow bundle; tears everything down even when tests fail.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { choosePorts, downStack, upStack, type StackState } from '../../dev/stack/stack.js';
-import { workflowsPath } from '../../worker/create-worker.js';
+import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,9 +21,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   try {
     const stack = await upStack({ dir, detached: false, ports: await choosePorts() });
-    const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
-    writeFileSync(workflowBundlePath, code);
+    await writeWorkflowBundle(workflowBundlePath);
     project.provide('stack', stack);
     project.provide('workflowBundlePath', workflowBundlePath);
   } catch (err) {
@@ -33,6 +31,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   return teardown;
 }
-
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

@@ -9,7 +9,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { movePhaseSearchAttribute } from '../../contract/definitions.js';
 import { ensureTemporal } from '../../dev/stack/prereqs.js';
-import { workflowsPath } from '../../worker/create-worker.js';
+import { workflowsPath } from '../../worker/workflow-bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
