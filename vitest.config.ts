@@ -4,14 +4,17 @@ export default defineConfig({
   test: {
     // Worker and SDK logs only for tests that fail.
     silent: 'passed-only',
+    setupFiles: ['test/support/quiet-runtime.ts'],
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/replay/**/*.test.ts'],
         },
       },
       {
+        extends: true,
         test: {
           // Workflow logic with stub activities on one Temporal dev server (no database).
           name: 'workflow',
@@ -22,6 +25,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import type { MariadbBinaries } from './prereqs.js';
-import { readTail, startProcess, waitFor } from './processes.js';
+import { isOurProcess, logOffset, readHead, readTail, startProcess, waitFor } from './processes.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -96,6 +96,7 @@ export async function startMariadb(
       );
     });
   }
+  const offset = logOffset(errorLog);
   const pid = startProcess(
     bin.mariadbd,
     [`--defaults-file=${configFile}`, ...userArgs()],
@@ -116,6 +117,10 @@ export async function startMariadb(
     },
     60_000,
     tail,
+    {
+      exited: () => !isOurProcess(pid, configFile),
+      onExit: () => `${spec.name} error log (${errorLog}):\n${readHead(errorLog, offset)}`,
+    },
   );
   return { name: spec.name, host: '127.0.0.1', port: spec.port, pid, dir: spec.dir, socket, configFile, errorLog };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -75,16 +75,39 @@ export async function stopProcess(pid: number, marker: string, graceMs = 15_000)
   while (isOurProcess(pid, marker)) await sleep(50);
 }
 
-/** Polls `probe` until it resolves truthy; fails with `what` and the last error after `timeoutMs`. */
+/** A server process that exited while it was starting: its log's first lines say why. */
+export class ServerExitedError extends Error {}
+
+/** Where a log file ends now: what a process started next writes comes after it. */
+export function logOffset(file: string): number {
+  return existsSync(file) ? statSync(file).size : 0;
+}
+
+/** The first lines a log got after `offset`: where a crash states its cause (a panic's trace follows). */
+export function readHead(file: string, offset: number, lines = 25): string {
+  try {
+    const text = readFileSync(file).subarray(offset).toString('utf8').trimEnd();
+    return text ? text.split('\n').slice(0, lines).join('\n') : '(nothing logged)';
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Polls `probe` until it resolves truthy; fails with `what` and the last error after `timeoutMs`,
+ * or at once when `exited` says the process it waits for is gone (`onExit` tells why).
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   timeoutMs: number,
   onFail?: () => string,
+  process?: { exited: () => boolean; onExit: () => string },
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    if (process?.exited()) throw new ServerExitedError(`${what}: the process exited while starting\n${process.onExit()}`);
     try {
       const value = await probe();
       if (value) return value;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ClusterSettings } from '../../activities/clusters.js';
 import { STACK_USER, startMariadb, type MariadbServer } from './mariadb.js';
 import { ensureMariadb, ensureTemporal } from './prereqs.js';
-import { freePort, isOurProcess, portIsFree, stopProcess } from './processes.js';
+import { freePort, isOurProcess, portIsFree, ServerExitedError, stopProcess } from './processes.js';
 import { NAMESPACE, prepareNamespace, startTemporal, type TemporalServer } from './temporal.js';
 
 /** The two MariaDB servers every stack runs: distinct server ids and GTID domains. */
@@ -91,7 +91,28 @@ function readOrCreatePassword(dir: string): string {
  * Starts whatever part of the stack is not running (idempotent): source and target MariaDB,
  * the Temporal dev server, and the cluster configuration file for the worker.
  */
+/** Start attempts when a server exits while starting (a port taken meanwhile, a crash at boot). */
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts what is not running yet. A server that exits while starting fails the attempt at once
+ * with the head of its log; whatever the attempt started is stopped, and the next attempt runs on
+ * fresh ports. Any other failure also stops what the attempt started, then fails.
+ */
 export async function upStack(options: StackOptions): Promise<StackState> {
+  let ports = options.ports;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce({ ...options, ports });
+    } catch (err) {
+      if (!(err instanceof ServerExitedError) || attempt >= START_ATTEMPTS) throw err;
+      console.error(`stack start attempt ${attempt} failed, retrying on fresh ports: ${err.message}`);
+      ports = await choosePorts(undefined, options.ports.temporalUi !== undefined);
+    }
+  }
+}
+
+async function startStackOnce(options: StackOptions): Promise<StackState> {
   mkdirSync(options.dir, { recursive: true });
   const previous = readStackState(options.dir);
   const alive = previous ? stackLiveness(previous) : undefined;
@@ -100,35 +121,57 @@ export async function upStack(options: StackOptions): Promise<StackState> {
   const mariadb = ensureMariadb();
   const temporalBinary = ensureTemporal();
 
-  const servers = {} as Record<ClusterName, MariadbServer>;
-  await Promise.all(
-    SERVERS.map(async (server) => {
-      servers[server.name] =
-        previous && alive?.[server.name]
-          ? previous.servers[server.name]
-          : await startMariadb(
-              mariadb,
-              { ...server, dir: path.join(options.dir, server.name), port: ports[server.name] },
-              password,
-              options.detached,
-            );
-    }),
-  );
-  const temporal =
-    previous && alive?.temporal
-      ? previous.temporal
-      : await startTemporal(
-          temporalBinary,
-          {
-            dir: path.join(options.dir, 'temporal'),
-            port: ports.temporal,
-            ...(ports.temporalUi === undefined ? {} : { uiPort: ports.temporalUi }),
-          },
+  /** Stops what this attempt started, when the attempt fails. */
+  const started: Array<() => Promise<void>> = [];
+  try {
+    const servers = {} as Record<ClusterName, MariadbServer>;
+    const starts = await Promise.allSettled(
+      SERVERS.map(async (spec) => {
+        if (previous && alive?.[spec.name]) {
+          servers[spec.name] = previous.servers[spec.name];
+          return;
+        }
+        const server = await startMariadb(
+          mariadb,
+          { ...spec, dir: path.join(options.dir, spec.name), port: ports[spec.name] },
+          password,
           options.detached,
         );
+        started.push(() => stopProcess(server.pid, server.configFile));
+        servers[spec.name] = server;
+      }),
+    );
+    const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    let temporal: TemporalServer;
+    if (previous && alive?.temporal) {
+      temporal = previous.temporal;
+    } else {
+      temporal = await startTemporal(
+        temporalBinary,
+        {
+          dir: path.join(options.dir, 'temporal'),
+          port: ports.temporal,
+          ...(ports.temporalUi === undefined ? {} : { uiPort: ports.temporalUi }),
+        },
+        options.detached,
+      );
+      started.push(() => stopProcess(temporal.pid, temporal.dbFile));
+    }
+    await prepareNamespace(temporal.address);
+    return writeState(options, servers, temporal, password);
+  } catch (err) {
+    await Promise.all(started.map((stop) => stop()));
+    throw err;
+  }
+}
 
-  await prepareNamespace(temporal.address);
-
+function writeState(
+  options: StackOptions,
+  servers: Record<ClusterName, MariadbServer>,
+  temporal: TemporalServer,
+  password: string,
+): StackState {
   const clustersFile = path.join(options.dir, 'clusters.json');
   const clusters = Object.fromEntries(
     SERVERS.map(({ name }) => [name, { host: '127.0.0.1', port: servers[name].port, user: STACK_USER, password }]),

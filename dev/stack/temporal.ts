@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { registerSearchAttributes } from '../../worker/search-attributes.js';
-import { readTail, startProcess, waitFor } from './processes.js';
+import { isOurProcess, logOffset, readHead, readTail, startProcess, waitFor } from './processes.js';
 
 export const NAMESPACE = 'default';
 
@@ -43,6 +43,7 @@ export async function startTemporal(binary: string, spec: TemporalSpec, detached
     'warn',
     ...(spec.uiPort === undefined ? ['--headless'] : ['--ui-port', String(spec.uiPort)]),
   ];
+  const offset = logOffset(log);
   const pid = startProcess(binary, args, log, detached);
   const address = `127.0.0.1:${spec.port}`;
   await waitFor(
@@ -50,6 +51,7 @@ export async function startTemporal(binary: string, spec: TemporalSpec, detached
     () => temporalAnswers(address),
     90_000,
     () => `temporal log tail:\n${readTail(log)}`,
+    { exited: () => !isOurProcess(pid, dbFile), onExit: () => `temporal log (${log}):\n${readHead(log, offset)}` },
   );
   return {
     address,

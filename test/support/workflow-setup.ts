@@ -1,15 +1,14 @@
 // Global setup of the workflow tests: one Temporal dev server (the stack's `temporal` binary, run
 // by @temporalio/testing's TestWorkflowEnvironment) and one workflow bundle for all of them. No
 // database: the tests register stub activities.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { movePhaseSearchAttribute } from '../../contract/definitions.js';
 import { ensureTemporal } from '../../dev/stack/prereqs.js';
-import { workflowsPath } from '../../worker/workflow-bundle.js';
+import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,12 +24,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
   });
   try {
-    const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
     const bundlePath = path.join(
       mkdtempSync(path.join(os.tmpdir(), 'move-tables-workflow-test-')),
       'workflow-bundle.js',
     );
-    writeFileSync(bundlePath, code);
+    await writeWorkflowBundle(bundlePath);
     project.provide('workflowEnv', { address: env.address, namespace: env.namespace ?? 'default', bundlePath });
   } catch (err) {
     await env.teardown();
@@ -38,6 +36,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   return () => env.teardown();
 }
-
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

@@ -1,0 +1,47 @@
+// Starting a stack when a server cannot start: noticed at once (not after the start timeout), the
+// cause shown from the head of the server's log, what the attempt started stopped, and the next
+// attempt made on fresh ports. `down` returns once its processes have exited.
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { choosePorts, downStack, upStack } from '../../dev/stack/stack.js';
+import { isOurProcess } from '../../dev/stack/processes.js';
+import { recordFault } from '../support/fault-report.js';
+
+describe('stack start', () => {
+  it('retries on fresh ports when a server exits while starting, and stops what it started', async () => {
+    // Something else listens on the source's port: mariadbd exits at once ("Address already in use").
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as net.AddressInfo).port;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-stack-start-'));
+    const messages: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((message: string) => void messages.push(message));
+    const started = Date.now();
+    try {
+      const state = await upStack({ dir, detached: false, ports: { ...(await choosePorts()), source: taken } });
+      const seconds = (Date.now() - started) / 1_000;
+      expect(state.servers.source.port).not.toBe(taken);
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatch(
+        /stack start attempt 1 failed, retrying on fresh ports: MariaDB source on port \d+: the process exited while starting/,
+      );
+      expect(messages[0]).toMatch(/Address already in use|Can't start server/);
+      await downStack(dir, { removeData: true });
+      for (const pid of [state.servers.source.pid, state.servers.target.pid])
+        expect(isOurProcess(pid, 'my.cnf')).toBe(false);
+      expect(isOurProcess(state.temporal.pid, state.temporal.dbFile)).toBe(false);
+      recordFault(
+        'stack start with the source port taken by another process',
+        'exit noticed at once with the cause from the log head; attempt cleaned up; retried on fresh ports; down waits for exit',
+        `retried once, stack up in ${seconds.toFixed(1)} s on port ${state.servers.source.port}; cause shown: ${/\[ERROR\][^\n]*/.exec(messages[0]!)?.[0]?.slice(0, 80) ?? '(see log)'}`,
+      );
+    } finally {
+      spy.mockRestore();
+      squatter.close();
+      await downStack(dir, { removeData: true });
+    }
+  });
+});
