@@ -54,8 +54,10 @@ const MAX_STREAM_ID_LENGTH = 191;
  * plain names read as they are (the ids of moves started before any other name was allowed).
  */
 function idPart(name: string): string {
-  return name.replace(/[^A-Za-z0-9_$.-]/g, (c) => {
-    const encoded = encodeURIComponent(c);
+  return name.replace(/[^A-Za-z0-9_$.-]/gu, (c) => {
+    // A lone surrogate has no UTF-8 form: its code unit stands in (the name is refused later anyway).
+    const lone = c.length === 1 && c >= '\uD800' && c <= '\uDFFF';
+    const encoded = lone ? `%u${c.charCodeAt(0).toString(16).toUpperCase()}` : encodeURIComponent(c);
     return encoded === c ? `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}` : encoded;
   });
 }

@@ -13,6 +13,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { CutOverFailureDetails, CutOverInput, CutOverResult, SourceState } from '../contract/cutover.js';
+import { countCutOverAttempt } from './move-metrics.js';
 import { oldTableName } from '../contract/identifiers.js';
 import type { CutOverAttempt, MovePhase, MoveStatus } from '../contract/move.js';
 import { renamePlanFor, type MovedTables } from '../contract/tables.js';
@@ -83,17 +84,20 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
       await run.catch(() => undefined);
       record.outcome = 'failed';
       record.cause = 'cancelled: the stream failed';
+      countCutOverAttempt('failed');
       throw ctx.streamFailure();
     }
     try {
       const result = await run;
       record.outcome = 'completed';
       record.step = 'T6';
+      countCutOverAttempt('completed');
       return { result };
     } catch (err) {
       if (isCancellation(err)) throw err;
       const { sourceState, step } = await classify(err, workflowId);
       Object.assign(record, { outcome: 'failed', sourceState, cause: errorMessage(err), ...(step ? { step } : {}) });
+      countCutOverAttempt('failed');
       return { error: surfaced(err), sourceState, cause: errorMessage(err) };
     }
   }

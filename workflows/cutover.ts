@@ -28,6 +28,7 @@ import {
 } from '../contract/cutover.js';
 import { cutOverProgressSignal, cutOverStatusQuery, releaseCutOverSignal } from '../contract/definitions.js';
 import { failure } from '../contract/failures.js';
+import { recordCutOverStep, recordCutOverWindow } from './move-metrics.js';
 import { oldTableName } from '../contract/identifiers.js';
 import { invalid, normalizeTables, positive, renamePlanFor } from '../contract/tables.js';
 import { cutOverSteps } from './activity-shapes.js';
@@ -85,6 +86,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       return await run();
     } finally {
       stepDurationsMs[name] = Date.now() - started;
+      recordCutOverStep(name, stepDurationsMs[name]);
     }
   }
   async function hook(event: HookEvent, extra: Partial<HookRequest> = {}): Promise<void> {
@@ -275,6 +277,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     status.lastError = undefined;
   }
   const cutoverWindowMs = Date.now() - windowStart;
+  recordCutOverWindow(cutoverWindowMs);
 
   let verify: VerifyReport | undefined;
   if (rawInput.verifyBeforeRelease) {

@@ -15,6 +15,7 @@ import { estimatedRows, exactValue, keyColumns, keyValue, rowKeyOf, tableColumns
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
 import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
 import { copyInsertStatement } from '../target/row-apply.js';
+import { countRowsCopied } from '../move-metrics.js';
 import { afterKey, orderBy } from './keyset.js';
 
 const THROTTLE_WAIT_MS = 500;
@@ -140,6 +141,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
         state.lastKey = lastKey;
         state.rowsCopied += chunk.length;
         copied += chunk.length;
+        countRowsCopied(input.streamId, input.table, chunk.length);
       } catch (err) {
         await source.rollback().catch(() => undefined);
         throw err;

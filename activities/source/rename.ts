@@ -9,6 +9,7 @@ import type mysql from 'mysql2/promise';
 import type { RenameOutcome, RenamePlan, RenameProgress } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
 import { oldTableName, qualified } from '../../contract/identifiers.js';
+import { recordRenameDuration } from '../move-metrics.js';
 import type { Clusters } from '../clusters.js';
 import { whileHeartbeating } from '../heartbeat.js';
 
@@ -44,7 +45,9 @@ async function runRename(clusters: Clusters, plan: RenamePlan, direction: 'forwa
     const progress: RenameProgress = { connectionId: conn.threadId };
     ctx.heartbeat(progress);
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure('RENAME not sent: the step was cancelled');
+    const sent = Date.now();
     await whileHeartbeating(conn.query(renameStatement(plan, direction)), progress);
+    recordRenameDuration(plan.source, plan.database, direction, Date.now() - sent);
   } catch (err) {
     if (err instanceof CancelledFailure) throw err;
     const e = err as { code?: string; sqlMessage?: string; message: string };

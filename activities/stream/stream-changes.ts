@@ -17,6 +17,7 @@ import { claimStream, readStreamState, registerStream, saveAppliedPosition } fro
 import { readTargetTables } from '../table-info.js';
 import { AppliedPosition, resumePosition } from './gtid.js';
 import { isPermanentRowError, rowRejected, type RejectedRow } from '../target/rejected-rows.js';
+import { countEventsApplied, setStreamLag } from '../move-metrics.js';
 import { binlogReadError } from './stream-errors.js';
 import { TransactionAssembler, type CompletedTransaction, type XaStep } from './transaction-assembler.js';
 
@@ -136,6 +137,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       if (now - lastHeartbeat >= HEARTBEAT_MS) {
         lastHeartbeat = now;
         progress.lagMs = queue.length ? Math.max(0, now - queue[0]!.timestamp) : 0;
+        setStreamLag(input.streamId, progress.lagMs);
         ctx.heartbeat(progress);
       }
       if (queue.length === 0) {
@@ -221,6 +223,7 @@ async function applyBatch(
   }
   progress.appliedPosition = position;
   progress.rowsApplied += rows;
+  countEventsApplied(input.streamId, rows);
   progress.transactionsApplied += batch.length;
 }
 

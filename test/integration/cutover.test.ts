@@ -215,8 +215,13 @@ describe('cutOver', () => {
     const { fixture, hooks, run } = await scenario();
     const cases: Array<[Partial<CutOverInput>, RegExp]> = [
       [{ source: 'nowhere' }, /UnknownCluster: unknown cluster "nowhere"; this worker knows: source, target/],
-      [{ tables: ['missing'] }, /MissingTable: source table mv_\w+\.missing does not exist/],
-      [{ tables: ['t`; DROP TABLE t; --'] }, /InvalidInput: table .* may hold only letters/],
+      [{ tables: ['missing'] }, /MissingTable: table mv_\w+\.missing does not exist on source/],
+      // A legal name when quoted: it is looked up (and quoted), never run.
+      [
+        { tables: ['t`; DROP TABLE t; --'] },
+        /MissingTable: table mv_\w+\.t`; DROP TABLE t; -- does not exist on source/,
+      ],
+      [{ tables: ['t '] }, /InvalidInput: table "t " ends with a space/],
       [{ database: 'x'.repeat(65) }, /InvalidInput: "database" .* 65 characters/],
       [{ drainTimeoutSeconds: 0 }, /InvalidInput: "drainTimeoutSeconds" must be a positive number, got 0/],
       [{ drainPollIntervalMs: -5 }, /InvalidInput: "drainPollIntervalMs" must be a positive number/],
@@ -226,7 +231,7 @@ describe('cutOver', () => {
     }
     await fixture.source.query(`CREATE TABLE ${fixture.database}.nokey (a INT)`);
     expect(await failureOf((await run({ tables: ['nokey'] })).result())).toMatch(
-      /NoPrimaryKey: source table mv_\w+\.nokey has no primary key/,
+      /NoPrimaryKey: table mv_\w+\.nokey on source .* has no primary key and no unique key of NOT NULL columns/,
     );
     expect(hooks.lines()).toEqual([]);
     expect(await tableNames(fixture.source, fixture.database)).toEqual(['nokey', 't']);

@@ -234,8 +234,11 @@ describe('moveTables', () => {
     await target.query(`INSERT INTO ${database}.t (v, n) VALUES ('already', 1)`);
     const cases: Array<[Partial<MoveTablesInput>, RegExp]> = [
       [{ tables: ['t'] }, /TargetNotEmpty: target table move_\w+\.t already holds rows/],
-      [{ tables: ['nokey'] }, /NoPrimaryKey: source table move_\w+\.nokey has no primary key/],
-      [{ tables: ['absent'] }, /MissingTable: source table move_\w+\.absent does not exist/],
+      [
+        { tables: ['nokey'] },
+        /NoPrimaryKey: table move_\w+\.nokey on source .* has no primary key and no unique key of NOT NULL columns/,
+      ],
+      [{ tables: ['absent'] }, /MissingTable: table move_\w+\.absent does not exist on source/],
       [{ database: 'no_such_db', tables: ['t'] }, /MissingTable: database no_such_db does not exist/],
       [{ target: 'elsewhere', tables: ['t'] }, /UnknownCluster: unknown cluster "elsewhere"/],
       [{ tables: ['t'], chunkSize: 0 }, /InvalidInput: "chunkSize" must be a positive number, got 0/],

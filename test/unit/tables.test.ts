@@ -55,6 +55,8 @@ describe('input rules for the moved tables', () => {
     expect(id(['a,b'])).not.toBe(id(['a', 'b']));
     expect(id(['a/b'])).toBe('source/shop/a%2Fb');
     expect(id(['my-table', 'zählung'])).toBe('source/shop/my-table,z%C3%A4hlung');
+    // Refused names still get an id (a client derives it before the workflow refuses the input).
+    expect(moveWorkflowId({ ...base, tables: ['t😀', '\uD800'] })).toBe('move:source/shop/t%F0%9F%98%80,%uD800');
     const long = Array.from({ length: 8 }, (_, i) => `${'ü'.repeat(40)}${i}`);
     expect(id(long)).toHaveLength(191);
     expect(id(long)).not.toBe(id([...long.slice(1), 'other']));
