@@ -107,7 +107,8 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (process?.exited()) throw new ServerExitedError(`${what}: the process exited while starting\n${process.onExit()}`);
+    if (process?.exited())
+      throw new ServerExitedError(`${what}: the process exited while starting\n${process.onExit()}`);
     try {
       const value = await probe();
       if (value) return value;
