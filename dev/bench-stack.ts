@@ -1,14 +1,14 @@
 // A private stack for a benchmark run (temporary dir, free ports) with an in-process worker.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { Clusters } from '../activities/clusters.js';
 import { choosePorts, downStack, stackEnv, upStack, type StackState } from './stack/stack.js';
 import { loadClusterConfig } from '../worker/cluster-config.js';
-import { workflowsPath } from '../worker/workflow-bundle.js';
-import { spawnWorkerProcess, type WorkerProcess } from './worker-process.js';
+import { repoRoot } from './stack/paths.js';
+import { SHIPPED_WORKER, spawnWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 export const BENCH_QUEUE = 'bench';
 
@@ -16,7 +16,7 @@ export interface BenchStack {
   state: StackState;
   clusters: Clusters;
   client: Client;
-  /** The worker, a separate process as in production. */
+  /** The shipped worker (compiled, prebuilt bundle), a separate process as in production. */
   worker: WorkerProcess;
   close(): Promise<void>;
 }
@@ -24,20 +24,10 @@ export interface BenchStack {
 export async function startBenchStack(): Promise<BenchStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-bench-'));
   const state = await upStack({ dir, detached: false, ports: await choosePorts() });
-  // A prebuilt workflow bundle, as a production worker would run with.
-  const bundlePath = path.join(dir, 'workflow-bundle.js');
-  writeFileSync(
-    bundlePath,
-    (
-      await bundleWorkflowCode({
-        workflowsPath,
-        logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
-      })
-    ).code,
-  );
-  const env = { ...stackEnv(state), MOVE_TABLES_TASK_QUEUE: BENCH_QUEUE, MOVE_TABLES_WORKFLOW_BUNDLE: bundlePath };
+  buildShippedWorker();
+  const env = { ...stackEnv(state), MOVE_TABLES_TASK_QUEUE: BENCH_QUEUE };
   const clusters = new Clusters(loadClusterConfig({ ...process.env, ...env }));
-  const worker = await spawnWorkerProcess(env);
+  const worker = await spawnWorkerProcess(env, SHIPPED_WORKER);
   const client = new Client({ connection: await Connection.connect({ address: state.temporal.address }) });
   return {
     state,
@@ -51,6 +41,11 @@ export async function startBenchStack(): Promise<BenchStack> {
       await downStack(dir, { removeData: true });
     },
   };
+}
+
+/** `dist/` up to date with the sources (what `bin/move-tables-worker` does before it starts). */
+export function buildShippedWorker(): void {
+  execFileSync('bash', ['-c', 'source scripts/lib/ensure-build.sh'], { cwd: repoRoot, stdio: 'inherit' });
 }
 
 export function median(values: number[]): number {

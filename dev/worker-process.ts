@@ -16,12 +16,19 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** `entry` defaults to the real entry point; tests may pass an instrumented one. */
+/** The compiled worker as shipped (`npm run build`): plain node, the built workflow bundle. */
+export const SHIPPED_WORKER = path.join(repoRoot, 'dist/worker/main.js');
+
+/**
+ * `entry` defaults to the real entry point run from source (tsx); tests may pass an instrumented
+ * one, benchmarks the shipped one (`SHIPPED_WORKER`, run without tsx).
+ */
 export async function spawnWorkerProcess(
   env: Record<string, string>,
   entry = path.join(repoRoot, 'worker/main.ts'),
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,12 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { HookEvent, MoveTablesActivities } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
-
-Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 /** What the stubs have done: activity calls in order (hooks as `runHooks:<event>`), and the modelled state. */
 export interface StubWorld {
