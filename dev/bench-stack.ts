@@ -25,7 +25,13 @@ export async function startBenchStack(): Promise<BenchStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-bench-'));
   const state = await upStack({ dir, detached: false, ports: await choosePorts() });
   buildShippedWorker();
-  const env = { ...stackEnv(state), MOVE_TABLES_TASK_QUEUE: BENCH_QUEUE };
+  // BENCH_WORKER_NODE_OPTIONS: node flags for the worker only (memory experiments).
+  const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS;
+  const env = {
+    ...stackEnv(state),
+    MOVE_TABLES_TASK_QUEUE: BENCH_QUEUE,
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+  };
   const clusters = new Clusters(loadClusterConfig({ ...process.env, ...env }));
   const worker = await spawnWorkerProcess(env, SHIPPED_WORKER);
   const client = new Client({ connection: await Connection.connect({ address: state.temporal.address }) });
