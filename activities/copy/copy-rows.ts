@@ -14,7 +14,7 @@ import type { Clusters } from '../clusters.js';
 import { estimatedRows, exactValue, keyColumns, keyValue, rowKeyOf, tableColumns } from '../table-info.js';
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
 import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
-import { copyInsertStatement } from '../target/row-apply.js';
+import { copyInsertStatements } from '../target/row-apply.js';
 import { countRowsCopied } from '../move-metrics.js';
 import { afterKey, orderBy } from './keyset.js';
 
@@ -122,14 +122,18 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
         }
         const chunk = rows as unknown as unknown[][];
         const lastKey = keyOf(chunk.at(-1)!);
-        const statement = copyInsertStatement(
+        const statements = copyInsertStatements(
           target,
           columns,
           chunk.map((row) => row.slice(0, columns.length)),
         );
+        let first = 0;
         await targetConn.beginTransaction();
         try {
-          await targetConn.query(statement.sql, statement.values);
+          for (const statement of statements) {
+            first = statement.first;
+            await targetConn.query(statement.sql, statement.values);
+          }
           await recordChunk(targetConn, input.streamId, input.table, lastKey, chunk.length);
           await targetConn.commit();
         } catch (err) {
@@ -137,7 +141,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
           if (!isPermanentRowError(err)) throw err;
           // The server names the row of a multi-row INSERT it refuses ("... at row N") when it can.
           const row = Number(/at row (\d+)/.exec((err as Error).message)?.[1] ?? 0);
-          const key = row > 0 ? keyOf(chunk[row - 1]!) : [keyOf(chunk[0]!), lastKey];
+          const key = row > 0 ? keyOf(chunk[first + row - 1]!) : [keyOf(chunk[0]!), lastKey];
           throw rowRejected(
             {
               table: `${input.targetDatabase}.${input.table}`,

@@ -12,7 +12,7 @@ import type { StreamInput, StreamProgress, StreamResult } from '../../contract/a
 import { oldTableName } from '../../contract/identifiers.js';
 import { serverFlavor, type Clusters } from '../clusters.js';
 import { holdPrepared, takePrepared } from '../target/pending-xa.js';
-import { keyOf, statementsFor, type RowOp, type TargetTable } from '../target/row-apply.js';
+import { keyOf, rowBytes, statementsFor, type RowOp, type TargetTable } from '../target/row-apply.js';
 import { claimStream, readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { readTargetTables } from '../table-info.js';
 import { AppliedPosition, resumePosition } from './gtid.js';
@@ -21,11 +21,14 @@ import { countEventsApplied, setStreamLag } from '../move-metrics.js';
 import { binlogReadError } from './stream-errors.js';
 import { TransactionAssembler, type CompletedTransaction, type XaStep } from './transaction-assembler.js';
 
-/** Rows per target transaction: large enough to amortize commits, small enough to stay brief. */
+/** Rows (and bytes) per target transaction: large enough to amortize commits, small enough to stay brief. */
 const MAX_BATCH_ROWS = 5_000;
-/** Queued rows at which the binlog connection pauses (memory bound), and resumes. */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/** Queued rows or bytes at which the binlog connection pauses (memory bound: wide rows count by size), and resumes. */
 const PAUSE_AT_ROWS = 100_000;
 const RESUME_AT_ROWS = 20_000;
+const PAUSE_AT_BYTES = 64 * 1024 * 1024;
+const RESUME_AT_BYTES = 16 * 1024 * 1024;
 const FLAG_CHECK_MS = 200;
 const HEARTBEAT_MS = 1_000;
 const IDLE_WAIT_MS = 10;
@@ -43,6 +46,8 @@ interface QueuedTransaction {
   gtids: string[];
   timestamp: number;
   xa?: XaStep;
+  /** Size of its rows (rowBytes). */
+  bytes: number;
 }
 
 export async function streamChanges(clusters: Clusters, input: StreamInput): Promise<StreamResult> {
@@ -68,6 +73,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
 
     const queue: QueuedTransaction[] = [];
     let queuedRows = 0;
+    let queuedBytes = 0;
     let fatal: unknown;
     const enqueue = (tx: CompletedTransaction) => {
       const last = queue.at(-1);
@@ -77,8 +83,10 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         last.gtids.push(...gtids);
         return;
       }
-      queue.push({ ops: tx.ops, gtids, timestamp: tx.timestamp, ...(tx.xa ? { xa: tx.xa } : {}) });
+      const bytes = tx.ops.reduce((sum, op) => sum + rowBytes(Object.values(op.row)), 0);
+      queue.push({ ops: tx.ops, gtids, timestamp: tx.timestamp, bytes, ...(tx.xa ? { xa: tx.xa } : {}) });
       queuedRows += tx.ops.length;
+      queuedBytes += bytes;
     };
     const assembler = new TransactionAssembler({ database: input.database, renames }, targets, enqueue);
 
@@ -145,15 +153,23 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         continue;
       }
       let rows = 0;
+      let bytes = 0;
       let take = 0;
-      while (take < queue.length && (take === 0 || rows + queue[take]!.ops.length <= MAX_BATCH_ROWS))
-        rows += queue[take++]!.ops.length;
+      while (
+        take < queue.length &&
+        (take === 0 ||
+          (rows + queue[take]!.ops.length <= MAX_BATCH_ROWS && bytes + queue[take]!.bytes <= MAX_BATCH_BYTES))
+      ) {
+        rows += queue[take]!.ops.length;
+        bytes += queue[take++]!.bytes;
+      }
       await apply(queue.splice(0, take));
       queuedRows -= rows;
-      if (!paused && queuedRows >= PAUSE_AT_ROWS) {
+      queuedBytes -= bytes;
+      if (!paused && (queuedRows >= PAUSE_AT_ROWS || queuedBytes >= PAUSE_AT_BYTES)) {
         stream.connection?.pause();
         paused = true;
-      } else if (paused && queuedRows <= RESUME_AT_ROWS) {
+      } else if (paused && queuedRows <= RESUME_AT_ROWS && queuedBytes <= RESUME_AT_BYTES) {
         stream.connection?.resume();
         paused = false;
       }

@@ -23,8 +23,20 @@ export interface Statement {
   values: unknown[];
 }
 
-/** Most rows per statement: keeps packets well under max_allowed_packet for ordinary rows. */
+/** Most rows per statement, and most bytes: a statement of wide rows stays well under max_allowed_packet (16 MB by default). */
 const MAX_ROWS_PER_STATEMENT = 500;
+const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+/** A row's size as the statement and the queues carry it: close enough to bound them, cheap to compute. */
+export function rowBytes(values: Iterable<unknown>): number {
+  let bytes = 0;
+  for (const value of values) {
+    if (typeof value === 'string') bytes += value.length + 4;
+    else if (Buffer.isBuffer(value)) bytes += 2 * value.length + 4;
+    else bytes += 8;
+  }
+  return bytes;
+}
 
 export function keyOf(table: TargetTable, row: Row): unknown[] {
   return table.key.map((column) => {
@@ -67,7 +79,7 @@ function bindable(value: unknown): unknown {
  * skipped by a no-op update; unlike INSERT IGNORE this turns no other error (a value the column
  * cannot hold, a foreign key) into a warning.
  */
-export function copyInsertStatement(table: TargetTable, columns: string[], rows: unknown[][]): Statement {
+function copyInsertStatement(table: TargetTable, columns: string[], rows: unknown[][]): Statement {
   const placeholders = `(${columns.map(() => '?').join(', ')})`;
   const keep = quoteIdentifier(columns[0]!);
   return {
@@ -76,6 +88,26 @@ export function copyInsertStatement(table: TargetTable, columns: string[], rows:
       ` ON DUPLICATE KEY UPDATE ${keep} = ${keep}`,
     values: rows.flatMap((row) => row.map(bindable)),
   };
+}
+
+/** A chunk's copy as statements of at most MAX_STATEMENT_BYTES each; `first` is each one's first row in the chunk. */
+export function copyInsertStatements(
+  table: TargetTable,
+  columns: string[],
+  rows: unknown[][],
+): Array<Statement & { first: number }> {
+  const statements: Array<Statement & { first: number }> = [];
+  let first = 0;
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    bytes += rowBytes(rows[i]!);
+    if (bytes >= MAX_STATEMENT_BYTES || i === rows.length - 1) {
+      statements.push({ ...copyInsertStatement(table, columns, rows.slice(first, i + 1)), first });
+      first = i + 1;
+      bytes = 0;
+    }
+  }
+  return statements;
 }
 
 /** The columns of a row image the target accepts: all but the ones it generates. */
@@ -113,7 +145,9 @@ function deleteStatement(table: TargetTable, rows: Row[]): Statement {
 export function statementsFor(ops: RowOp[]): Statement[] {
   const statements: Statement[] = [];
   let run: RowOp[] = [];
+  let runBytes = 0;
   const flush = () => {
+    runBytes = 0;
     if (run.length === 0) return;
     const first = run[0]!;
     const rows = run.map((op) => op.row);
@@ -127,9 +161,11 @@ export function statementsFor(ops: RowOp[]): Statement[] {
       head.kind === op.kind &&
       head.table === op.table &&
       run.length < MAX_ROWS_PER_STATEMENT &&
+      runBytes < MAX_STATEMENT_BYTES &&
       (op.kind === 'delete' || Object.keys(head.row).join('\0') === Object.keys(op.row).join('\0'));
     if (!joins) flush();
     run.push(op);
+    runBytes += rowBytes(Object.values(op.row));
   }
   flush();
   return statements;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { opsForUpdate, statementsFor, type RowOp, type TargetTable } from '../../activities/target/row-apply.js';
+import {
+  copyInsertStatements,
+  opsForUpdate,
+  statementsFor,
+  type RowOp,
+  type TargetTable,
+} from '../../activities/target/row-apply.js';
 
 const t: TargetTable = { database: 'shop', table: 'orders', key: ['id'], generated: new Set<string>() };
 const composite: TargetTable = {
@@ -32,6 +38,35 @@ describe('row apply statements', () => {
         values: [1, 'a'],
       },
     ]);
+  });
+
+  it('keeps statements of wide rows under max_allowed_packet', () => {
+    const wide = Buffer.alloc(1024 * 1024, 7);
+    const ops: RowOp[] = Array.from({ length: 10 }, (_, i) => ({ kind: 'upsert', table: t, row: { id: i, v: wide } }));
+    const statements = statementsFor(ops);
+    expect(statements.map((s) => s.values.length / 2)).toEqual([2, 2, 2, 2, 2]);
+    const copies = copyInsertStatements(
+      t,
+      ['id', 'v'],
+      Array.from({ length: 10 }, (_, i) => [i, wide]),
+    );
+    expect(copies.map((s) => [s.first, s.values.length / 2])).toEqual([
+      [0, 2],
+      [2, 2],
+      [4, 2],
+      [6, 2],
+      [8, 2],
+    ]);
+    expect(
+      copyInsertStatements(
+        t,
+        ['id', 'v'],
+        [
+          [1, 'a'],
+          [2, 'b'],
+        ],
+      ),
+    ).toHaveLength(1);
   });
 
   it('deletes by composite primary key', () => {
