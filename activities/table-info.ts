@@ -76,6 +76,15 @@ export async function rowKeyOf(conn: Queryable, database: string, table: string,
   }
 }
 
+/** The server's average row length in bytes (information_schema.TABLES.AVG_ROW_LENGTH): a first guess at row size. */
+export async function averageRowLength(conn: Queryable, database: string, table: string): Promise<number> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT AVG_ROW_LENGTH AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [database, table],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 /** The server's row estimate (information_schema.TABLES.TABLE_ROWS): cheap, approximate. */
 export async function estimatedRows(conn: Queryable, database: string, table: string): Promise<number> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>(

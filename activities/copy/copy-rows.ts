@@ -11,14 +11,32 @@ import type mysql from 'mysql2/promise';
 import type { CopySliceInput, CopySliceResult } from '../../contract/activities.js';
 import { qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
-import { estimatedRows, exactValue, keyColumns, keyValue, rowKeyOf, tableColumns } from '../table-info.js';
+import {
+  averageRowLength,
+  estimatedRows,
+  exactValue,
+  keyColumns,
+  keyValue,
+  rowKeyOf,
+  tableColumns,
+} from '../table-info.js';
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
 import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
-import { copyInsertStatements } from '../target/row-apply.js';
+import { copyInsertStatements, rowBytes } from '../target/row-apply.js';
 import { countRowsCopied } from '../move-metrics.js';
 import { afterKey, orderBy } from './keyset.js';
 
 const THROTTLE_WAIT_MS = 500;
+/**
+ * Most bytes a chunk should hold: `chunkSize` rows of wide rows would otherwise sit in the worker's
+ * memory (and a statement past max_allowed_packet). Each chunk's rows are sized from the last
+ * chunk's, the first from the server's average row length.
+ */
+const CHUNK_BYTES = 8 * 1024 * 1024;
+
+function rowsFitting(rowLength: number, chunkSize: number): number {
+  return Math.max(1, Math.min(chunkSize, Math.floor(CHUNK_BYTES / Math.max(1, rowLength))));
+}
 
 /**
  * GEOMETRY as the bytes the server stores (SRID, then WKB), the value an INSERT takes back; mysql2
@@ -95,6 +113,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   const select = `SELECT ${[...written.map(exactValue), ...keyColumns(rowKey, columnList).map(keyValue)].join(', ')} FROM ${qualified(input.database, input.table)}`;
   const keyOf = (row: unknown[]) => row.slice(columns.length);
   const hasGeometry = columnList.some((c) => GEOMETRY_TYPES.has(c.dataType));
+  let chunkRows = rowsFitting(await averageRowLength(sourcePool, input.database, input.table), input.chunkSize);
 
   const source = await clusters.connect(input.source);
   const targetConn = await clusters.connectTargetWriter(input.target);
@@ -109,7 +128,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
       try {
         const [rows] = await source.query<mysql.RowDataPacket[]>({
           sql: `${select} WHERE ${after.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
-          values: [...after.values, input.chunkSize],
+          values: [...after.values, chunkRows],
           rowsAsArray: true,
           // Only where needed: a typeCast function costs a call per value on every row.
           ...(hasGeometry ? { typeCast: geometryAsBytes } : {}),
@@ -122,6 +141,8 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
         }
         const chunk = rows as unknown as unknown[][];
         const lastKey = keyOf(chunk.at(-1)!);
+        const chunkBytes = chunk.reduce((sum, row) => sum + rowBytes(row), 0);
+        chunkRows = rowsFitting(chunkBytes / chunk.length, input.chunkSize);
         const statements = copyInsertStatements(
           target,
           columns,

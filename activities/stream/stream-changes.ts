@@ -12,7 +12,7 @@ import type { StreamInput, StreamProgress, StreamResult } from '../../contract/a
 import { oldTableName } from '../../contract/identifiers.js';
 import { serverFlavor, type Clusters } from '../clusters.js';
 import { holdPrepared, takePrepared } from '../target/pending-xa.js';
-import { keyOf, rowBytes, statementsFor, type RowOp, type TargetTable } from '../target/row-apply.js';
+import { keyOf, statementsFor, type RowOp, type TargetTable } from '../target/row-apply.js';
 import { claimStream, readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { readTargetTables } from '../table-info.js';
 import { AppliedPosition, resumePosition } from './gtid.js';
@@ -83,10 +83,9 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         last.gtids.push(...gtids);
         return;
       }
-      const bytes = tx.ops.reduce((sum, op) => sum + rowBytes(Object.values(op.row)), 0);
-      queue.push({ ops: tx.ops, gtids, timestamp: tx.timestamp, bytes, ...(tx.xa ? { xa: tx.xa } : {}) });
+      queue.push({ ops: tx.ops, gtids, timestamp: tx.timestamp, bytes: tx.bytes, ...(tx.xa ? { xa: tx.xa } : {}) });
       queuedRows += tx.ops.length;
-      queuedBytes += bytes;
+      queuedBytes += tx.bytes;
     };
     const assembler = new TransactionAssembler({ database: input.database, renames }, targets, enqueue);
 

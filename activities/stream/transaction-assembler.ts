@@ -7,10 +7,10 @@
 // XA: MariaDB binlogs a prepared XA transaction as its own group (rows, then `XA END xid`) and
 // decides it later in another group (`XA COMMIT xid` or `XA ROLLBACK xid`). The prepared rows are
 // handed on marked as such, to be kept until that decision; they are never applied at prepare.
-// A transaction growing past `partialRows` is handed on in parts (no GTID completes with a part),
+// A transaction growing past `partialRows` rows or `partialBytes` is handed on in parts (no GTID completes with a part),
 // so one huge transaction cannot hold the worker's memory: applying a part twice is harmless.
 import { failure } from '../../contract/failures.js';
-import { opsForUpdate, type Row, type RowOp, type TargetTable } from '../target/row-apply.js';
+import { opsForUpdate, rowBytes, type Row, type RowOp, type TargetTable } from '../target/row-apply.js';
 import { classifyQuery, type WatchedTables } from './ddl.js';
 
 export type XaStep = { phase: 'prepare'; xid: string } | { phase: 'commit' | 'rollback'; xid: string };
@@ -19,12 +19,22 @@ export interface CompletedTransaction {
   /** Undefined on a part of a transaction still under way. */
   gtid: string | undefined;
   ops: RowOp[];
+  /** Size of the rows (rowBytes): what they hold of the worker's memory. */
+  bytes: number;
   /** Binlog event time (ms since epoch), for lag. */
   timestamp: number;
   /** Set on the cutover's own RENAME (or its compensation). */
   cutoverRename?: 'forward' | 'back';
   /** Set on the groups of an XA transaction decided in two phases. */
   xa?: XaStep;
+}
+
+interface OpenTransaction {
+  gtid: string | undefined;
+  ops: RowOp[];
+  bytes: number;
+  timestamp: number;
+  xaEnded?: string;
 }
 
 /** The subset of zongji's event shape the assembler reads. */
@@ -84,7 +94,7 @@ function xidKey(text: string): string {
 }
 
 export class TransactionAssembler {
-  private current: { gtid: string | undefined; ops: RowOp[]; timestamp: number; xaEnded?: string } | undefined;
+  private current: OpenTransaction | undefined;
 
   constructor(
     private readonly moved: WatchedTables,
@@ -92,6 +102,7 @@ export class TransactionAssembler {
     private readonly targets: ReadonlyMap<string, TargetTable>,
     private readonly onComplete: (tx: CompletedTransaction) => void,
     private readonly partialRows = 50_000,
+    private readonly partialBytes = 32 * 1024 * 1024,
   ) {}
 
   handle(event: BinlogEventLike): void {
@@ -101,7 +112,7 @@ export class TransactionAssembler {
         // A new group implies the previous one ended (covers commit markers we never saw, and
         // MariaDB's XA_prepare event, which is not delivered as a query).
         this.complete();
-        this.current = { gtid: event.gtid, ops: [], timestamp: event.timestamp };
+        this.current = { gtid: event.gtid, ops: [], bytes: 0, timestamp: event.timestamp };
         return;
       case 'writerows':
       case 'updaterows':
@@ -133,7 +144,8 @@ export class TransactionAssembler {
     if (!map || map.parentSchema !== this.moved.database) return;
     const table = this.targets.get(map.tableName);
     if (!table) return;
-    const tx = this.current ?? (this.current = { gtid: event.gtid, ops: [], timestamp: event.timestamp });
+    const tx = this.current ?? (this.current = { gtid: event.gtid, ops: [], bytes: 0, timestamp: event.timestamp });
+    const ops = tx.ops.length;
     const name = event.getEventName();
     const years = (map.columns ?? []).filter((c) => c.type === YEAR).map((c) => c.name);
     const fix = (row: Row) => (years.length ? yearZeroFixed(row, years) : row);
@@ -145,13 +157,15 @@ export class TransactionAssembler {
         tx.ops.push(...opsForUpdate(table, fix(change.before), fix(change.after)));
       }
     }
-    if (tx.ops.length >= this.partialRows) this.handOnPart(tx);
+    for (let i = ops; i < tx.ops.length; i++) tx.bytes += rowBytes(Object.values(tx.ops[i]!.row));
+    if (tx.ops.length >= this.partialRows || tx.bytes >= this.partialBytes) this.handOnPart(tx);
   }
 
   /** Hands on what a big transaction has so far; an XA transaction's rows wait for its decision. */
-  private handOnPart(tx: { ops: RowOp[]; timestamp: number }): void {
+  private handOnPart(tx: OpenTransaction): void {
     if (this.current?.xaEnded !== undefined) return;
-    this.onComplete({ gtid: undefined, ops: tx.ops.splice(0), timestamp: tx.timestamp });
+    this.onComplete({ gtid: undefined, ops: tx.ops.splice(0), bytes: tx.bytes, timestamp: tx.timestamp });
+    tx.bytes = 0;
   }
 
   private queryEvent(event: BinlogEventLike): void {
@@ -211,6 +225,7 @@ export class TransactionAssembler {
     this.onComplete({
       gtid: tx.gtid,
       ops: tx.ops,
+      bytes: tx.bytes,
       timestamp: tx.timestamp,
       ...(cutoverRename ? { cutoverRename } : {}),
       ...(xa ? { xa } : {}),

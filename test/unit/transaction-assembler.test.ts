@@ -150,6 +150,24 @@ describe('TransactionAssembler: XA and big transactions', () => {
     ]);
   });
 
+  it('hands on a transaction of wide rows in parts by size, with the size of each part', () => {
+    const done: CompletedTransaction[] = [];
+    const a = new TransactionAssembler(
+      { database: 'shop', renames: new Map() },
+      new Map([['orders', orders]]),
+      (tx) => done.push(tx),
+      50_000,
+      1_000,
+    );
+    a.handle(gtid_('1-1-14'));
+    for (let id = 1; id <= 5; id++) a.handle(rows_('writerows', TABLE_ID, [{ id, v: 'x'.repeat(400) }]));
+    a.handle(event('xid'));
+    expect(done.map((tx) => [tx.gtid, tx.ops.length, tx.bytes])).toEqual([
+      [undefined, 3, 3 * (8 + 404)],
+      ['1-1-14', 2, 2 * (8 + 404)],
+    ]);
+  });
+
   it('keeps a big prepared XA transaction whole: its rows wait for the decision', () => {
     const done: CompletedTransaction[] = [];
     const a = new TransactionAssembler(
