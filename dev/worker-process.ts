@@ -16,19 +16,19 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** The compiled worker as shipped (`npm run build`): plain node, the built workflow bundle. */
-export const SHIPPED_WORKER = path.join(repoRoot, 'dist/worker/main.js');
+/** The worker as shipped: `bin/move-tables-worker` (compiled code under node, its heap limit, the built bundle). */
+export const SHIPPED_WORKER = path.join(repoRoot, 'bin/move-tables-worker');
 
 /**
  * `entry` defaults to the real entry point run from source (tsx); tests may pass an instrumented
- * one, benchmarks the shipped one (`SHIPPED_WORKER`, run without tsx).
+ * one, benchmarks the shipped one (`SHIPPED_WORKER`, an executable that execs node).
  */
 export async function spawnWorkerProcess(
   env: Record<string, string>,
   entry = path.join(repoRoot, 'worker/main.ts'),
 ): Promise<WorkerProcess> {
-  const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
-  const child = spawn(process.execPath, args, {
+  const [command, args] = entry.endsWith('.ts') ? [process.execPath, ['--import', 'tsx', entry]] : [entry, []];
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
