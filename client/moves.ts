@@ -4,6 +4,7 @@ import {
   type Client,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
+import { moveSummary } from '../contract/move-details.js';
 import { moveWorkflowId } from '../contract/tables.js';
 import { moveTables } from '../workflows/move-tables.js';
 import type { MoveTablesInput } from '../contract/move.js';
@@ -27,7 +28,13 @@ export async function startMove(
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof moveTables>> {
   const workflowId = moveWorkflowId(input);
   try {
-    return await client.workflow.start(moveTables, { taskQueue, workflowId, args: [input] });
+    // The UI's list and timeline show what moves where before the first state is read.
+    return await client.workflow.start(moveTables, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      staticSummary: moveSummary(input),
+    });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw new MoveAlreadyRunningError(workflowId);
     throw err;

@@ -25,5 +25,24 @@ export const resumeSignal = defineSignal('resume');
 /** Rows per copy chunk from the next slice on. */
 export const setChunkSizeSignal = defineSignal<[number]>('setChunkSize');
 
+/** What the UI (and the `__temporal_workflow_metadata` query) says of each signal and query. */
+const DESCRIPTIONS: Record<string, string> = {
+  [releaseCutOverSignal.name]: 'Releases a postponed cutover: the cutover goes on from T0 (no input).',
+  [retryCutOverSignal.name]:
+    'Starts the next cutover attempt now: ends the wait between attempts, or a hold (tables left renamed are renamed back first).',
+  [cutOverStatusQuery.name]: 'The cutover step, postponement, drain GTID, applied position and last error.',
+  [cutOverProgressSignal.name]: "Sent by a move's cutover attempt to its move with each step (not for operators).",
+  [moveStatusQuery.name]:
+    'The whole move: phase, rows copied of estimated with rate and ETA, stream lag and health, cutover attempts and step, hold, warnings, last error.',
+  [pauseSignal.name]: 'Holds the copy after its current slice; the stream keeps applying.',
+  [resumeSignal.name]: 'Resumes a paused copy.',
+  [setChunkSizeSignal.name]: 'Rows per copy chunk from the next slice on (input: a positive integer).',
+};
+
+/** Handler options with the definition's description. */
+export function described(definition: { name: string }): { description: string } {
+  return { description: DESCRIPTIONS[definition.name] ?? definition.name };
+}
+
 /** Search attribute (Keyword) with the move's phase: `temporal workflow list --query "MoveTablesPhase='copy'"`. */
 export const movePhaseSearchAttribute = defineSearchAttributeKey('MoveTablesPhase', SearchAttributeType.KEYWORD);

@@ -1,15 +1,35 @@
 // Every workflow step's activities, each bound to the one retry shape of its step: a step can call
 // only the activities listed for it (`cutOverSteps(...).T1.awaitDrain` does not compile), and each
 // shape is declared once, here. docs/cutover.md explains the choices.
-import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  type ActivityFunction,
+  type ActivityFunctionWithOptions,
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { MoveTablesActivities } from '../contract/activities.js';
 
 type ActivityName = keyof MoveTablesActivities;
+type Proxied = ActivityInterfaceFor<MoveTablesActivities>;
 
 /** The named activities, and only those, proxied with `options`. */
-function shaped<K extends ActivityName>(options: ActivityOptions, ...names: K[]): Pick<MoveTablesActivities, K> {
+function shaped<K extends ActivityName>(options: ActivityOptions, ...names: K[]): Pick<Proxied, K> {
   const proxy = proxyActivities<MoveTablesActivities>(options);
-  return Object.fromEntries(names.map((name) => [name, proxy[name]])) as unknown as Pick<MoveTablesActivities, K>;
+  return Object.fromEntries(names.map((name) => [name, proxy[name]])) as unknown as Pick<Proxied, K>;
+}
+
+/**
+ * Runs `activity` in its step's shape with a one-line summary, shown on the UI's timeline (only
+ * metadata: recorded histories replay with or without it).
+ */
+export function summarized<F extends ActivityFunction>(
+  activity: ActivityFunctionWithOptions<F>,
+  summary: string,
+  ...args: Parameters<F>
+): Promise<Awaited<ReturnType<F>>> {
+  return activity.executeWithOptions({ summary }, args);
 }
 
 /** The copy returns after about this long, so the move can report progress and react to signals. */

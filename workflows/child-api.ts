@@ -13,6 +13,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { TASK_QUEUE, type MoveTablesInput } from '../contract/move.js';
+import { moveSummary } from '../contract/move-details.js';
 import { moveWorkflowId } from '../contract/tables.js';
 import type { moveTables } from './move-tables.js';
 
@@ -45,6 +46,7 @@ export function startMoveChild(
     taskQueue: options.taskQueue ?? MOVE_TABLES_TASK_QUEUE,
     workflowId: moveWorkflowId(input),
     args: [input],
+    staticSummary: moveSummary(input),
     parentClosePolicy: options.parentClosePolicy ?? ParentClosePolicy.REQUEST_CANCEL,
     cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
   });

@@ -17,7 +17,9 @@ import { countCutOverAttempt } from './move-metrics.js';
 import { oldTableName } from '../contract/identifiers.js';
 import type { CutOverAttempt, MovePhase, MoveStatus } from '../contract/move.js';
 import { renamePlanFor, type MovedTables } from '../contract/tables.js';
-import { moveSourceSteps } from './activity-shapes.js';
+import { moveSourceSteps, summarized } from './activity-shapes.js';
+import { moveSummary } from '../contract/move-details.js';
+import { renameClause } from '../contract/rename-statement.js';
 import { cutOver } from './cutover.js';
 import { errorMessage, surfaced } from './failures.js';
 
@@ -66,6 +68,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
         const handle = await startChild(cutOver, {
           workflowId,
           args: [ctx.cutOverInput()],
+          staticSummary: `cutover attempt ${n}: ${moveSummary(tables)}`,
           // Cancelled, not killed, with the move: between T1 and T4 the attempt compensates first.
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -118,7 +121,11 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
       }
     }
     // Terminated or timed out from outside: only the source can say.
-    const state = await steps.inspect.inspectRename(renamePlan(workflowId));
+    const state = await summarized(
+      steps.inspect.inspectRename,
+      `attempt outcome: ask ${tables.source} whether the RENAME happened`,
+      renamePlan(workflowId),
+    );
     return { sourceState: state === 'renamed' ? 'renamed' : 'unchanged' };
   }
 
@@ -148,6 +155,8 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
     };
     ctx.phase('holding');
     const plan = renamePlan(`${ctx.moveId}/hold`);
+    const renameBack = () =>
+      summarized(steps.compensate.renameBack, `rename back on ${tables.source}: ${renameClause(plan, 'back')}`, plan);
     try {
       for (;;) {
         const seen = ctx.retryRequests();
@@ -155,7 +164,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
         if (ctx.retryRequests() === seen) throw ctx.streamFailure();
         if (!renamed) break;
         try {
-          await steps.compensate.renameBack(plan);
+          await renameBack();
           break;
         } catch (err) {
           status.lastError = `renaming the tables back before the next attempt failed: ${errorMessage(err)}`;
@@ -163,7 +172,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
       }
     } catch (err) {
       if (isCancellation(err) && renamed) {
-        await CancellationScope.nonCancellable(() => steps.compensate.renameBack(plan));
+        await CancellationScope.nonCancellable(renameBack);
       }
       throw err;
     }

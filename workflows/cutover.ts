@@ -26,12 +26,15 @@ import {
   type CutOverStep,
   type SourceState,
 } from '../contract/cutover.js';
-import { cutOverProgressSignal, cutOverStatusQuery, releaseCutOverSignal } from '../contract/definitions.js';
+import { cutOverProgressSignal, cutOverStatusQuery, described, releaseCutOverSignal } from '../contract/definitions.js';
+import { cutOverDetails } from '../contract/move-details.js';
+import { renameClause } from '../contract/rename-statement.js';
 import { failure } from '../contract/failures.js';
 import { recordCutOverStep, recordCutOverWindow } from './move-metrics.js';
 import { oldTableName } from '../contract/identifiers.js';
 import { invalid, normalizeTables, positive, renamePlanFor } from '../contract/tables.js';
-import { cutOverSteps } from './activity-shapes.js';
+import { cutOverSteps, summarized } from './activity-shapes.js';
+import { publishDetails } from './current-details.js';
 import { errorMessage, lastHeartbeatOf, surfaced } from './failures.js';
 import { verificationFailure } from './verification.js';
 
@@ -54,10 +57,16 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     invalid(`"onFailure" must be "rollback" or "hold", got ${JSON.stringify(onFailure)}`);
 
   const status: CutOverStatus = { step: 'validate', postponed: false, released: false };
-  setHandler(cutOverStatusQuery, () => status);
-  setHandler(releaseCutOverSignal, () => {
-    status.released = true;
-  });
+  let result: CutOverResult | undefined;
+  publishDetails(() => cutOverDetails(tables, status, result));
+  setHandler(cutOverStatusQuery, () => status, described(cutOverStatusQuery));
+  setHandler(
+    releaseCutOverSignal,
+    () => {
+      status.released = true;
+    },
+    described(releaseCutOverSignal),
+  );
   const hooksRun: string[] = [];
   if (rawInput.noop) {
     status.step = 'noop';
@@ -90,7 +99,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     }
   }
   async function hook(event: HookEvent, extra: Partial<HookRequest> = {}): Promise<void> {
-    const { ran } = await steps.hooks.runHooks({
+    const { ran } = await summarized(steps.hooks.runHooks, `hook gh-ost-${event}`, {
       event,
       workflowId,
       source: tables.source,
@@ -135,7 +144,9 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   }
 
   try {
-    await step('validate', () => steps.validate.validateCutOver({ ...tables }));
+    await step('validate', () =>
+      summarized(steps.validate.validateCutOver, 'validate: tables, clusters and the stream', { ...tables }),
+    );
   } catch (err) {
     // Surface the check's own typed error (UnknownCluster, MissingTable, ...), not its wrapper.
     throw surfaced(err);
@@ -157,16 +168,20 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     // outage for nothing. (Cutovers started before this gate existed replay without it.)
     if (patched('readiness-gate')) {
       readiness = await step('ready', () =>
-        steps.ready.checkReadiness({
-          source: tables.source,
-          target: tables.target,
-          database: tables.database,
-          tables: tables.tables,
-          streamId: tables.streamId,
-          maxStreamLagMs,
-          maxTransactionAgeSeconds,
-          ...(rawInput.streamWorkflowId ? { streamWorkflowId: rawInput.streamWorkflowId } : {}),
-        }),
+        summarized(
+          steps.ready.checkReadiness,
+          `ready: stream lag ≤ ${maxStreamLagMs} ms, no transaction on the tables older than ${maxTransactionAgeSeconds} s`,
+          {
+            source: tables.source,
+            target: tables.target,
+            database: tables.database,
+            tables: tables.tables,
+            streamId: tables.streamId,
+            maxStreamLagMs,
+            maxTransactionAgeSeconds,
+            ...(rawInput.streamWorkflowId ? { streamWorkflowId: rawInput.streamWorkflowId } : {}),
+          },
+        ),
       );
     }
   } catch (err) {
@@ -179,7 +194,13 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   type T1Failure = { err: unknown; outcome: 'unchanged' | 'unknown' };
   const t1Failure = await CancellationScope.nonCancellable(async (): Promise<T1Failure | undefined> => {
     try {
-      await step('T1', () => steps.T1.renameSourceTables(plan));
+      await step('T1', () =>
+        summarized(
+          steps.T1.renameSourceTables,
+          `T1 on ${tables.source}: ${renameClause(plan, 'forward')} (lock wait ≤ ${lockWaitTimeoutSeconds} s)`,
+          plan,
+        ),
+      );
       return undefined;
     } catch (err) {
       // The RENAME may have happened (timeout, lost worker, dropped connection): ask the source,
@@ -187,7 +208,11 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       const t1ConnectionId = lastHeartbeatOf<RenameProgress>(err)?.connectionId;
       const inspection: RenamePlan = t1ConnectionId === undefined ? plan : { ...plan, t1ConnectionId };
       try {
-        return (await steps.inspectT1.inspectRename(inspection)) === 'not-renamed'
+        return (await summarized(
+          steps.inspectT1.inspectRename,
+          `T1 outcome: ask ${tables.source} whether the RENAME happened`,
+          inspection,
+        )) === 'not-renamed'
           ? { err, outcome: 'unchanged' }
           : undefined;
       } catch (inspectErr) {
@@ -210,32 +235,44 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
 
   let appliedPosition = '';
   try {
-    status.drainGtid = await step('T2', () => steps.T2.captureDrainGtid(tables.source));
+    status.drainGtid = await step('T2', () =>
+      summarized(steps.T2.captureDrainGtid, `T2: capture the drain GTID on ${tables.source}`, tables.source),
+    );
     ({ appliedPosition } = await step('T3', () =>
-      steps.T3.awaitDrain({
-        target: tables.target,
-        streamId: tables.streamId,
-        drainGtid: status.drainGtid!,
-        pollIntervalMs,
-        timeoutMs: drainTimeoutMs,
-        ...(patched('auto-increment-sync')
-          ? {
-              autoIncrement: {
-                source: tables.source,
-                target: tables.target,
-                database: tables.database,
-                targetDatabase: tables.targetDatabase,
-                tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })),
-              },
-            }
-          : {}),
-      }),
+      summarized(
+        steps.T3.awaitDrain,
+        `T3: wait until ${tables.target} has applied ${status.drainGtid} (timeout ${drainTimeoutMs / 1_000} s)`,
+        {
+          target: tables.target,
+          streamId: tables.streamId,
+          drainGtid: status.drainGtid!,
+          pollIntervalMs,
+          timeoutMs: drainTimeoutMs,
+          ...(patched('auto-increment-sync')
+            ? {
+                autoIncrement: {
+                  source: tables.source,
+                  target: tables.target,
+                  database: tables.database,
+                  targetDatabase: tables.targetDatabase,
+                  tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })),
+                },
+              }
+            : {}),
+        },
+      ),
     ));
     status.appliedPosition = appliedPosition;
     // Not cancellable: once sent, T4's outcome must be known before anything is undone.
     await step('T4', () =>
       CancellationScope.nonCancellable(() =>
-        steps.T4.setCutOverComplete(tables.target, tables.streamId, status.drainGtid!),
+        summarized(
+          steps.T4.setCutOverComplete,
+          `T4: set the cutover-complete flag on ${tables.target}`,
+          tables.target,
+          tables.streamId,
+          status.drainGtid!,
+        ),
       ),
     );
   } catch (err) {
@@ -248,7 +285,14 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       // stream has stopped, so undoing would strand the target; the cutover rolls forward.
       if (
         patched('t4-outcome-read') &&
-        (await steps.flag.readCutOverFlag(tables.target, tables.streamId)).cutOverComplete
+        (
+          await summarized(
+            steps.flag.readCutOverFlag,
+            `T4 outcome: read the cutover-complete flag on ${tables.target}`,
+            tables.target,
+            tables.streamId,
+          )
+        ).cutOverComplete
       ) {
         return 'rolled-forward';
       }
@@ -259,7 +303,11 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
         ];
       }
       try {
-        const { renamedBack } = await steps.compensate.renameBack(plan);
+        const { renamedBack } = await summarized(
+          steps.compensate.renameBack,
+          `compensate on ${tables.source}: ${renameClause(plan, 'back')}`,
+          plan,
+        );
         return [
           'unchanged',
           renamedBack
@@ -284,7 +332,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     // The source is frozen and the target not yet released: parity must be exact.
     try {
       verify = await step('verify', () =>
-        steps.verify.verifyTables({
+        summarized(steps.verify.verifyTables, `verify before release: checksums of ${tables.tables.length} table(s)`, {
           source: tables.source,
           target: tables.target,
           database: tables.database,
@@ -322,8 +370,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     );
   }
 
-  status.step = 'T6';
-  return {
+  result = {
     noop: false,
     drainGtid: status.drainGtid,
     appliedPosition,
@@ -337,4 +384,6 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     ...(readiness ? { readiness } : {}),
     ...(verify ? { verify } : {}),
   };
+  status.step = 'T6';
+  return result;
 }

@@ -24,12 +24,15 @@ import {
   resumeSignal,
   retryCutOverSignal,
   setChunkSizeSignal,
+  described,
 } from '../contract/definitions.js';
 import { failure, type FailureType } from '../contract/failures.js';
 import { oldTableName } from '../contract/identifiers.js';
 import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
+import { moveDetails, moveSummary } from '../contract/move-details.js';
 import { invalid, normalizeTables, positive } from '../contract/tables.js';
-import { COPY_SLICE_MS, LAG_MEASURE_TIMEOUT_MS, moveSteps } from './activity-shapes.js';
+import { COPY_SLICE_MS, LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
+import { publishDetails } from './current-details.js';
 import { cutOver } from './cutover.js';
 import { runCutOverAttempts } from './cutover-attempts.js';
 import { errorMessage, surfaced } from './failures.js';
@@ -73,26 +76,52 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   let released = false;
   let retryRequests = 0;
   let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
-  setHandler(moveStatusQuery, () => status);
-  setHandler(pauseSignal, () => {
-    status.paused = true;
-  });
-  setHandler(resumeSignal, () => {
-    status.paused = false;
-  });
-  setHandler(setChunkSizeSignal, (size) => {
-    if (Number.isInteger(size) && size > 0) status.chunkSize = size;
-  });
-  setHandler(releaseCutOverSignal, () => {
-    released = true;
-    void cutOverHandle?.signal(releaseCutOverSignal);
-  });
-  setHandler(retryCutOverSignal, () => {
-    retryRequests++;
-  });
-  setHandler(cutOverProgressSignal, (progress) => {
-    status.cutOver = progress;
-  });
+  let result: MoveTablesResult | undefined;
+  publishDetails(() => moveDetails(tables, status, result));
+  setHandler(moveStatusQuery, () => status, described(moveStatusQuery));
+  setHandler(
+    pauseSignal,
+    () => {
+      status.paused = true;
+    },
+    described(pauseSignal),
+  );
+  setHandler(
+    resumeSignal,
+    () => {
+      status.paused = false;
+    },
+    described(resumeSignal),
+  );
+  setHandler(
+    setChunkSizeSignal,
+    (size) => {
+      if (Number.isInteger(size) && size > 0) status.chunkSize = size;
+    },
+    described(setChunkSizeSignal),
+  );
+  setHandler(
+    releaseCutOverSignal,
+    () => {
+      released = true;
+      void cutOverHandle?.signal(releaseCutOverSignal);
+    },
+    described(releaseCutOverSignal),
+  );
+  setHandler(
+    retryCutOverSignal,
+    () => {
+      retryRequests++;
+    },
+    described(retryCutOverSignal),
+  );
+  setHandler(
+    cutOverProgressSignal,
+    (progress) => {
+      status.cutOver = progress;
+    },
+    described(cutOverProgressSignal),
+  );
   const phase = (next: MovePhase) => {
     status.phase = next;
     upsertSearchAttributes([{ key: movePhaseSearchAttribute, value: next }]);
@@ -102,7 +131,11 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   let streamError: unknown;
   let streamDone: Promise<void> | undefined;
   try {
-    const prepared = await prepare.prepareMove(tables).catch((err: unknown) => {
+    const prepared = await summarized(
+      prepare.prepareMove,
+      'prepare: check both clusters, the binlog settings and the schemas; create the target tables',
+      tables,
+    ).catch((err: unknown) => {
       throw surfaced(err);
     });
     status.startPosition = prepared.startPosition;
@@ -114,6 +147,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     const stream = await startChild(streamTables, {
       workflowId: status.streamWorkflowId,
       args: [{ ...tables, startPosition: prepared.startPosition }],
+      staticSummary: `binlog stream from ${prepared.startPosition || 'the oldest binlog'}: ${moveSummary(tables)}`,
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
     streamDone = stream.result().then(
@@ -140,8 +174,10 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       for (;;) {
         await condition(() => !status.paused || streamError !== undefined);
         checkStream();
-        const slice = await copy
-          .copyRows({
+        const slice = await summarized(
+          copy.copyRows,
+          `copy ${tables.database}.${table}: chunks of ${status.chunkSize} rows`,
+          {
             source: tables.source,
             target: tables.target,
             database: tables.database,
@@ -151,11 +187,11 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
             chunkSize: status.chunkSize,
             maxSliceMs: COPY_SLICE_MS,
             maxThreadsRunning,
-          })
-          .catch((err: unknown) => {
-            // A row the target refuses (RowRejected) ends the move with that row named.
-            throw surfaced(err);
-          });
+          },
+        ).catch((err: unknown) => {
+          // A row the target refuses (RowRejected) ends the move with that row named.
+          throw surfaced(err);
+        });
         status.tables[table] = { rowsCopied: slice.rowsCopied, estimatedRows: slice.estimatedRows, done: slice.done };
         status.rowsCopied = Object.values(status.tables).reduce((sum, t) => sum + t.rowsCopied, 0);
         status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
@@ -174,7 +210,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     phase('catch-up');
     for (;;) {
       checkStream();
-      const measured = await catchUp.measureStreamLag({
+      const measured = await summarized(catchUp.measureStreamLag, 'catch-up: measure the stream lag', {
         source: tables.source,
         target: tables.target,
         streamId: tables.streamId,
@@ -254,15 +290,19 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     let verify: VerifyReport | undefined = cutOverResult.verify;
     if (verifyMode === 'after-release') {
       phase('verify');
-      verify = await checker.verifyTables({
-        source: tables.source,
-        target: tables.target,
-        database: tables.database,
-        targetDatabase: tables.targetDatabase,
-        tables: tables.tables.map((t) => ({ sourceTable: oldTableName(t, tables.oldTableTemplate), targetTable: t })),
-        chunkSize: verifyChunkSize,
-        listDifferingKeys: true,
-      });
+      verify = await summarized(
+        checker.verifyTables,
+        `verify: checksums of ${tables.tables.length} table(s), chunks of ${verifyChunkSize} rows`,
+        {
+          source: tables.source,
+          target: tables.target,
+          database: tables.database,
+          targetDatabase: tables.targetDatabase,
+          tables: tables.tables.map((t) => ({ sourceTable: oldTableName(t, tables.oldTableTemplate), targetTable: t })),
+          chunkSize: verifyChunkSize,
+          listDifferingKeys: true,
+        },
+      );
       if (!verify.ok) {
         // The cutover has completed and the target takes the application's writes: a difference
         // is reported with its keys (re-read row by row), never turned into a failed move.
@@ -276,8 +316,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       }
     }
 
-    phase('done');
-    return {
+    result = {
       startPosition: prepared.startPosition,
       rowsCopied: status.rowsCopied,
       copySeconds,
@@ -285,6 +324,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       cutOver: cutOverResult,
       ...(verify ? { verify } : {}),
     };
+    phase('done');
+    return result;
   } catch (err) {
     status.lastError = errorMessage(err);
     if (isCancellation(err)) {

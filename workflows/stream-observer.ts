@@ -3,7 +3,7 @@
 // history events, so the pace follows what the operator is waiting for.
 import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import type { MoveStatus } from '../contract/move.js';
-import { observeStep } from './activity-shapes.js';
+import { observeStep, summarized } from './activity-shapes.js';
 import { errorMessage } from './failures.js';
 
 const FAST_MS = 5_000;
@@ -27,7 +27,11 @@ export function observeStream(status: MoveStatus): () => void {
     .run(async () => {
       for (;;) {
         try {
-          const health = await observeStep.observeStream(status.streamWorkflowId);
+          const health = await summarized(
+            observeStep.observeStream,
+            'observe the stream: applied position, lag, failures',
+            status.streamWorkflowId,
+          );
           status.stream = { ...health, observedAt: new Date().toISOString() };
           if (health.appliedPosition) status.appliedGtid = health.appliedPosition;
           if (health.lagMs !== undefined) status.streamLagMs = health.lagMs;

@@ -8,32 +8,14 @@ import { CancelledFailure } from '@temporalio/common';
 import type mysql from 'mysql2/promise';
 import type { RenameOutcome, RenamePlan, RenameProgress } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
-import { oldTableName, qualified } from '../../contract/identifiers.js';
+import { renamePairs, renameStatement, renameTag, type RenameDirection } from '../../contract/rename-statement.js';
 import { recordRenameDuration } from '../move-metrics.js';
 import type { Clusters } from '../clusters.js';
 import { whileHeartbeating } from '../heartbeat.js';
 
 const IN_FLIGHT_POLL_MS = 200;
 
-function pairs(plan: RenamePlan): Array<{ from: string; to: string }> {
-  return plan.tables.map((table) => ({ from: table, to: oldTableName(table, plan.oldTableTemplate) }));
-}
-
-/** The tag comment: workflow ids may hold any character, the comment only safe ones. */
-export function renameTag(plan: RenamePlan, direction: 'forward' | 'back'): string {
-  return `/* move-tables:${plan.tag.replace(/[^A-Za-z0-9_.:-]/g, '_')}:${direction} */`;
-}
-
-function renameStatement(plan: RenamePlan, direction: 'forward' | 'back'): string {
-  const list = pairs(plan).map(({ from, to }) =>
-    direction === 'forward'
-      ? `${qualified(plan.database, from)} TO ${qualified(plan.database, to)}`
-      : `${qualified(plan.database, to)} TO ${qualified(plan.database, from)}`,
-  );
-  return `${renameTag(plan, direction)} RENAME TABLE ${list.join(', ')}`;
-}
-
-async function runRename(clusters: Clusters, plan: RenamePlan, direction: 'forward' | 'back'): Promise<void> {
+async function runRename(clusters: Clusters, plan: RenamePlan, direction: RenameDirection): Promise<void> {
   const conn = await clusters.connect(plan.source);
   try {
     // Bounded wait for the metadata lock: a long-running transaction on the table must not
@@ -114,7 +96,7 @@ export async function inspectRename(clusters: Clusters, plan: RenamePlan): Promi
   if (plan.t1ConnectionId !== undefined)
     await endT1Connection(pool, plan.t1ConnectionId, clusters.settings(plan.source).user);
   await waitForInFlightRename(pool, plan);
-  const names = pairs(plan);
+  const names = renamePairs(plan);
   const present = await tablesPresent(
     pool,
     plan.database,

@@ -46,34 +46,62 @@ function log(message: string): void {
 }
 
 /**
+ * Installs Debian packages with apt-get when running as root, else throws naming the command to
+ * run: what the stack and the browser test need comes from Debian's packages.
+ */
+function aptInstall(packages: string[], what: string): void {
+  const apt = findExecutable('apt-get');
+  if (process.getuid?.() !== 0 || !apt) {
+    throw new MissingPrerequisiteError(
+      `${what} not installed. Install it, e.g. \`sudo apt-get install -y ${packages.join(' ')}\` on Debian/Ubuntu, then rerun.`,
+    );
+  }
+  log(`installing ${packages.join(', ')} with apt-get (one-time) ...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', ...packages],
+  ]) {
+    const result = spawnSync(apt, args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (result.status !== 0) {
+      throw new MissingPrerequisiteError(
+        `\`apt-get ${args.join(' ')}\` failed (exit ${result.status}); install ${packages.join(' ')} by hand.`,
+      );
+    }
+  }
+}
+
+/**
  * MariaDB server binaries: found on PATH, else installed from Debian's `mariadb-server`
  * package when running as root with apt-get, else a clear error naming what to install.
  */
 export function ensureMariadb(): MariadbBinaries {
   const found = findMariadb();
   if (found) return found;
-  const apt = findExecutable('apt-get');
-  if (process.getuid?.() !== 0 || !apt) {
-    throw new MissingPrerequisiteError(
-      'MariaDB server binaries (mariadbd, mariadb-install-db) are not installed. ' +
-        'Install them, e.g. `sudo apt-get install -y mariadb-server` on Debian/Ubuntu, then rerun.',
-    );
-  }
-  log('installing mariadb-server with apt-get (one-time) ...');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [
-    ['update', '-qq'],
-    ['install', '-y', '-qq', 'mariadb-server', 'mariadb-client'],
-  ]) {
-    const result = spawnSync(apt, args, { stdio: ['ignore', 'ignore', 'inherit'], env });
-    if (result.status !== 0) {
-      throw new MissingPrerequisiteError(
-        `\`apt-get ${args.join(' ')}\` failed (exit ${result.status}); install mariadb-server by hand.`,
-      );
-    }
-  }
+  aptInstall(['mariadb-server', 'mariadb-client'], 'MariaDB server binaries (mariadbd, mariadb-install-db) are');
   const installed = findMariadb();
   if (!installed) throw new MissingPrerequisiteError('mariadb-server was installed but mariadbd is still not found.');
+  return installed;
+}
+
+/** The executable an environment variable names, when set (it must be one). */
+function fromEnv(variable: string): string | undefined {
+  const explicit = process.env[variable];
+  if (explicit && !isExecutable(explicit))
+    throw new MissingPrerequisiteError(`${variable}=${explicit} is not an executable file.`);
+  return explicit || undefined;
+}
+
+/** Chromium for the browser test: MOVE_TABLES_CHROMIUM, else PATH, else Debian's `chromium` package. */
+export function ensureChromium(): string {
+  const explicit = fromEnv('MOVE_TABLES_CHROMIUM');
+  if (explicit) return explicit;
+  const find = () => findExecutable('chromium') ?? findExecutable('chromium-browser');
+  const found = find();
+  if (found) return found;
+  aptInstall(['chromium'], 'Chromium (for the Web UI browser test) is');
+  const installed = find();
+  if (!installed) throw new MissingPrerequisiteError('chromium was installed but is still not found on PATH.');
   return installed;
 }
 
@@ -82,12 +110,8 @@ export function ensureMariadb(): MariadbBinaries {
  * else built once with `go install` into the ignored cache folder.
  */
 export function ensureTemporal(): string {
-  const explicit = process.env.MOVE_TABLES_TEMPORAL_BIN;
-  if (explicit) {
-    if (!isExecutable(explicit))
-      throw new MissingPrerequisiteError(`MOVE_TABLES_TEMPORAL_BIN=${explicit} is not an executable file.`);
-    return explicit;
-  }
+  const explicit = fromEnv('MOVE_TABLES_TEMPORAL_BIN');
+  if (explicit) return explicit;
   const onPath = findExecutable('temporal');
   if (onPath) return onPath;
   const binDir = path.join(cacheDir, 'bin');

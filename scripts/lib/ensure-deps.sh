@@ -8,4 +8,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # MariaDB (apt, when root) and the temporal CLI (go install into .cache/bin), or a clear message.
-npx tsx dev/stack/ensure-prereqs.ts
+npx tsx dev/stack/ensure-prereqs.ts ${MOVE_TABLES_BROWSER_TEST:+--browser}

@@ -9,6 +9,7 @@ import { moveStatusQuery } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { createSourceTable } from '../support/move-fixture.js';
 import { stack, startWorker, temporalClient, uniqueName } from '../support/stack.js';
+import { workflowMetadata } from '../support/ui-metadata.js';
 import { statusReaches } from '../support/waiting.js';
 
 const defer = cleanupAfterEach();
@@ -48,6 +49,12 @@ describe('moveTables as a child workflow', () => {
     });
     expect(result).toMatchObject({ moveWorkflowId: `move:source/${database}/t`, rowsCopied: 4_000, verified: true });
     expect(result.cutoverWindowMs).toBeGreaterThan(0);
+    // Under the parent, the move reads as it does when started by hand: summary and details.
+    const move = client.workflow.getHandle(result.moveWorkflowId);
+    expect(await (await move.describe()).staticSummary()).toBe(`${database}.t source → target`);
+    const { currentDetails } = await workflowMetadata(move);
+    expect(currentDetails).toMatch(new RegExp(`^\\*\\*done\\*\\* · \`${database}\\.t\` source → target\n`));
+    expect(currentDetails).toContain('result: 4,000 rows copied');
   });
 
   it('is cancelled, not killed, when its parent is terminated: the source stays as it was', async () => {

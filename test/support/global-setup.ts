@@ -20,7 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await downStack(dir, { removeData: !process.env.MOVE_TABLES_KEEP_TEST_STACK });
   };
   try {
-    const stack = await upStack({ dir, detached: false, ports: await choosePorts() });
+    const stack = await upStack({ dir, detached: false, ports: await choosePorts(undefined, true) });
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
     await writeWorkflowBundle(workflowBundlePath);
     project.provide('stack', stack);
