@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { MoveTablesActivities } from '../contract/activities.js';
 import type { Clusters } from './clusters.js';
 import { copyRows } from './copy/copy-rows.js';
+import { planCopyRanges } from './copy/plan-ranges.js';
 import { runHooks } from './hooks/hooks.js';
 import { prepareMove } from './preflight/prepare-move.js';
 import { checkReadiness } from './preflight/readiness.js';
@@ -32,6 +33,7 @@ export function createActivities({ clusters, temporal, hooksDir, hooksEnv = [] }
     describeCluster: (name) => describeCluster(clusters, name),
     validateCutOver: (tables) => validateCutOver(clusters, tables),
     prepareMove: (tables) => prepareMove(clusters, tables),
+    planCopyRanges: (input) => planCopyRanges(clusters, input),
     copyRows: (input) => copyRows(clusters, input),
     streamChanges: (input) => streamChanges(clusters, input),
     measureStreamLag: (input) => measureStreamLag(clusters, input),

@@ -1,69 +1,124 @@
-// Row copy throughput: `npm run bench:copy [rows=1000000]`. On a private stack, a table of ~90-byte
-// rows is copied to the target twice: by `mariadb-dump | mariadb` and by a move (copy with the
-// binlog stream running). Prints both rates, their ratio, and the worker process's peak RSS. Figures only: nothing is asserted.
+// Row copy throughput: `npm run bench:copy [rows,...=1000000,5000000]`. On one private stack, for
+// each table size, the same table of ~90-byte rows is copied to the target by `mariadb-dump |
+// mariadb`, by `mydumper | myloader` (Debian's mydumper; 2 threads and its default 4), and by a
+// move (copy with the binlog stream running, verify skipped) at copyConcurrency 1, 2 and 4, with
+// the worker process's peak RSS during each move. Figures only: nothing is asserted.
 import { spawn } from 'node:child_process';
-import { findExecutable } from '../dev/stack/prereqs.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RowDataPacket } from 'mysql2';
 import { startMove } from '../client/moves.js';
 import { BENCH_QUEUE, startBenchStack } from '../dev/bench-stack.js';
+import { ensureDebianTool, findExecutable } from '../dev/stack/prereqs.js';
 
-const rows = Number(process.argv[2] ?? 1_000_000);
+const sizes = (process.argv[2] ?? '1000000,5000000').split(',').map(Number);
+const CONCURRENCY = [1, 2, 4];
+const MYDUMPER_THREADS = [2, 4];
+
+const mydumper = ensureDebianTool('mydumper', 'mydumper');
+const myloader = ensureDebianTool('myloader', 'mydumper');
 const bench = await startBenchStack();
 const { clusters, client } = bench;
+const source = clusters.pool('source');
+const target = clusters.pool('target');
+const s = clusters.settings('source');
+const t = clusters.settings('target');
+const passwords = { ...process.env, SOURCE_PWD: s.password ?? '', TARGET_PWD: t.password ?? '' };
 
-function run(command: string, env: NodeJS.ProcessEnv): Promise<void> {
+function run(command: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', command], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn('bash', ['-o', 'pipefail', '-c', command], {
+      env: passwords,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
   });
 }
 
-try {
-  const source = clusters.pool('source');
-  const target = clusters.pool('target');
+async function timed(what: string, rows: number, work: () => Promise<unknown>): Promise<number> {
+  const started = Date.now();
+  await work();
+  const seconds = (Date.now() - started) / 1_000;
+  const rate = Math.round(rows / seconds);
+  console.log(`  ${what.padEnd(44)} ${seconds.toFixed(1).padStart(6)} s  ${String(rate).padStart(8)} rows/s`);
+  return rate;
+}
+
+async function fill(rows: number): Promise<void> {
+  await source.query('DROP DATABASE IF EXISTS bench');
   await source.query('CREATE DATABASE bench');
   await source.query(
     `CREATE TABLE bench.t (id BIGINT PRIMARY KEY, a CHAR(32), b VARCHAR(40), n INT, at DATETIME) CHARACTER SET latin1`,
   );
-  const filled = Date.now();
-  await source.query(
-    `INSERT INTO bench.t SELECT seq, MD5(seq), SUBSTR(SHA1(seq), 1, 30 + seq % 10), seq, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM bench.seq_1_to_${rows}`,
-  );
+  for (let from = 1; from <= rows; from += 1_000_000) {
+    const to = Math.min(rows, from + 999_999);
+    await source.query(
+      `INSERT INTO bench.t SELECT seq, MD5(seq), SUBSTR(SHA1(seq), 1, 30 + seq % 10), seq, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM bench.seq_${from}_to_${to}`,
+    );
+  }
   await source.query('ANALYZE TABLE bench.t');
-  const [size] = await source.query<import('mysql2').RowDataPacket[]>(
-    "SELECT AVG_ROW_LENGTH AS len FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't'",
-  );
-  console.log(`source: ${rows} rows, average row length ${size[0]!.len} bytes (filled in ${Date.now() - filled} ms)`);
+}
 
-  // Baseline: dump and load between the same servers, through a pipe.
-  const s = clusters.settings('source');
-  const t = clusters.settings('target');
-  await target.query('CREATE DATABASE dumpload');
-  const dump = findExecutable('mariadb-dump') ?? 'mysqldump';
-  const cli = findExecutable('mariadb') ?? 'mysql';
-  const dumpStarted = Date.now();
-  await run(
-    `${dump} --single-transaction --skip-lock-tables -h${s.host} -P${s.port} -u${s.user} bench t | MYSQL_PWD="$TARGET_PWD" ${cli} -h${t.host} -P${t.port} -u${t.user} dumpload`,
-    { ...process.env, MYSQL_PWD: s.password ?? '', TARGET_PWD: t.password ?? '' },
+/** Before each copy: no target copy, no move state, the source table under its own name. */
+async function resetTarget(): Promise<void> {
+  for (const db of ['bench', 'dumpload', 'myloader', '_move_tables'])
+    await target.query(`DROP DATABASE IF EXISTS ${db}`);
+  const [renamed] = await source.query<RowDataPacket[]>(
+    "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = '_t_del'",
   );
-  const dumpSeconds = (Date.now() - dumpStarted) / 1_000;
-  const dumpRate = rows / dumpSeconds;
-  console.log(`mariadb-dump | mariadb: ${rows} rows in ${dumpSeconds.toFixed(1)} s = ${Math.round(dumpRate)} rows/s`);
+  if (renamed.length) await source.query('RENAME TABLE bench._t_del TO bench.t');
+}
 
-  const rssBefore = bench.worker.peakRss();
-  const handle = await startMove(
-    client,
-    { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip' },
-    BENCH_QUEUE,
-  );
-  const result = await handle.result();
-  console.log(
-    `move copy (stream running): ${result.rowsCopied} rows in ${result.copySeconds.toFixed(1)} s = ${result.copyRowsPerSecond} rows/s`,
-  );
-  console.log(`ratio move copy / dump|load: ${(result.copyRowsPerSecond / dumpRate).toFixed(2)}`);
-  console.log(
-    `worker process peak RSS (VmHWM): ${(rssBefore / 1048576).toFixed(0)} MB before the move, ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB after it`,
-  );
-  console.log(`cutover window ${result.cutOver.cutoverWindowMs} ms`);
+const dump = findExecutable('mariadb-dump') ?? 'mysqldump';
+const cli = findExecutable('mariadb') ?? 'mysql';
+const connect = (c: typeof s, pwd: string) => `-h${c.host} -P${c.port} -u${c.user} -p"$${pwd}"`;
+
+try {
+  for (const rows of sizes) {
+    await fill(rows);
+    const [size] = await source.query<RowDataPacket[]>(
+      "SELECT AVG_ROW_LENGTH AS len FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't'",
+    );
+    console.log(`\n${rows} rows, average row length ${size[0]!.len} bytes`);
+    await resetTarget();
+    await target.query('CREATE DATABASE dumpload');
+    const dumpRate = await timed('mariadb-dump | mariadb', rows, () =>
+      run(
+        `${dump} --single-transaction --skip-lock-tables ${connect(s, 'SOURCE_PWD')} bench t | ${cli} ${connect(t, 'TARGET_PWD')} dumpload`,
+      ),
+    );
+    const loaderRates: number[] = [];
+    for (const threads of MYDUMPER_THREADS) {
+      await resetTarget();
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-mydumper-'));
+      try {
+        loaderRates.push(
+          await timed(`mydumper -t ${threads} | myloader -t ${threads}`, rows, async () => {
+            await run(`${mydumper} ${connect(s, 'SOURCE_PWD')} -B bench -T bench.t -t ${threads} -r 100000 -o ${dir}`);
+            await run(`${myloader} ${connect(t, 'TARGET_PWD')} -d ${dir} -B myloader -t ${threads}`);
+          }),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    for (const copyConcurrency of CONCURRENCY) {
+      await resetTarget();
+      bench.worker.resetPeakRss();
+      const handle = await startMove(
+        client,
+        { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip', copyConcurrency },
+        BENCH_QUEUE,
+      );
+      const result = await handle.result();
+      const rate = result.copyRowsPerSecond;
+      console.log(
+        `  ${`move copy, copyConcurrency ${copyConcurrency} (stream running)`.padEnd(44)} ${result.copySeconds.toFixed(1).padStart(6)} s  ${String(rate).padStart(8)} rows/s` +
+          `  ${(rate / dumpRate).toFixed(2)}x dump, ${(rate / Math.max(...loaderRates)).toFixed(2)}x best myloader; worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB`,
+      );
+    }
+  }
 } finally {
   await bench.close();
 }

@@ -4,11 +4,9 @@
 // writing until the RENAME turns it away. Prints each run's window (T1 start -> T4 done) and
 // step timings, then median and max. Figures only: nothing is asserted.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type mysql from 'mysql2/promise';
 import { startWriteLoad } from '../dev/write-load.js';
 import { cutOver } from '../workflows/cutover.js';
-import { streamTables } from '../workflows/stream-tables.js';
-import { BENCH_QUEUE, median, startBenchStack } from '../dev/bench-stack.js';
+import { BENCH_QUEUE, median, startBenchStack, streamedTable } from '../dev/bench-stack.js';
 
 const runs = Number(process.argv[2] ?? 10);
 const rate = Number(process.argv[3] ?? 300);
@@ -21,22 +19,7 @@ const windows: number[] = [];
 try {
   for (let run = 1; run <= runs; run++) {
     const database = `bench_${run}`;
-    const source = await clusters.connect('source');
-    const target = await clusters.connect('target');
-    for (const conn of [source, target]) {
-      await conn.query(`CREATE DATABASE ${database}`);
-      await conn.query(`CREATE TABLE ${database}.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)`);
-      await conn.query(
-        `INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${ROWS}`,
-      );
-    }
-    const [pos] = await source.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
-    const base = { source: 'source', target: 'target', database, tables: ['t'] };
-    const stream = await client.workflow.start(streamTables, {
-      taskQueue: BENCH_QUEUE,
-      workflowId: `bench-stream-${run}-${Date.now()}`,
-      args: [{ ...base, startPosition: String(pos[0]!.pos) }],
-    });
+    const { tables: base, stream, close } = await streamedTable(bench, database, ROWS);
     const load = startWriteLoad({
       connection: clusters.connectionOptions('source'),
       database,
@@ -56,8 +39,7 @@ try {
     console.log(
       `run ${String(run).padStart(2)}: window ${result.cutoverWindowMs} ms (T1 ${steps.T1} / T2 ${steps.T2} / T3 ${steps.T3} / T4 ${steps.T4} ms), load ${stats.acceptedPerSecond.toFixed(0)} writes/s, ${stats.rejected} rejected by the RENAME`,
     );
-    await source.end();
-    await target.end();
+    await close();
   }
   console.log(
     `cutover window over ${runs} runs at ${rate} writes/s: median ${median(windows)} ms, max ${Math.max(...windows)} ms, min ${Math.min(...windows)} ms`,

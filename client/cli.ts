@@ -25,7 +25,7 @@ Usage: move-tables <command> [options]
 
 Commands
   start     --database DB (--tables T1,T2 | --table T ...) [--source NAME] [--target NAME] [--target-database DB]
-            [--postpone] [--chunk-size N] [--drain-timeout SECONDS] [--verify after-release|before-release|skip]
+            [--postpone] [--chunk-size N] [--copy-concurrency N] [--drain-timeout SECONDS] [--verify after-release|before-release|skip]
             [--on-failure rollback|hold] [--attempts N] [--wait]
             Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end.
   status    <move> [--watch]   Phase, progress bar with rate and ETA, stream lag, cutover step.
@@ -64,6 +64,7 @@ const options = {
   'target-database': { type: 'string' },
   postpone: { type: 'boolean' },
   'chunk-size': { type: 'string' },
+  'copy-concurrency': { type: 'string' },
   'drain-timeout': { type: 'string' },
   verify: { type: 'string' },
   'on-failure': { type: 'string' },
@@ -107,6 +108,7 @@ function moveInput(values: Values): MoveTablesInput {
   const chunkSize = positiveInt('chunk-size', values['chunk-size']);
   const drain = positiveInt('drain-timeout', values['drain-timeout']);
   const attempts = positiveInt('attempts', values.attempts);
+  const copyConcurrency = positiveInt('copy-concurrency', values['copy-concurrency']);
   return {
     source: values.source!,
     target: values.target!,
@@ -115,6 +117,7 @@ function moveInput(values: Values): MoveTablesInput {
     ...(values['target-database'] ? { targetDatabase: values['target-database'] } : {}),
     ...(values.postpone ? { postpone: true } : {}),
     ...(chunkSize ? { chunkSize } : {}),
+    ...(copyConcurrency ? { copyConcurrency } : {}),
     ...(drain ? { drainTimeoutSeconds: drain } : {}),
     ...(verify ? { verify } : {}),
     ...(onFailure ? { onFailure } : {}),

@@ -130,6 +130,30 @@ export interface CopySliceInput {
   maxSliceMs: number;
   /** Copy waits while a server's Threads_running is above its threshold. */
   maxThreadsRunning: { source: number; target: number };
+  /** One key range of a table copied by several activities at once; absent: the whole table. */
+  range?: CopyRange;
+}
+
+/**
+ * A key range of a table's copy, with its own resume point on the target. Keys travel encoded
+ * (`encodeKey`: binary parts as base64), so they pass through workflow history unchanged.
+ */
+export interface CopyRange {
+  /** 0-based; the table's ranges are 0..n-1. */
+  index: number;
+  /** Rows strictly after this key; absent: from the first row. */
+  after?: string;
+  /** Rows up to and including this key; absent: to the last row. */
+  upTo?: string;
+}
+
+/** Splits a table's key space for a parallel copy (activity `planCopyRanges`). */
+export interface CopyRangesInput {
+  source: string;
+  database: string;
+  table: string;
+  /** At most this many ranges; fewer for a small table. */
+  ranges: number;
 }
 
 export interface CopySliceResult {
@@ -237,6 +261,7 @@ export interface MoveTablesActivities {
   validateCutOver(tables: MovedTables): Promise<void>;
   prepareMove(tables: MovedTables): Promise<PrepareResult>;
   // Copy, stream, catch-up, verify.
+  planCopyRanges(input: CopyRangesInput): Promise<CopyRange[]>;
   copyRows(input: CopySliceInput): Promise<CopySliceResult>;
   streamChanges(input: StreamInput): Promise<StreamResult>;
   measureStreamLag(input: StreamLagInput): Promise<StreamLag>;

@@ -1,5 +1,5 @@
 // The `moveTables` workflow's input, status and result, and the task queue its workers poll.
-import type { StreamHealth, VerifyReport } from './activities.js';
+import type { CopyRange, PrepareResult, StreamHealth, VerifyReport } from './activities.js';
 import type { CutOverInput, CutOverResult, CutOverStatus, CutOverStep, SourceState } from './cutover.js';
 import type { TablesInput } from './tables.js';
 
@@ -25,6 +25,11 @@ export interface MoveTablesInput
     > {
   /** Rows per copy chunk (changeable while running with `setChunkSize`); default 5000. */
   chunkSize?: number;
+  /**
+   * Key ranges of a table copied at once, each its own activity (several workers can share a
+   * table) with its own resume point; default 1. Small tables get fewer ranges.
+   */
+  copyConcurrency?: number;
   /** The copy waits while a server's Threads_running exceeds this; default 50 on each. */
   maxThreadsRunning?: { source?: number; target?: number };
   /** Cut over once the stream trails the source by less than this (checked again right before each T1); default 1000. */
@@ -37,6 +42,28 @@ export interface MoveTablesInput
   verify?: VerifyMode;
   /** Rows per verification chunk; default 10000. */
   verifyChunkSize?: number;
+  /**
+   * A copy whose run has this many history events continues as new (Temporal's limit is 51,200;
+   * it also does so when the server suggests it); default 10000.
+   */
+  historyEventsBeforeContinueAsNew?: number;
+  /** Set by the move itself when it continues as new during its copy: where the new run picks up. */
+  resume?: MoveResume;
+}
+
+/** A move's state carried to its next run (continue-as-new during the copy). */
+export interface MoveResume {
+  prepared: PrepareResult;
+  /** Progress so far, the operator's pause and chunk size. */
+  status: Pick<MoveStatus, 'tables' | 'rowsCopied' | 'estimatedRows' | 'paused' | 'chunkSize'>;
+  /** Workflow time the copy began, so its rate and duration span every run. */
+  copyStartedAt: number;
+  /** Key ranges planned for a parallel copy (progress on the target is kept per range). */
+  copyPlans: Record<string, CopyRange[]>;
+  /** `releaseCutOver` arrived before the cutover. */
+  released: boolean;
+  /** Runs before this one. */
+  runs: number;
 }
 
 export type MovePhase =
@@ -108,6 +135,8 @@ export interface MoveStatus {
   stream?: StreamHealth & { observedAt: string };
   /** What prepare found the move leaves behind (views that read a moved table). */
   warnings?: string[];
+  /** Earlier runs of this move (it continues as new during long copies). */
+  previousRuns?: number;
   lastError?: string;
 }
 

@@ -4,9 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type mysql from 'mysql2/promise';
 import { Clusters } from '../activities/clusters.js';
 import { choosePorts, downStack, stackEnv, upStack, type StackState } from './stack/stack.js';
 import { loadClusterConfig } from '../worker/cluster-config.js';
+import { streamTables } from '../workflows/stream-tables.js';
 import { repoRoot } from './stack/paths.js';
 import { SHIPPED_WORKER, spawnWorkerProcess, type WorkerProcess } from './worker-process.js';
 
@@ -21,9 +23,20 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startBenchStack(): Promise<BenchStack> {
+export interface BenchStackOptions {
+  /** More worker environment (hooks directory, ...). */
+  workerEnv?: Record<string, string>;
+  temporalDynamicConfig?: Record<string, string>;
+}
+
+export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-bench-'));
-  const state = await upStack({ dir, detached: false, ports: await choosePorts() });
+  const state = await upStack({
+    dir,
+    detached: false,
+    ports: await choosePorts(),
+    ...(options.temporalDynamicConfig ? { temporalDynamicConfig: options.temporalDynamicConfig } : {}),
+  });
   buildShippedWorker();
   // BENCH_WORKER_NODE_OPTIONS: node flags for the worker only (memory experiments).
   const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS;
@@ -31,6 +44,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     ...stackEnv(state),
     MOVE_TABLES_TASK_QUEUE: BENCH_QUEUE,
     ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    ...options.workerEnv,
   };
   const clusters = new Clusters(loadClusterConfig({ ...process.env, ...env }));
   const worker = await spawnWorkerProcess(env, SHIPPED_WORKER);
@@ -58,4 +72,35 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * One cutover benchmark run's table: `rows` rows on source and target alike (the copy is not what
+ * is measured) and its stream running from the source's current position.
+ */
+export async function streamedTable(bench: BenchStack, database: string, rows: number) {
+  const source = await bench.clusters.connect('source');
+  const target = await bench.clusters.connect('target');
+  for (const conn of [source, target]) {
+    await conn.query(`CREATE DATABASE ${database}`);
+    await conn.query(`CREATE TABLE ${database}.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)`);
+    await conn.query(
+      `INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`,
+    );
+  }
+  const [pos] = await source.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
+  const tables = { source: 'source', target: 'target', database, tables: ['t'] };
+  const stream = await bench.client.workflow.start(streamTables, {
+    taskQueue: BENCH_QUEUE,
+    workflowId: `${database}-stream-${Date.now()}`,
+    args: [{ ...tables, startPosition: String(pos[0]!.pos) }],
+  });
+  return {
+    tables,
+    stream,
+    async close() {
+      await source.end();
+      await target.end();
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // The worker entry point (`worker/main.ts`) as a child process: for tests that kill it and for
 // benchmarks that measure it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './stack/paths.js';
 
@@ -10,6 +10,8 @@ export interface WorkerProcess {
   output: () => string;
   /** Peak resident set size so far (VmHWM), in bytes. */
   peakRss(): number;
+  /** Starts a new peak from the current resident size (Linux `clear_refs`), for one measurement. */
+  resetPeakRss(): void;
   /** SIGKILL: no graceful shutdown, as when a machine dies. */
   kill(): Promise<void>;
   /** SIGTERM: graceful shutdown. */
@@ -60,6 +62,9 @@ export async function spawnWorkerProcess(
     peakRss() {
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return Number(match?.[1] ?? 0) * 1024;
+    },
+    resetPeakRss() {
+      writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
     },
     async kill() {
       child.kill('SIGKILL');

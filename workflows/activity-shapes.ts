@@ -46,15 +46,22 @@ export const verifyStep = shaped(
 /** The steps of `moveTables` around its stream and cutover children. */
 export const moveSteps = {
   prepare: shaped({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 3 } }, 'prepareMove'),
-  copy: shaped(
-    {
-      startToCloseTimeout: COPY_SLICE_MS + 120_000,
-      // Heartbeats come every chunk (or throttle wait): a lost copier is replaced within seconds.
-      heartbeatTimeout: '10 seconds',
-      retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-    },
-    'copyRows',
-  ),
+  copy: {
+    ...shaped(
+      {
+        startToCloseTimeout: COPY_SLICE_MS + 120_000,
+        // Heartbeats come every chunk (or throttle wait): a lost copier is replaced within seconds.
+        heartbeatTimeout: '10 seconds',
+        retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+      },
+      'copyRows',
+    ),
+    /** Read-only: one walk of the key index, a heartbeat per boundary found. */
+    ...shaped(
+      { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 5 } },
+      'planCopyRanges',
+    ),
+  },
   catchUp: shaped(
     {
       startToCloseTimeout: LAG_MEASURE_TIMEOUT_MS + 30_000,

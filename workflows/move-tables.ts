@@ -5,6 +5,8 @@ import {
   CancellationScope,
   ChildWorkflowCancellationType,
   condition,
+  ContinueAsNew,
+  continueAsNew,
   isCancellation,
   patched,
   setHandler,
@@ -31,7 +33,8 @@ import { oldTableName } from '../contract/identifiers.js';
 import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
 import { moveDetails, moveSummary } from '../contract/move-details.js';
 import { invalid, normalizeTables, positive } from '../contract/tables.js';
-import { COPY_SLICE_MS, LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
+import { LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
+import { copyTables } from './copy-tables.js';
 import { publishDetails } from './current-details.js';
 import { cutOver } from './cutover.js';
 import { runCutOverAttempts } from './cutover-attempts.js';
@@ -39,7 +42,7 @@ import { errorMessage, surfaced } from './failures.js';
 import { observeStream } from './stream-observer.js';
 import { streamTables } from './stream-tables.js';
 
-const { prepare, copy, catchUp, verify: checker } = moveSteps;
+const { prepare, catchUp, verify: checker } = moveSteps;
 
 function isVerifyMode(value: unknown): value is VerifyMode {
   return value === 'after-release' || value === 'before-release' || value === 'skip';
@@ -56,6 +59,11 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   if (!isVerifyMode(verifyMode))
     invalid(`"verify" must be "after-release", "before-release" or "skip", got ${JSON.stringify(verifyMode)}`);
   const verifyChunkSize = Math.floor(positive('verifyChunkSize', input.verifyChunkSize, 10_000));
+  const copyConcurrency = Math.floor(positive('copyConcurrency', input.copyConcurrency, 1));
+  const historyLimit = Math.floor(
+    positive('historyEventsBeforeContinueAsNew', input.historyEventsBeforeContinueAsNew, 10_000),
+  );
+  const resume = input.resume;
   const moveId = workflowInfo().workflowId;
   // Moves started before cutover attempts existed replay (and finish) on their single cutover.
   const withAttempts = patched('cutover-attempts');
@@ -63,17 +71,19 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   const retryDelayMs = positive('cutOverRetryDelaySeconds', input.cutOverRetryDelaySeconds, 10) * 1_000;
 
   const status: MoveStatus = {
-    phase: 'prepare',
+    phase: resume ? 'copy' : 'prepare',
     paused: false,
     chunkSize: Math.floor(positive('chunkSize', input.chunkSize, 5_000)),
     tables: {},
     rowsCopied: 0,
     estimatedRows: 0,
     rowsPerSecond: 0,
+    ...resume?.status,
+    ...(resume ? { previousRuns: resume.runs } : {}),
     streamWorkflowId: `${moveId}/stream`,
     cutOverWorkflowId: `${moveId}/cutover`,
   };
-  let released = false;
+  let released = resume?.released ?? false;
   let retryRequests = 0;
   let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
   let result: MoveTablesResult | undefined;
@@ -126,34 +136,46 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     status.phase = next;
     upsertSearchAttributes([{ key: movePhaseSearchAttribute, value: next }]);
   };
-  phase('prepare');
+  // A run that continues a move (continue-as-new) was prepared by the first.
+  if (!resume) phase('prepare');
 
   let streamError: unknown;
   let streamDone: Promise<void> | undefined;
+  /** The stream was stopped on purpose, for the next run to start it again where it stood. */
+  let streamHandedOver = false;
   try {
-    const prepared = await summarized(
-      prepare.prepareMove,
-      'prepare: check both clusters, the binlog settings and the schemas; create the target tables',
-      tables,
-    ).catch((err: unknown) => {
-      throw surfaced(err);
-    });
+    const prepared =
+      resume?.prepared ??
+      (await summarized(
+        prepare.prepareMove,
+        'prepare: check both clusters, the binlog settings and the schemas; create the target tables',
+        tables,
+      ).catch((err: unknown) => {
+        throw surfaced(err);
+      }));
     status.startPosition = prepared.startPosition;
     if (prepared.warnings?.length) status.warnings = prepared.warnings;
-    for (const table of tables.tables)
-      status.tables[table] = { rowsCopied: 0, estimatedRows: prepared.estimatedRows[table] ?? 0, done: false };
-    status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
+    if (!resume) {
+      for (const table of tables.tables)
+        status.tables[table] = { rowsCopied: 0, estimatedRows: prepared.estimatedRows[table] ?? 0, done: false };
+      status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
+    }
 
-    const stream = await startChild(streamTables, {
-      workflowId: status.streamWorkflowId,
-      args: [{ ...tables, startPosition: prepared.startPosition }],
-      staticSummary: `binlog stream from ${prepared.startPosition || 'the oldest binlog'}: ${moveSummary(tables)}`,
-      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-    });
+    // Its own scope, so a hand-over to the next run can stop it (a new run resumes it from the
+    // position stored on the target, as after a lost worker).
+    const streamScope = new CancellationScope();
+    const stream = await streamScope.run(() =>
+      startChild(streamTables, {
+        workflowId: status.streamWorkflowId,
+        args: [{ ...tables, startPosition: prepared.startPosition }],
+        staticSummary: `binlog stream from ${prepared.startPosition || 'the oldest binlog'}: ${moveSummary(tables)}`,
+        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      }),
+    );
     streamDone = stream.result().then(
       () => undefined,
       (err: unknown) => {
-        streamError = err;
+        if (!streamHandedOver) streamError = err;
       },
     );
     /** The stream's own typed failure (BinlogPurged, RowRejected, UnsupportedDdl...) ends the move. */
@@ -169,42 +191,43 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     const stopObserving = withAttempts ? observeStream(status) : undefined;
 
     phase('copy');
-    const copyStarted = Date.now();
-    for (const table of tables.tables) {
-      for (;;) {
+    // Long copies continue as new before the history grows past Temporal's limits (moves started
+    // before this replay without it).
+    const canHandOver = patched('continue-as-new');
+    const copyStartedAt = resume?.copyStartedAt ?? Date.now();
+    const copied = await copyTables({
+      tables,
+      status,
+      maxThreadsRunning,
+      concurrency: copyConcurrency,
+      startedAt: copyStartedAt,
+      plans: resume?.copyPlans ?? {},
+      handOverDue: () =>
+        canHandOver && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= historyLimit),
+      async beforeSlice() {
         await condition(() => !status.paused || streamError !== undefined);
         checkStream();
-        const slice = await summarized(
-          copy.copyRows,
-          `copy ${tables.database}.${table}: chunks of ${status.chunkSize} rows`,
-          {
-            source: tables.source,
-            target: tables.target,
-            database: tables.database,
-            targetDatabase: tables.targetDatabase,
-            table,
-            streamId: tables.streamId,
-            chunkSize: status.chunkSize,
-            maxSliceMs: COPY_SLICE_MS,
-            maxThreadsRunning,
-          },
-        ).catch((err: unknown) => {
-          // A row the target refuses (RowRejected) ends the move with that row named.
-          throw surfaced(err);
-        });
-        status.tables[table] = { rowsCopied: slice.rowsCopied, estimatedRows: slice.estimatedRows, done: slice.done };
-        status.rowsCopied = Object.values(status.tables).reduce((sum, t) => sum + t.rowsCopied, 0);
-        status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
-        // One definition of the copy rate: rows copied per second of copy so far, as in the result.
-        status.rowsPerSecond = Math.round(status.rowsCopied / Math.max((Date.now() - copyStarted) / 1_000, 0.001));
-        status.etaSeconds =
-          status.rowsPerSecond > 0
-            ? Math.max(0, Math.round((status.estimatedRows - status.rowsCopied) / status.rowsPerSecond))
-            : undefined;
-        if (slice.done) break;
-      }
+      },
+    });
+    if (!copied.done) {
+      stopObserving?.();
+      streamHandedOver = true;
+      streamScope.cancel();
+      await streamDone;
+      const { tables: copyStatus, rowsCopied, estimatedRows, paused, chunkSize } = status;
+      await continueAsNew<typeof moveTables>({
+        ...input,
+        resume: {
+          prepared,
+          status: { tables: copyStatus, rowsCopied, estimatedRows, paused, chunkSize },
+          copyStartedAt,
+          copyPlans: copied.plans,
+          released,
+          runs: (resume?.runs ?? 0) + 1,
+        },
+      });
     }
-    const copySeconds = (Date.now() - copyStarted) / 1_000;
+    const copySeconds = copied.seconds;
     status.etaSeconds = 0;
 
     phase('catch-up');
@@ -327,6 +350,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     phase('done');
     return result;
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     status.lastError = errorMessage(err);
     if (isCancellation(err)) {
       // The stream is cancelled with the move: report cancelled once it has stopped. The target

@@ -24,7 +24,7 @@ import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-prog
 import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
 import { copyInsertStatements, rowBytes } from '../target/row-apply.js';
 import { countRowsCopied } from '../move-metrics.js';
-import { afterKey, orderBy } from './keyset.js';
+import { afterKey, decodeKey, orderBy, upToKey } from './keyset.js';
 
 const THROTTLE_WAIT_MS = 500;
 /**
@@ -85,7 +85,8 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   const ctx = Context.current();
   const started = Date.now();
   const targetPool = clusters.pool(input.target);
-  const state = await readCopyProgress(targetPool, input.streamId, input.table);
+  const unit = { streamId: input.streamId, table: input.table, range: input.range?.index ?? 0 };
+  const state = await readCopyProgress(targetPool, unit);
   const estimated = await estimatedRows(clusters.pool(input.source), input.database, input.table);
   const result = (copiedThisSlice: number, throttledMs: number): CopySliceResult => ({
     table: input.table,
@@ -113,6 +114,9 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   const select = `SELECT ${[...written.map(exactValue), ...keyColumns(rowKey, columnList).map(keyValue)].join(', ')} FROM ${qualified(input.database, input.table)}`;
   const keyOf = (row: unknown[]) => row.slice(columns.length);
   const hasGeometry = columnList.some((c) => GEOMETRY_TYPES.has(c.dataType));
+  // A range of a parallel copy: its bounds (a whole table: none).
+  const rangeStart = input.range?.after === undefined ? null : decodeKey(input.range.after);
+  const upTo = upToKey(key, input.range?.upTo === undefined ? null : decodeKey(input.range.upTo));
   let chunkRows = rowsFitting(await averageRowLength(sourcePool, input.database, input.table), input.chunkSize);
 
   const source = await clusters.connect(input.source);
@@ -123,19 +127,19 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
     while (Date.now() - started < input.maxSliceMs) {
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure('copy cancelled');
       throttledMs += await throttle(clusters, input, ctx, () => result(copied, throttledMs));
-      const after = afterKey(key, state.lastKey);
+      const after = afterKey(key, state.lastKey ?? rangeStart);
       await source.beginTransaction();
       try {
         const [rows] = await source.query<mysql.RowDataPacket[]>({
-          sql: `${select} WHERE ${after.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
-          values: [...after.values, chunkRows],
+          sql: `${select} WHERE ${after.sql} AND ${upTo.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
+          values: [...after.values, ...upTo.values, chunkRows],
           rowsAsArray: true,
           // Only where needed: a typeCast function costs a call per value on every row.
           ...(hasGeometry ? { typeCast: geometryAsBytes } : {}),
         });
         if (rows.length === 0) {
           await source.commit();
-          await markCopyDone(targetPool, input.streamId, input.table);
+          await markCopyDone(targetPool, unit);
           state.done = true;
           break;
         }
@@ -155,7 +159,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
             first = statement.first;
             await targetConn.query(statement.sql, statement.values);
           }
-          await recordChunk(targetConn, input.streamId, input.table, lastKey, chunk.length);
+          await recordChunk(targetConn, unit, lastKey, chunk.length);
           await targetConn.commit();
         } catch (err) {
           await targetConn.rollback().catch(() => undefined);

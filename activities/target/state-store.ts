@@ -1,6 +1,6 @@
 // The move's durable state on the target, next to the rows it covers: database `_move_tables`
-// with one row per stream (applied GTID position, cut-over flag), one per copied table (last
-// copied key), and one per prepared XA transaction the source has not decided yet. The schema is created by prepare and by a stream's registration, the two ways a
+// with one row per stream (applied GTID position, cut-over flag), one per copied table range
+// (last copied key), and one per prepared XA transaction the source has not decided yet. The schema is created by prepare and by a stream's registration, the two ways a
 // move's state comes to exist; everything else reads and writes rows.
 import type mysql from 'mysql2/promise';
 import type { Queryable } from '../clusters.js';
@@ -47,8 +47,18 @@ export async function ensureStateSchema(conn: Queryable): Promise<void> {
     rows_copied BIGINT NOT NULL DEFAULT 0,
     done TINYINT NOT NULL DEFAULT 0,
     updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
-    PRIMARY KEY (stream_id, table_name)
+    range_no INT NOT NULL DEFAULT 0,
+    PRIMARY KEY (stream_id, table_name, range_no)
   ) ENGINE=InnoDB DEFAULT ${STATE_CHARSET}`);
+  // State created by a version before parallel copies: one row per table is its range 0.
+  const [ranges] = await conn.query<mysql.RowDataPacket[]>(
+    "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'copy_progress' AND COLUMN_NAME = 'range_no'",
+    [STATE_DATABASE],
+  );
+  if (!ranges.length)
+    await conn.query(
+      `ALTER TABLE ${COPY_PROGRESS_TABLE} ADD COLUMN range_no INT NOT NULL DEFAULT 0, DROP PRIMARY KEY, ADD PRIMARY KEY (stream_id, table_name, range_no)`,
+    );
   // State created by a version that took the server's defaults: convert it (small tables).
   const [converts] = await conn.query<mysql.RowDataPacket[]>(
     "SELECT DISTINCT TABLE_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLLATION_NAME IS NOT NULL AND COLLATION_NAME <> 'utf8mb4_bin'",

@@ -92,6 +92,17 @@ function fromEnv(variable: string): string | undefined {
   return explicit || undefined;
 }
 
+/** A tool from a Debian package (benchmarks' baselines: mydumper, ...): on PATH, else installed with apt. */
+export function ensureDebianTool(binary: string, debianPackage: string): string {
+  const found = findExecutable(binary);
+  if (found) return found;
+  aptInstall([debianPackage], `${binary} (Debian package ${debianPackage}) is`);
+  const installed = findExecutable(binary);
+  if (!installed)
+    throw new MissingPrerequisiteError(`${debianPackage} was installed but ${binary} is still not found.`);
+  return installed;
+}
+
 /** Chromium for the browser test: MOVE_TABLES_CHROMIUM, else PATH, else Debian's `chromium` package. */
 export function ensureChromium(): string {
   const explicit = fromEnv('MOVE_TABLES_CHROMIUM');

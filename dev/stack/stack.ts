@@ -43,6 +43,8 @@ export interface StackOptions {
   detached: boolean;
   /** Ports to use on first start; later starts reuse the saved ones. */
   ports: StackPorts;
+  /** Dev server dynamic config (`--dynamic-config-value key=value`), for benchmarks of server settings. */
+  temporalDynamicConfig?: Record<string, string>;
 }
 
 const stateFile = (dir: string) => path.join(dir, 'state.json');
@@ -153,6 +155,7 @@ async function startStackOnce(options: StackOptions): Promise<StackState> {
           dir: path.join(options.dir, 'temporal'),
           port: ports.temporal,
           ...(ports.temporalUi === undefined ? {} : { uiPort: ports.temporalUi }),
+          ...(options.temporalDynamicConfig ? { dynamicConfig: options.temporalDynamicConfig } : {}),
         },
         options.detached,
       );

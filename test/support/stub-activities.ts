@@ -42,6 +42,9 @@ export function stubActivities(overrides: (world: StubWorld) => Partial<MoveTabl
         estimatedRows: Object.fromEntries(tables.tables.map((t) => [t, 100])),
       };
     },
+    async planCopyRanges() {
+      return [{ index: 0 }];
+    },
     async copyRows(input) {
       return {
         table: input.table,

@@ -1,0 +1,67 @@
+// A parallel copy on real servers under write load, long enough (against a low history limit) to
+// continue as new mid-copy: the next run resumes every key range where the target says it stood,
+// restarts the stream from its stored position, and the move ends with parity.
+import type mysql from 'mysql2/promise';
+import { describe, expect, it } from 'vitest';
+import { startMove } from '../../client/moves.js';
+import { moveStatusQuery } from '../../contract/definitions.js';
+import { cleanupAfterEach } from '../support/cleanups.js';
+import { saveHistory } from '../support/histories.js';
+import { allRows, createSourceTable } from '../support/move-fixture.js';
+import { sourceWriteLoad, sql, startWorker, temporalClient, uniqueName } from '../support/stack.js';
+
+const defer = cleanupAfterEach();
+
+describe('a long parallel copy', () => {
+  it('copies key ranges at once, continues as new mid-copy, and ends with parity under writes', async () => {
+    const client = await temporalClient();
+    const { database, source } = await createSourceTable('long', 300_000);
+    defer(() => source.end());
+    await source.query(`ANALYZE TABLE ${database}.t`);
+    const target = await sql('target');
+    defer(() => target.end());
+    const taskQueue = uniqueName('q');
+    const worker = await startWorker({ taskQueue });
+    defer(() => worker.stop());
+    const load = sourceWriteLoad(database, 200);
+
+    const handle = await startMove(
+      client,
+      {
+        source: 'source',
+        target: 'target',
+        database,
+        tables: ['t'],
+        // Small chunks keep each range busy for more than one slice (10 s).
+        chunkSize: 20,
+        copyConcurrency: 4,
+        historyEventsBeforeContinueAsNew: 40,
+      },
+      taskQueue,
+    );
+    const result = await handle.result();
+    const stats = await load.stop();
+    expect(stats.errors).toEqual([]);
+    expect(result.verify).toMatchObject({ ok: true });
+    expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
+
+    const first = client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    expect((await first.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    // Parallel ranges and the hand-over: later workflow changes replay this run.
+    await saveHistory('move-parallel-copy-continued-as-new', first);
+    const status = await handle.query(moveStatusQuery);
+    expect(status.previousRuns).toBeGreaterThanOrEqual(1);
+    const [ranges] = await target.query<mysql.RowDataPacket[]>(
+      'SELECT range_no, rows_copied, done FROM _move_tables.copy_progress WHERE stream_id = ? ORDER BY range_no',
+      [`source/${database}/t`],
+    );
+    expect(ranges.map((r) => [Number(r.range_no), Number(r.done)])).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+    expect(ranges.reduce((sum, r) => sum + Number(r.rows_copied), 0)).toBe(result.rowsCopied);
+    expect(status.rowsCopied).toBe(result.rowsCopied);
+  });
+});

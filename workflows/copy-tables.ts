@@ -1,0 +1,112 @@
+// The copy phase: each table copied whole, or (copyConcurrency > 1) split into key ranges copied at
+// once, each range its own series of `copyRows` slices with its own resume point on the target, so
+// several workers can share one table. Slices return every few seconds: progress is reported and
+// pause, chunk-size and stream failures take effect between them.
+import { patched } from '@temporalio/workflow';
+import type { CopyRange, CopySliceResult } from '../contract/activities.js';
+import type { MoveStatus } from '../contract/move.js';
+import type { MovedTables } from '../contract/tables.js';
+import { COPY_SLICE_MS, moveSteps, summarized } from './activity-shapes.js';
+import { surfaced } from './failures.js';
+
+const { copy } = moveSteps;
+
+export interface CopyContext {
+  tables: MovedTables;
+  status: MoveStatus;
+  maxThreadsRunning: { source: number; target: number };
+  /** Key ranges per table copied at once. */
+  concurrency: number;
+  /** Before each slice: waits while paused; throws the stream's failure. */
+  beforeSlice(): Promise<void>;
+  /** When the copy began (an earlier run's, after continue-as-new). */
+  startedAt: number;
+  /** Key ranges an earlier run planned: their progress rows on the target are per range. */
+  plans: Record<string, CopyRange[]>;
+  /** True when this run's history is long enough to continue as new: no further slice starts. */
+  handOverDue(): boolean;
+}
+
+export interface CopyOutcome {
+  /** Every table copied; false: handed over (slices in flight finished) for a new run to continue. */
+  done: boolean;
+  seconds: number;
+  plans: Record<string, CopyRange[]>;
+}
+
+/** Copies every table, or stops between slices when a new run should continue it. */
+export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
+  const { tables, status } = ctx;
+  const started = ctx.startedAt;
+  const plans = { ...ctx.plans };
+  // Moves started before parallel copies existed (or with concurrency 1) copy each table whole.
+  const parallel = ctx.concurrency > 1 && patched('parallel-copy');
+  // Each run copies at least one slice before it hands over: however low the limit, moves progress.
+  let slices = 0;
+  const handOverDue = () => slices > 0 && ctx.handOverDue();
+
+  function report(table: string, ranges: Array<CopySliceResult | undefined>): void {
+    // Each range's first slice reports its total so far (an earlier run's included): until all have, the last figures stand.
+    if (ranges.some((r) => r === undefined)) return;
+    const reported = ranges as CopySliceResult[];
+    const rowsCopied = reported.reduce((sum, r) => sum + r.rowsCopied, 0);
+    const estimatedRows = Math.max(rowsCopied, ...reported.map((r) => r.estimatedRows));
+    status.tables[table] = { rowsCopied, estimatedRows, done: reported.every((r) => r.done) };
+    status.rowsCopied = Object.values(status.tables).reduce((sum, t) => sum + t.rowsCopied, 0);
+    status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
+    // One definition of the copy rate: rows copied per second of copy so far, as in the result.
+    status.rowsPerSecond = Math.round(status.rowsCopied / Math.max((Date.now() - started) / 1_000, 0.001));
+    status.etaSeconds =
+      status.rowsPerSecond > 0
+        ? Math.max(0, Math.round((status.estimatedRows - status.rowsCopied) / status.rowsPerSecond))
+        : undefined;
+  }
+
+  async function copyRange(
+    table: string,
+    range: CopyRange | undefined,
+    of: number,
+    results: Array<CopySliceResult | undefined>,
+  ) {
+    const name = `${tables.database}.${table}${range ? ` range ${range.index + 1}/${of}` : ''}`;
+    for (;;) {
+      await ctx.beforeSlice();
+      if (handOverDue()) return;
+      const slice = await summarized(copy.copyRows, `copy ${name}: chunks of ${status.chunkSize} rows`, {
+        source: tables.source,
+        target: tables.target,
+        database: tables.database,
+        targetDatabase: tables.targetDatabase,
+        table,
+        streamId: tables.streamId,
+        chunkSize: status.chunkSize,
+        maxSliceMs: COPY_SLICE_MS,
+        maxThreadsRunning: ctx.maxThreadsRunning,
+        ...(range ? { range } : {}),
+      }).catch((err: unknown) => {
+        // A row the target refuses (RowRejected) ends the move with that row named.
+        throw surfaced(err);
+      });
+      slices++;
+      results[range?.index ?? 0] = slice;
+      report(table, results);
+      if (slice.done) return;
+    }
+  }
+
+  for (const table of tables.tables) {
+    if (status.tables[table]?.done) continue;
+    if (handOverDue()) return { done: false, seconds: (Date.now() - started) / 1_000, plans };
+    if (parallel && !plans[table])
+      plans[table] = await summarized(
+        copy.planCopyRanges,
+        `plan up to ${ctx.concurrency} key ranges of ${tables.database}.${table}`,
+        { source: tables.source, database: tables.database, table, ranges: ctx.concurrency },
+      );
+    const ranges: Array<CopyRange | undefined> = plans[table] ?? [undefined];
+    const results: Array<CopySliceResult | undefined> = ranges.map(() => undefined);
+    await Promise.all(ranges.map((range) => copyRange(table, range, ranges.length, results)));
+    if (!status.tables[table]?.done) return { done: false, seconds: (Date.now() - started) / 1_000, plans };
+  }
+  return { done: true, seconds: (Date.now() - started) / 1_000, plans };
+}
