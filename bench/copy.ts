@@ -1,8 +1,9 @@
 // Row copy throughput: `npm run bench:copy [rows,...=1000000,5000000]`. On one private stack, for
-// each table size, the same table of ~90-byte rows is copied to the target by `mariadb-dump |
-// mariadb`, by `mydumper | myloader` (Debian's mydumper; 2 threads and its default 4), and by a
-// move (copy with the binlog stream running, verify skipped) at copyConcurrency 1, 2 and 4, with
-// the worker process's peak RSS during each move. Figures only: nothing is asserted.
+// each table size, the same table of ~110-byte rows is copied to the target by `mariadb-dump |
+// mariadb`, by `mydumper | myloader` (Debian's mydumper; 2 threads and its default 4, 100k-row
+// chunks, the load binlogged on the target as the move's writes are), and by a move (copy with the
+// binlog stream running, verify skipped) at copyConcurrency 1, 2 and 4, with the worker process's
+// peak RSS and CPU time during each move. Figures only: nothing is asserted.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -73,6 +74,9 @@ async function resetTarget(): Promise<void> {
 const dump = findExecutable('mariadb-dump') ?? 'mysqldump';
 const cli = findExecutable('mariadb') ?? 'mysql';
 const connect = (c: typeof s, pwd: string) => `-h${c.host} -P${c.port} -u${c.user} -p"$${pwd}"`;
+/** mydumper's option parser wants long options with separate values. */
+const connectLong = (c: typeof s, pwd: string) =>
+  `--host ${c.host} --port ${c.port} --user ${c.user} --password "$${pwd}"`;
 
 try {
   for (const rows of sizes) {
@@ -95,8 +99,13 @@ try {
       try {
         loaderRates.push(
           await timed(`mydumper -t ${threads} | myloader -t ${threads}`, rows, async () => {
-            await run(`${mydumper} ${connect(s, 'SOURCE_PWD')} -B bench -T bench.t -t ${threads} -r 100000 -o ${dir}`);
-            await run(`${myloader} ${connect(t, 'TARGET_PWD')} -d ${dir} -B myloader -t ${threads}`);
+            await run(
+              `${mydumper} ${connectLong(s, 'SOURCE_PWD')} -B bench --trx-consistency-only -t ${threads} -r 100000 -o ${dir}`,
+            );
+            // --enable-binlog: a target's replicas must get the rows, as they get the move's.
+            await run(
+              `${myloader} ${connectLong(t, 'TARGET_PWD')} -d ${dir} -B myloader -t ${threads} --enable-binlog`,
+            );
           }),
         );
       } finally {
@@ -106,6 +115,7 @@ try {
     for (const copyConcurrency of CONCURRENCY) {
       await resetTarget();
       bench.worker.resetPeakRss();
+      const cpuBefore = bench.worker.cpuSeconds();
       const handle = await startMove(
         client,
         { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip', copyConcurrency },
@@ -113,9 +123,10 @@ try {
       );
       const result = await handle.result();
       const rate = result.copyRowsPerSecond;
+      const { historyLength } = await handle.describe();
       console.log(
         `  ${`move copy, copyConcurrency ${copyConcurrency} (stream running)`.padEnd(44)} ${result.copySeconds.toFixed(1).padStart(6)} s  ${String(rate).padStart(8)} rows/s` +
-          `  ${(rate / dumpRate).toFixed(2)}x dump, ${(rate / Math.max(...loaderRates)).toFixed(2)}x best myloader; worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB`,
+          `  ${(rate / dumpRate).toFixed(2)}x dump, ${(rate / Math.max(...loaderRates)).toFixed(2)}x best myloader; worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB, CPU ${(bench.worker.cpuSeconds() - cpuBefore).toFixed(1)} s; move history ${historyLength} events`,
       );
     }
   }

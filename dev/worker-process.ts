@@ -12,6 +12,8 @@ export interface WorkerProcess {
   peakRss(): number;
   /** Starts a new peak from the current resident size (Linux `clear_refs`), for one measurement. */
   resetPeakRss(): void;
+  /** CPU time the process has used (user + system), in seconds. */
+  cpuSeconds(): number;
   /** SIGKILL: no graceful shutdown, as when a machine dies. */
   kill(): Promise<void>;
   /** SIGTERM: graceful shutdown. */
@@ -62,6 +64,11 @@ export async function spawnWorkerProcess(
     peakRss() {
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return Number(match?.[1] ?? 0) * 1024;
+    },
+    cpuSeconds() {
+      // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     resetPeakRss() {
       writeFileSync(`/proc/${child.pid}/clear_refs`, '5');

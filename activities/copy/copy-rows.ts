@@ -14,15 +14,15 @@ import type { Clusters } from '../clusters.js';
 import {
   averageRowLength,
   estimatedRows,
-  exactValue,
   keyColumns,
   keyValue,
   rowKeyOf,
+  rowLiteral,
   tableColumns,
 } from '../table-info.js';
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
 import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
-import { copyInsertStatements, rowBytes } from '../target/row-apply.js';
+import { copyInsertStatements } from '../target/row-apply.js';
 import { countRowsCopied } from '../move-metrics.js';
 import { afterKey, decodeKey, orderBy, upToKey } from './keyset.js';
 
@@ -37,22 +37,6 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
 function rowsFitting(rowLength: number, chunkSize: number): number {
   return Math.max(1, Math.min(chunkSize, Math.floor(CHUNK_BYTES / Math.max(1, rowLength))));
 }
-
-/**
- * GEOMETRY as the bytes the server stores (SRID, then WKB), the value an INSERT takes back; mysql2
- * would decode it into points and lose the SRID and the type.
- */
-const GEOMETRY_TYPES = new Set([
-  'geometry',
-  'point',
-  'linestring',
-  'polygon',
-  'multipoint',
-  'multilinestring',
-  'multipolygon',
-  'geometrycollection',
-]);
-const geometryAsBytes: mysql.TypeCast = (field, next) => (field.type === 'GEOMETRY' ? field.buffer() : next());
 
 async function threadsRunning(pool: mysql.Pool): Promise<number> {
   const [rows] = await pool.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Threads_running'");
@@ -111,9 +95,9 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
     key: rowKey.columns,
     generated: new Set<string>(),
   };
-  const select = `SELECT ${[...written.map(exactValue), ...keyColumns(rowKey, columnList).map(keyValue)].join(', ')} FROM ${qualified(input.database, input.table)}`;
-  const keyOf = (row: unknown[]) => row.slice(columns.length);
-  const hasGeometry = columnList.some((c) => GEOMETRY_TYPES.has(c.dataType));
+  // Each row comes as the SQL text of its values (built by the source), then its key apart.
+  const select = `SELECT ${[rowLiteral(written), ...keyColumns(rowKey, columnList).map(keyValue)].join(', ')} FROM ${qualified(input.database, input.table)}`;
+  const keyOf = (row: unknown[]) => row.slice(1);
   // A range of a parallel copy: its bounds (a whole table: none).
   const rangeStart = input.range?.after === undefined ? null : decodeKey(input.range.after);
   const upTo = upToKey(key, input.range?.upTo === undefined ? null : decodeKey(input.range.upTo));
@@ -134,8 +118,6 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
           sql: `${select} WHERE ${after.sql} AND ${upTo.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
           values: [...after.values, ...upTo.values, chunkRows],
           rowsAsArray: true,
-          // Only where needed: a typeCast function costs a call per value on every row.
-          ...(hasGeometry ? { typeCast: geometryAsBytes } : {}),
         });
         if (rows.length === 0) {
           await source.commit();
@@ -145,19 +127,17 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
         }
         const chunk = rows as unknown as unknown[][];
         const lastKey = keyOf(chunk.at(-1)!);
-        const chunkBytes = chunk.reduce((sum, row) => sum + rowBytes(row), 0);
+        const literals = chunk.map((row) => row[0] as string);
+        // Hex text is about twice the bytes it stands for: the chunk's size in memory, as held.
+        const chunkBytes = literals.reduce((sum, row) => sum + row.length, 0);
         chunkRows = rowsFitting(chunkBytes / chunk.length, input.chunkSize);
-        const statements = copyInsertStatements(
-          target,
-          columns,
-          chunk.map((row) => row.slice(0, columns.length)),
-        );
+        const statements = copyInsertStatements(target, columns, literals);
         let first = 0;
         await targetConn.beginTransaction();
         try {
           for (const statement of statements) {
             first = statement.first;
-            await targetConn.query(statement.sql, statement.values);
+            await targetConn.query(statement.sql);
           }
           await recordChunk(targetConn, unit, lastKey, chunk.length);
           await targetConn.commit();

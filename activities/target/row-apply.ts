@@ -79,30 +79,28 @@ function bindable(value: unknown): unknown {
  * skipped by a no-op update; unlike INSERT IGNORE this turns no other error (a value the column
  * cannot hold, a foreign key) into a warning.
  */
-function copyInsertStatement(table: TargetTable, columns: string[], rows: unknown[][]): Statement {
-  const placeholders = `(${columns.map(() => '?').join(', ')})`;
-  const keep = quoteIdentifier(columns[0]!);
-  return {
-    sql:
-      `INSERT INTO ${qualified(table.database, table.table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}` +
-      ` ON DUPLICATE KEY UPDATE ${keep} = ${keep}`,
-    values: rows.flatMap((row) => row.map(bindable)),
-  };
+/** A copy statement: rows as SQL text (`(v1, v2)`, built by the source), no bound values. */
+export interface CopyStatement {
+  sql: string;
+  /** Its first row's index in the chunk. */
+  first: number;
 }
 
-/** A chunk's copy as statements of at most MAX_STATEMENT_BYTES each; `first` is each one's first row in the chunk. */
-export function copyInsertStatements(
-  table: TargetTable,
-  columns: string[],
-  rows: unknown[][],
-): Array<Statement & { first: number }> {
-  const statements: Array<Statement & { first: number }> = [];
+/**
+ * A chunk's copy as INSERTs of at most MAX_STATEMENT_BYTES each. A row already there is left as
+ * it is (the stream brings its later changes), and a row the target cannot store fails the insert.
+ */
+export function copyInsertStatements(table: TargetTable, columns: string[], rows: string[]): CopyStatement[] {
+  const head = `INSERT INTO ${qualified(table.database, table.table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES `;
+  const keep = quoteIdentifier(columns[0]!);
+  const tail = ` ON DUPLICATE KEY UPDATE ${keep} = ${keep}`;
+  const statements: CopyStatement[] = [];
   let first = 0;
   let bytes = 0;
   for (let i = 0; i < rows.length; i++) {
-    bytes += rowBytes(rows[i]!);
+    bytes += rows[i]!.length + 1;
     if (bytes >= MAX_STATEMENT_BYTES || i === rows.length - 1) {
-      statements.push({ ...copyInsertStatement(table, columns, rows.slice(first, i + 1)), first });
+      statements.push({ sql: head + rows.slice(first, i + 1).join(',') + tail, first });
       first = i + 1;
       bytes = 0;
     }
