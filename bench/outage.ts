@@ -1,4 +1,4 @@
-// What the application sees of a cutover: `npm run bench:outage [runs=20] [writes/s=500] [eager]`.
+// What the application sees of a cutover: `npm run bench:outage [runs=20] [writes/s=500] [eager] [fast-persistence]`.
 // On a private stack, per run: a 10k-row table on source and target, a running stream, and an
 // application behind a router (dev/routed-load.ts) writing to the source until a write is refused,
 // then to the target once the on-success hook (T5) has flipped its routing flag. Prints per run and
@@ -6,7 +6,8 @@
 // target), what writers saw (first failing write sent → first accepted on the target), and the
 // T1→T4 window. `eager` turns on the dev server's eager activity dispatch
 // (system.enableActivityEagerExecution): the worker that completes a workflow task gets the next
-// activity in the reply, without a round trip through the task queue. Figures only.
+// activity in the reply, without a round trip through the task queue; `fast-persistence` runs the
+// dev server's SQLite without syncing to disk (what a faster persistence store is worth). Figures only.
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { cutOver } from '../workflows/cutover.js';
 const runs = Number(process.argv[2] ?? 20);
 const rate = Number(process.argv[3] ?? 500);
 const eager = process.argv.includes('eager');
+const fastPersistence = process.argv.includes('fast-persistence');
 const ROWS = 10_000;
 
 // The on-success hook flips the routing flag of this run's database, atomically.
@@ -32,7 +34,11 @@ chmodSync(hook, 0o755);
 
 const bench = await startBenchStack({
   workerEnv: { MOVE_TABLES_HOOKS_DIR: hooksDir },
-  ...(eager ? { temporalDynamicConfig: { 'system.enableActivityEagerExecution': 'true' } } : {}),
+  temporalArgs: [
+    ...(eager ? ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'] : []),
+    // What persistence latency costs: the dev server's SQLite without waiting for the disk.
+    ...(fastPersistence ? ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off'] : []),
+  ],
 });
 const { clusters, client } = bench;
 
@@ -57,7 +63,8 @@ async function t1StartedAt(workflowId: string): Promise<number> {
 
 const figures = { toRefused: [] as number[], outage: [] as number[], seen: [] as number[], window: [] as number[] };
 try {
-  console.log(`${runs} runs at ${rate} writes/s, eager activity dispatch ${eager ? 'on' : 'off'}`);
+  const settings = `eager activity dispatch ${eager ? 'on' : 'off'}, SQLite ${fastPersistence ? 'not synced' : 'synced'}`;
+  console.log(`${runs} runs at ${rate} writes/s, ${settings}`);
   for (let run = 1; run <= runs; run++) {
     const database = `outage_${run}`;
     const { tables: base, stream, close } = await streamedTable(bench, database, ROWS);
@@ -95,7 +102,7 @@ try {
   }
   const line = (name: string, values: number[]) =>
     `  ${name.padEnd(42)} p50 ${String(percentile(values, 50)).padStart(4)} ms   p99 ${String(percentile(values, 99)).padStart(4)} ms   max ${Math.max(...values)} ms`;
-  console.log(`\nover ${runs} runs at ${rate} writes/s, eager dispatch ${eager ? 'on' : 'off'}:`);
+  console.log(`\nover ${runs} runs at ${rate} writes/s, ${settings}:`);
   console.log(line('T1 start → first refused write', figures.toRefused));
   console.log(line('outage: first refused → first on target', figures.outage));
   console.log(line('writers saw: first failing write → target', figures.seen));

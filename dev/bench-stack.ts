@@ -26,7 +26,7 @@ export interface BenchStack {
 export interface BenchStackOptions {
   /** More worker environment (hooks directory, ...). */
   workerEnv?: Record<string, string>;
-  temporalDynamicConfig?: Record<string, string>;
+  temporalArgs?: string[];
 }
 
 export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
@@ -35,7 +35,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     dir,
     detached: false,
     ports: await choosePorts(),
-    ...(options.temporalDynamicConfig ? { temporalDynamicConfig: options.temporalDynamicConfig } : {}),
+    ...(options.temporalArgs ? { temporalArgs: options.temporalArgs } : {}),
   });
   buildShippedWorker();
   // BENCH_WORKER_NODE_OPTIONS: node flags for the worker only (memory experiments).

@@ -43,8 +43,8 @@ export interface StackOptions {
   detached: boolean;
   /** Ports to use on first start; later starts reuse the saved ones. */
   ports: StackPorts;
-  /** Dev server dynamic config (`--dynamic-config-value key=value`), for benchmarks of server settings. */
-  temporalDynamicConfig?: Record<string, string>;
+  /** More `temporal server start-dev` flags (dynamic config, SQLite pragmas), for benchmarks of server settings. */
+  temporalArgs?: string[];
 }
 
 const stateFile = (dir: string) => path.join(dir, 'state.json');
@@ -155,7 +155,7 @@ async function startStackOnce(options: StackOptions): Promise<StackState> {
           dir: path.join(options.dir, 'temporal'),
           port: ports.temporal,
           ...(ports.temporalUi === undefined ? {} : { uiPort: ports.temporalUi }),
-          ...(options.temporalDynamicConfig ? { dynamicConfig: options.temporalDynamicConfig } : {}),
+          ...(options.temporalArgs ? { extraArgs: options.temporalArgs } : {}),
         },
         options.detached,
       );

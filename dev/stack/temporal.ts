@@ -11,7 +11,7 @@ export interface TemporalSpec {
   port: number;
   /** Web UI port; undefined runs headless (test runs). */
   uiPort?: number;
-  dynamicConfig?: Record<string, string>;
+  extraArgs?: string[];
 }
 
 export interface TemporalServer {
@@ -43,10 +43,7 @@ export async function startTemporal(binary: string, spec: TemporalSpec, detached
     '--log-level',
     'warn',
     ...(spec.uiPort === undefined ? ['--headless'] : ['--ui-port', String(spec.uiPort)]),
-    ...Object.entries(spec.dynamicConfig ?? {}).flatMap(([key, value]) => [
-      '--dynamic-config-value',
-      `${key}=${value}`,
-    ]),
+    ...(spec.extraArgs ?? []),
   ];
   const offset = logOffset(log);
   const pid = startProcess(binary, args, log, detached);
