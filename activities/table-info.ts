@@ -62,7 +62,10 @@ export function literalValue(column: Column): string {
       ? `CONCAT('0x', HEX(${value}))`
       : NUMERIC_TYPES.has(column.dataType)
         ? `CONCAT('', ${value})`
-        : `CONCAT('X''', HEX(${value}), '''')`;
+        : column.dataType === 'json'
+          ? // MySQL's JSON type takes no binary string (MariaDB's JSON is text: never this branch).
+            `CONCAT('CONVERT(X''', HEX(${value}), ''' USING utf8mb4)')`
+          : `CONCAT('X''', HEX(${value}), '''')`;
   return `IFNULL(${literal}, 'NULL')`;
 }
 

@@ -12,6 +12,7 @@ import type { RowDataPacket } from 'mysql2';
 import { startMove } from '../client/moves.js';
 import { BENCH_QUEUE, startBenchStack } from '../dev/bench-stack.js';
 import { ensureDebianTool, findExecutable } from '../dev/stack/prereqs.js';
+import { processCpuSeconds } from '../dev/worker-process.js';
 
 const sizes = (process.argv[2] ?? '1000000,5000000').split(',').map(Number);
 const CONCURRENCY = [1, 2, 4];
@@ -37,12 +38,24 @@ function run(command: string): Promise<void> {
   });
 }
 
+/** CPU seconds both servers have used so far. */
+function serversCpu(): { source: number; target: number } {
+  return {
+    source: processCpuSeconds(bench.state.servers.source.pid),
+    target: processCpuSeconds(bench.state.servers.target.pid),
+  };
+}
+
 async function timed(what: string, rows: number, work: () => Promise<unknown>): Promise<number> {
   const started = Date.now();
+  const before = serversCpu();
   await work();
+  const after = serversCpu();
   const seconds = (Date.now() - started) / 1_000;
   const rate = Math.round(rows / seconds);
-  console.log(`  ${what.padEnd(44)} ${seconds.toFixed(1).padStart(6)} s  ${String(rate).padStart(8)} rows/s`);
+  console.log(
+    `  ${what.padEnd(44)} ${seconds.toFixed(1).padStart(6)} s  ${String(rate).padStart(8)} rows/s  server CPU s source/target ${(after.source - before.source).toFixed(1)}/${(after.target - before.target).toFixed(1)}`,
+  );
   return rate;
 }
 
@@ -115,7 +128,8 @@ try {
     for (const copyConcurrency of CONCURRENCY) {
       await resetTarget();
       bench.worker.resetPeakRss();
-      const cpuBefore = bench.worker.cpuSeconds();
+      const cpu = () => ({ worker: bench.worker.cpuSeconds(), ...serversCpu() });
+      const cpuBefore = cpu();
       const handle = await startMove(
         client,
         { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip', copyConcurrency },
@@ -126,7 +140,11 @@ try {
       const { historyLength } = await handle.describe();
       console.log(
         `  ${`move copy, copyConcurrency ${copyConcurrency} (stream running)`.padEnd(44)} ${result.copySeconds.toFixed(1).padStart(6)} s  ${String(rate).padStart(8)} rows/s` +
-          `  ${(rate / dumpRate).toFixed(2)}x dump, ${(rate / Math.max(...loaderRates)).toFixed(2)}x best myloader; worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB, CPU ${(bench.worker.cpuSeconds() - cpuBefore).toFixed(1)} s; move history ${historyLength} events`,
+          `  ${(rate / dumpRate).toFixed(2)}x dump, ${(rate / Math.max(...loaderRates)).toFixed(2)}x best myloader; worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB, CPU s worker/source/target ${Object.entries(
+            cpu(),
+          )
+            .map(([k, v]) => (v - cpuBefore[k as keyof typeof cpuBefore]).toFixed(1))
+            .join('/')}; move history ${historyLength} events`,
       );
     }
   }

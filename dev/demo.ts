@@ -51,6 +51,8 @@ await source.query(
 await source.query(
   `INSERT INTO ${DATABASE}.${TABLE} (id, v, n) SELECT seq, CONCAT('order-', seq), seq FROM ${DATABASE}.seq_1_to_${rows}`,
 );
+// Fresh statistics: a parallel copy plans its key ranges from the table's estimated row count.
+await source.query(`ANALYZE TABLE ${DATABASE}.${TABLE}`);
 console.log(`source table ${DATABASE}.${TABLE}: ${rows} rows`);
 
 const { worker, close } = await createMoveTablesWorker(loadWorkerConfig(env));
@@ -71,6 +73,8 @@ try {
     database: DATABASE,
     tables: [TABLE],
     postpone: true,
+    // Two key ranges copied at once (each its own activities and resume point).
+    copyConcurrency: 2,
   });
   console.log(
     `move started: workflow ${handle.workflowId} (watch it in the UI: ${state.temporal.uiUrl}/namespaces/default/workflows)`,

@@ -20,6 +20,12 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/** CPU time a process has used (user + system), in seconds: fields 14 and 15 of /proc/<pid>/stat. */
+export function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** The worker as shipped: `bin/move-tables-worker` (compiled code under node, its heap limit, the built bundle). */
 export const SHIPPED_WORKER = path.join(repoRoot, 'bin/move-tables-worker');
 
@@ -66,9 +72,7 @@ export async function spawnWorkerProcess(
       return Number(match?.[1] ?? 0) * 1024;
     },
     cpuSeconds() {
-      // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
+      return processCpuSeconds(child.pid!);
     },
     resetPeakRss() {
       writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
