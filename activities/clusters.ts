@@ -35,6 +35,16 @@ export const SESSION_SETUP =
  */
 const TARGET_WRITER_SETUP = 'SET foreign_key_checks = 0';
 
+/**
+ * A statement without values goes as it is: mysql2 would first scan all of it for placeholders,
+ * which was a fifth of the copy's CPU (its INSERTs are megabytes of rows the source spelled out).
+ */
+function formatQuery(sql: string, values: unknown): string {
+  return values === undefined || (Array.isArray(values) && values.length === 0)
+    ? sql
+    : mysql.format(sql, values as Parameters<typeof mysql.format>[1], false, 'Z');
+}
+
 export class Clusters {
   private readonly pools = new Map<string, mysql.Pool>();
 
@@ -70,6 +80,7 @@ export class Clusters {
       jsonStrings: true,
       charset: 'utf8mb4_general_ci',
       connectTimeout: 10_000,
+      queryFormat: formatQuery,
     };
   }
 
