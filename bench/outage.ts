@@ -1,13 +1,13 @@
-// What the application sees of a cutover: `npm run bench:outage [runs=20] [writes/s=500] [eager] [fast-persistence]`.
+// What the application sees of a cutover: `npm run bench:outage [runs=20] [writes/s=500] [setting=stack]`.
 // On a private stack, per run: a 10k-row table on source and target, a running stream, and an
 // application behind a router (dev/routed-load.ts) writing to the source until a write is refused,
 // then to the target once the on-success hook (T5) has flipped its routing flag. Prints per run and
 // as p50/p99: T1 start → first refused write, the outage (first refused → first accepted on the
 // target), what writers saw (first failing write sent → first accepted on the target), and the
-// T1→T4 window. `eager` turns on the dev server's eager activity dispatch
-// (system.enableActivityEagerExecution): the worker that completes a workflow task gets the next
-// activity in the reply, without a round trip through the task queue; `fast-persistence` runs the
-// dev server's SQLite without syncing to disk (what a faster persistence store is worth). Figures only.
+// T1→T4 window. The setting is the Temporal dev server's (SETTINGS below): eager activity dispatch
+// (system.enableActivityEagerExecution: the worker that completes a workflow task gets the next
+// activity in the reply, without a round trip through the task queue) and how its SQLite history
+// store syncs (what a faster persistence store is worth). Figures only.
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,8 +18,18 @@ import { cutOver } from '../workflows/cutover.js';
 
 const runs = Number(process.argv[2] ?? 20);
 const rate = Number(process.argv[3] ?? 500);
-const eager = process.argv.includes('eager');
-const fastPersistence = process.argv.includes('fast-persistence');
+const EAGER = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+const NO_SYNC = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off'];
+const SETTINGS: Record<string, { lowLatency: boolean; args: string[]; label: string }> = {
+  stack: { lowLatency: true, args: [], label: "the local stack's: eager dispatch, SQLite WAL synced at checkpoints" },
+  plain: { lowLatency: false, args: [], label: 'the dev server as it comes: SQLite synced at every commit' },
+  eager: { lowLatency: false, args: EAGER, label: 'plain + eager dispatch' },
+  'no-sync': { lowLatency: false, args: NO_SYNC, label: 'plain + SQLite not synced' },
+  'eager-no-sync': { lowLatency: false, args: [...EAGER, ...NO_SYNC], label: 'eager dispatch + SQLite not synced' },
+};
+const settingName = process.argv[4] ?? 'stack';
+const setting = SETTINGS[settingName];
+if (!setting) throw new Error(`setting must be one of ${Object.keys(SETTINGS).join(', ')}`);
 const ROWS = 10_000;
 
 // The on-success hook flips the routing flag of this run's database, atomically.
@@ -34,11 +44,8 @@ chmodSync(hook, 0o755);
 
 const bench = await startBenchStack({
   workerEnv: { MOVE_TABLES_HOOKS_DIR: hooksDir },
-  temporalArgs: [
-    ...(eager ? ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'] : []),
-    // What persistence latency costs: the dev server's SQLite without waiting for the disk.
-    ...(fastPersistence ? ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off'] : []),
-  ],
+  temporalArgs: setting.args,
+  temporalLowLatency: setting.lowLatency,
 });
 const { clusters, client } = bench;
 
@@ -63,7 +70,7 @@ async function t1StartedAt(workflowId: string): Promise<number> {
 
 const figures = { toRefused: [] as number[], outage: [] as number[], seen: [] as number[], window: [] as number[] };
 try {
-  const settings = `eager activity dispatch ${eager ? 'on' : 'off'}, SQLite ${fastPersistence ? 'not synced' : 'synced'}`;
+  const settings = `Temporal: ${setting.label}`;
   console.log(`${runs} runs at ${rate} writes/s, ${settings}`);
   for (let run = 1; run <= runs; run++) {
     const database = `outage_${run}`;

@@ -27,6 +27,7 @@ export interface BenchStackOptions {
   /** More worker environment (hooks directory, ...). */
   workerEnv?: Record<string, string>;
   temporalArgs?: string[];
+  temporalLowLatency?: boolean;
 }
 
 export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
@@ -36,6 +37,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     detached: false,
     ports: await choosePorts(),
     ...(options.temporalArgs ? { temporalArgs: options.temporalArgs } : {}),
+    ...(options.temporalLowLatency === false ? { temporalLowLatency: false } : {}),
   });
   buildShippedWorker();
   // BENCH_WORKER_NODE_OPTIONS: node flags for the worker only (memory experiments).

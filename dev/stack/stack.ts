@@ -45,6 +45,8 @@ export interface StackOptions {
   ports: StackPorts;
   /** More `temporal server start-dev` flags (dynamic config, SQLite pragmas), for benchmarks of server settings. */
   temporalArgs?: string[];
+  /** false: the dev server without the stack's latency settings (benchmarks' baseline). */
+  temporalLowLatency?: boolean;
 }
 
 const stateFile = (dir: string) => path.join(dir, 'state.json');
@@ -156,6 +158,7 @@ async function startStackOnce(options: StackOptions): Promise<StackState> {
           port: ports.temporal,
           ...(ports.temporalUi === undefined ? {} : { uiPort: ports.temporalUi }),
           ...(options.temporalArgs ? { extraArgs: options.temporalArgs } : {}),
+          ...(options.temporalLowLatency === false ? { lowLatency: false } : {}),
         },
         options.detached,
       );

@@ -6,11 +6,27 @@ import { isOurProcess, logOffset, readHead, readTail, startProcess, waitFor } fr
 
 export const NAMESPACE = 'default';
 
+/**
+ * Each cutover step costs a Temporal round trip, most of it history writes (docs/benchmarks.md):
+ * the next activity comes back with the workflow task's completion (eager dispatch), and SQLite
+ * writes through a WAL synced at checkpoints (durable across a killed server, not a lost machine).
+ */
+const LOW_LATENCY_ARGS = [
+  '--dynamic-config-value',
+  'system.enableActivityEagerExecution=true',
+  '--sqlite-pragma',
+  'journal_mode=wal',
+  '--sqlite-pragma',
+  'synchronous=normal',
+];
+
 export interface TemporalSpec {
   dir: string;
   port: number;
   /** Web UI port; undefined runs headless (test runs). */
   uiPort?: number;
+  /** Eager dispatch and WAL persistence (default); false runs the dev server as it comes. */
+  lowLatency?: boolean;
   extraArgs?: string[];
 }
 
@@ -43,6 +59,7 @@ export async function startTemporal(binary: string, spec: TemporalSpec, detached
     '--log-level',
     'warn',
     ...(spec.uiPort === undefined ? ['--headless'] : ['--ui-port', String(spec.uiPort)]),
+    ...(spec.lowLatency === false ? [] : LOW_LATENCY_ARGS),
     ...(spec.extraArgs ?? []),
   ];
   const offset = logOffset(log);
