@@ -39,7 +39,6 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     ...(options.temporalArgs ? { temporalArgs: options.temporalArgs } : {}),
     ...(options.temporalLowLatency === false ? { temporalLowLatency: false } : {}),
   });
-  buildShippedWorker();
   // BENCH_WORKER_NODE_OPTIONS: node flags for the worker only (memory experiments).
   const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS;
   const env = {
@@ -49,8 +48,19 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     ...options.workerEnv,
   };
   const clusters = new Clusters(loadClusterConfig({ ...process.env, ...env }));
-  const worker = await spawnWorkerProcess(env, SHIPPED_WORKER);
-  const client = new Client({ connection: await Connection.connect({ address: state.temporal.address }) });
+  let worker: WorkerProcess | undefined;
+  let client: Client;
+  try {
+    buildShippedWorker();
+    worker = await spawnWorkerProcess(env, SHIPPED_WORKER);
+    client = new Client({ connection: await Connection.connect({ address: state.temporal.address }) });
+  } catch (err) {
+    // A worker that cannot start (a bad node flag, a failed build) leaves no servers behind.
+    await worker?.stop();
+    await clusters.close();
+    await downStack(dir, { removeData: true });
+    throw err;
+  }
   return {
     state,
     clusters,
