@@ -8,9 +8,10 @@ export function publishDetails(render: () => string): void {
   let shown = '';
   // Not cancellable: a cancelled move still shows how it ended.
   void CancellationScope.nonCancellable(async () => {
+    let next = shown;
     for (;;) {
-      await condition(() => render() !== shown);
-      shown = render();
+      await condition(() => (next = render()) !== shown);
+      shown = next;
       setCurrentDetails(shown);
     }
   });

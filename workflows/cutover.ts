@@ -6,7 +6,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   patched,
-  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type {
@@ -26,7 +25,7 @@ import {
   type CutOverStep,
   type SourceState,
 } from '../contract/cutover.js';
-import { cutOverProgressSignal, cutOverStatusQuery, described, releaseCutOverSignal } from '../contract/definitions.js';
+import { cutOverProgressSignal, cutOverStatusQuery, releaseCutOverSignal } from '../contract/definitions.js';
 import { cutOverDetails } from '../contract/move-details.js';
 import { renameClause } from '../contract/rename-statement.js';
 import { failure } from '../contract/failures.js';
@@ -35,6 +34,7 @@ import { oldTableName } from '../contract/identifiers.js';
 import { invalid, normalizeTables, positive, renamePlanFor } from '../contract/tables.js';
 import { cutOverSteps, summarized } from './activity-shapes.js';
 import { publishDetails } from './current-details.js';
+import { setDescribedHandler } from './described-handler.js';
 import { errorMessage, lastHeartbeatOf, surfaced } from './failures.js';
 import { verificationFailure } from './verification.js';
 
@@ -59,14 +59,10 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const status: CutOverStatus = { step: 'validate', postponed: false, released: false };
   let result: CutOverResult | undefined;
   publishDetails(() => cutOverDetails(tables, status, result));
-  setHandler(cutOverStatusQuery, () => status, described(cutOverStatusQuery));
-  setHandler(
-    releaseCutOverSignal,
-    () => {
-      status.released = true;
-    },
-    described(releaseCutOverSignal),
-  );
+  setDescribedHandler(cutOverStatusQuery, () => status);
+  setDescribedHandler(releaseCutOverSignal, () => {
+    status.released = true;
+  });
   const hooksRun: string[] = [];
   if (rawInput.noop) {
     status.step = 'noop';

@@ -9,7 +9,6 @@ import {
   continueAsNew,
   isCancellation,
   patched,
-  setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -26,7 +25,6 @@ import {
   resumeSignal,
   retryCutOverSignal,
   setChunkSizeSignal,
-  described,
 } from '../contract/definitions.js';
 import { failure, type FailureType } from '../contract/failures.js';
 import { oldTableName } from '../contract/identifiers.js';
@@ -36,6 +34,7 @@ import { invalid, normalizeTables, positive } from '../contract/tables.js';
 import { LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
 import { copyTables } from './copy-tables.js';
 import { publishDetails } from './current-details.js';
+import { setDescribedHandler } from './described-handler.js';
 import { cutOver } from './cutover.js';
 import { runCutOverAttempts } from './cutover-attempts.js';
 import { errorMessage, surfaced } from './failures.js';
@@ -88,50 +87,26 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
   let result: MoveTablesResult | undefined;
   publishDetails(() => moveDetails(tables, status, result));
-  setHandler(moveStatusQuery, () => status, described(moveStatusQuery));
-  setHandler(
-    pauseSignal,
-    () => {
-      status.paused = true;
-    },
-    described(pauseSignal),
-  );
-  setHandler(
-    resumeSignal,
-    () => {
-      status.paused = false;
-    },
-    described(resumeSignal),
-  );
-  setHandler(
-    setChunkSizeSignal,
-    (size) => {
-      if (Number.isInteger(size) && size > 0) status.chunkSize = size;
-    },
-    described(setChunkSizeSignal),
-  );
-  setHandler(
-    releaseCutOverSignal,
-    () => {
-      released = true;
-      void cutOverHandle?.signal(releaseCutOverSignal);
-    },
-    described(releaseCutOverSignal),
-  );
-  setHandler(
-    retryCutOverSignal,
-    () => {
-      retryRequests++;
-    },
-    described(retryCutOverSignal),
-  );
-  setHandler(
-    cutOverProgressSignal,
-    (progress) => {
-      status.cutOver = progress;
-    },
-    described(cutOverProgressSignal),
-  );
+  setDescribedHandler(moveStatusQuery, () => status);
+  setDescribedHandler(pauseSignal, () => {
+    status.paused = true;
+  });
+  setDescribedHandler(resumeSignal, () => {
+    status.paused = false;
+  });
+  setDescribedHandler(setChunkSizeSignal, (size) => {
+    if (Number.isInteger(size) && size > 0) status.chunkSize = size;
+  });
+  setDescribedHandler(releaseCutOverSignal, () => {
+    released = true;
+    void cutOverHandle?.signal(releaseCutOverSignal);
+  });
+  setDescribedHandler(retryCutOverSignal, () => {
+    retryRequests++;
+  });
+  setDescribedHandler(cutOverProgressSignal, (progress) => {
+    status.cutOver = progress;
+  });
   const phase = (next: MovePhase) => {
     status.phase = next;
     upsertSearchAttributes([{ key: movePhaseSearchAttribute, value: next }]);

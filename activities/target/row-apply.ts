@@ -74,11 +74,6 @@ function bindable(value: unknown): unknown {
   return value;
 }
 
-/**
- * Row copy: a row already on the target (brought by the stream, newer) wins. A duplicate key is
- * skipped by a no-op update; unlike INSERT IGNORE this turns no other error (a value the column
- * cannot hold, a foreign key) into a warning.
- */
 /** A copy statement: rows as SQL text (`(v1, v2)`, built by the source), no bound values. */
 export interface CopyStatement {
   sql: string;
@@ -87,8 +82,9 @@ export interface CopyStatement {
 }
 
 /**
- * A chunk's copy as INSERTs of at most MAX_STATEMENT_BYTES each. A row already there is left as
- * it is (the stream brings its later changes), and a row the target cannot store fails the insert.
+ * A chunk's copy as INSERTs of at most MAX_STATEMENT_BYTES each. A row already on the target
+ * (brought by the stream, newer) wins: a duplicate key is skipped by a no-op update, which unlike
+ * INSERT IGNORE turns no other error (a value the column cannot hold, a foreign key) into a warning.
  */
 export function copyInsertStatements(table: TargetTable, columns: string[], rows: string[]): CopyStatement[] {
   const head = `INSERT INTO ${qualified(table.database, table.table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES `;

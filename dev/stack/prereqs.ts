@@ -92,7 +92,7 @@ function fromEnv(variable: string): string | undefined {
   return explicit || undefined;
 }
 
-/** A tool from a Debian package (benchmarks' baselines: mydumper, ...): on PATH, else installed with apt. */
+/** A tool from a Debian package (Chromium, benchmarks' baselines): on PATH, else installed with apt. */
 export function ensureDebianTool(binary: string, debianPackage: string): string {
   const found = findExecutable(binary);
   if (found) return found;
@@ -103,17 +103,11 @@ export function ensureDebianTool(binary: string, debianPackage: string): string 
   return installed;
 }
 
-/** Chromium for the browser test: MOVE_TABLES_CHROMIUM, else PATH, else Debian's `chromium` package. */
+/** Chromium for the browser test: MOVE_TABLES_CHROMIUM, else PATH (Ubuntu's name too), else Debian's `chromium`. */
 export function ensureChromium(): string {
-  const explicit = fromEnv('MOVE_TABLES_CHROMIUM');
-  if (explicit) return explicit;
-  const find = () => findExecutable('chromium') ?? findExecutable('chromium-browser');
-  const found = find();
-  if (found) return found;
-  aptInstall(['chromium'], 'Chromium (for the Web UI browser test) is');
-  const installed = find();
-  if (!installed) throw new MissingPrerequisiteError('chromium was installed but is still not found on PATH.');
-  return installed;
+  return (
+    fromEnv('MOVE_TABLES_CHROMIUM') ?? findExecutable('chromium-browser') ?? ensureDebianTool('chromium', 'chromium')
+  );
 }
 
 /**
