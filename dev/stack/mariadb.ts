@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import type { MariadbBinaries } from './prereqs.js';
-import { isOurProcess, logOffset, readHead, readTail, startProcess, waitFor } from './processes.js';
+import { logOffset, readHead, readTail, startProcess, stopProcess, waitFor } from './processes.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -97,12 +97,13 @@ export async function startMariadb(
     });
   }
   const offset = logOffset(errorLog);
-  const pid = startProcess(
+  const started = startProcess(
     bin.mariadbd,
     [`--defaults-file=${configFile}`, ...userArgs()],
     path.join(spec.dir, 'stdout.log'),
     detached,
   );
+  const { pid } = started;
   const tail = () => `${spec.name} error log tail:\n${readTail(errorLog)}`;
   await waitFor(
     `MariaDB ${spec.name} on port ${spec.port}`,
@@ -117,11 +118,12 @@ export async function startMariadb(
     },
     60_000,
     tail,
-    {
-      exited: () => !isOurProcess(pid, configFile),
-      onExit: () => `${spec.name} error log (${errorLog}):\n${readHead(errorLog, offset)}`,
-    },
-  );
+    { exited: started.exited, onExit: () => `${spec.name} error log (${errorLog}):\n${readHead(errorLog, offset)}` },
+  ).catch(async (err: unknown) => {
+    // A server that did not come up in time is not left running.
+    await stopProcess(pid, configFile);
+    throw err;
+  });
   return { name: spec.name, host: '127.0.0.1', port: spec.port, pid, dir: spec.dir, socket, configFile, errorLog };
 }
 

@@ -25,18 +25,31 @@ export async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+export interface StartedProcess {
+  pid: number;
+  /**
+   * The process has exited (its own exit event: right after the spawn, /proc may still show the
+   * command line of the parent that forked it, so the command line cannot tell yet).
+   */
+  exited(): boolean;
+}
+
 /**
  * Starts a server process in its own session with output appended to `logFile`.
  * `detached` processes outlive the caller (the long-lived local stack); attached ones
  * belong to a test run.
  */
-export function startProcess(command: string, args: string[], logFile: string, detached: boolean): number {
+export function startProcess(command: string, args: string[], logFile: string, detached: boolean): StartedProcess {
   const fd = openSync(logFile, 'a');
   try {
     const child = spawn(command, args, { detached, stdio: ['ignore', fd, fd] });
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+    });
     if (detached) child.unref();
-    return child.pid;
+    return { pid: child.pid, exited: () => exited };
   } finally {
     closeSync(fd);
   }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { registerSearchAttributes } from '../../worker/search-attributes.js';
-import { isOurProcess, logOffset, readHead, readTail, startProcess, waitFor } from './processes.js';
+import { logOffset, readHead, readTail, startProcess, stopProcess, waitFor } from './processes.js';
 
 export const NAMESPACE = 'default';
 
@@ -63,15 +63,20 @@ export async function startTemporal(binary: string, spec: TemporalSpec, detached
     ...(spec.extraArgs ?? []),
   ];
   const offset = logOffset(log);
-  const pid = startProcess(binary, args, log, detached);
+  const started = startProcess(binary, args, log, detached);
+  const { pid } = started;
   const address = `127.0.0.1:${spec.port}`;
   await waitFor(
     `Temporal dev server on ${address}`,
     () => temporalAnswers(address),
     90_000,
     () => `temporal log tail:\n${readTail(log)}`,
-    { exited: () => !isOurProcess(pid, dbFile), onExit: () => `temporal log (${log}):\n${readHead(log, offset)}` },
-  );
+    { exited: started.exited, onExit: () => `temporal log (${log}):\n${readHead(log, offset)}` },
+  ).catch(async (err: unknown) => {
+    // A server that did not come up in time is not left running.
+    await stopProcess(pid, dbFile);
+    throw err;
+  });
   return {
     address,
     namespace: NAMESPACE,
