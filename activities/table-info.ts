@@ -37,7 +37,8 @@ export function exactValue(column: Column): string {
   return column.dataType === 'float' ? `CAST(${quoted} AS DOUBLE)` : quoted;
 }
 
-const NUMERIC_TYPES = new Set([
+/** Types whose values print as plain number literals. */
+export const NUMERIC_TYPES: ReadonlySet<string> = new Set([
   'tinyint',
   'smallint',
   'mediumint',

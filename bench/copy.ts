@@ -1,11 +1,15 @@
-// Row copy throughput: `npm run bench:copy [rows,...=1000000,5000000]`. On one private stack, for
-// each table size, the same table of ~110-byte rows is copied to the target by `mariadb-dump |
-// mariadb`, by `mydumper | myloader` (Debian's mydumper; 2 threads and its default 4, 100k-row
+// Row copy throughput: `npm run bench:copy [rows,...=1000000,5000000] [rounds=3] [--target-own-core]`. On one private
+// stack, for each table size, the same table of ~110-byte rows is copied to the target by
+// `mariadb-dump | mariadb`, by `mydumper | myloader` (Debian's mydumper; 2 threads and 4, 100k-row
 // chunks, the load binlogged on the target as the move's writes are), and by a move (copy with the
 // binlog stream running, verify skipped) at copyConcurrency 1, 2 and 4, with the worker process's
-// peak RSS and CPU time during each move. Figures only: nothing is asserted.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// peak RSS and each process's CPU time. The tools take turns within a round and the summary gives
+// each one's median over the rounds: on a shared machine a single run can be off by a fifth.
+// --target-own-core pins the target server to the last core and everything else (source server,
+// worker, Temporal, the dump and load tools) to the others, as when the target is a machine of its
+// own: then the target's cost per row sets each tool's rate. Figures only: nothing is asserted.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2';
@@ -14,7 +18,10 @@ import { BENCH_QUEUE, startBenchStack } from '../dev/bench-stack.js';
 import { ensureDebianTool, findExecutable } from '../dev/stack/prereqs.js';
 import { processCpuSeconds } from '../dev/worker-process.js';
 
-const sizes = (process.argv[2] ?? '1000000,5000000').split(',').map(Number);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const sizes = (args[0] ?? '1000000,5000000').split(',').map(Number);
+const ROUNDS = Number(args[1] ?? 3);
+const TARGET_OWN_CORE = process.argv.includes('--target-own-core');
 const CONCURRENCY = [1, 2, 4];
 const MYDUMPER_THREADS = [2, 4];
 
@@ -22,11 +29,25 @@ const mydumper = ensureDebianTool('mydumper', 'mydumper');
 const myloader = ensureDebianTool('myloader', 'mydumper');
 const bench = await startBenchStack();
 const { clusters, client } = bench;
+if (TARGET_OWN_CORE) pinTargetToOwnCore();
 const source = clusters.pool('source');
 const target = clusters.pool('target');
 const s = clusters.settings('source');
 const t = clusters.settings('target');
 const passwords = { ...process.env, SOURCE_PWD: s.password ?? '', TARGET_PWD: t.password ?? '' };
+
+/** The target's threads on the last core, every other process of the bench (and its children) on the rest. */
+function pinTargetToOwnCore(): void {
+  const last = os.availableParallelism() - 1;
+  if (last < 1) throw new Error('--target-own-core needs at least two cores');
+  const pin = (pid: number, cpus: string) =>
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+  pin(bench.state.servers.target.pid, String(last));
+  const rest = last === 1 ? '0' : `0-${last - 1}`;
+  for (const pid of [bench.state.servers.source.pid, bench.state.temporal.pid, bench.worker.child.pid!, process.pid])
+    pin(pid, rest);
+  console.log(`target server on core ${last}; source, worker, Temporal and the tools on core(s) ${rest}`);
+}
 
 function run(command: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -46,17 +67,66 @@ function serversCpu(): { source: number; target: number } {
   };
 }
 
-async function timed(what: string, rows: number, work: () => Promise<unknown>): Promise<number> {
-  const started = Date.now();
-  const before = serversCpu();
-  await work();
-  const after = serversCpu();
-  const seconds = (Date.now() - started) / 1_000;
-  const rate = Math.round(rows / seconds);
+/** CPU seconds of this process's finished children: the dump and load tools, run one at a time. */
+function toolsCpu(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+interface Run {
+  rate: number;
+  /** CPU seconds per process over the run. */
+  cpu: Record<string, number>;
+  note?: string;
+}
+
+const runs = new Map<string, Run[]>();
+
+function record(what: string, seconds: number, run: Run): void {
+  runs.set(what, [...(runs.get(what) ?? []), run]);
+  const cpu = Object.entries(run.cpu)
+    .map(([process, s]) => `${process} ${s.toFixed(1)}`)
+    .join(', ');
   console.log(
-    `  ${what.padEnd(44)} ${seconds.toFixed(1).padStart(6)} s  ${String(rate).padStart(8)} rows/s  server CPU s source/target ${(after.source - before.source).toFixed(1)}/${(after.target - before.target).toFixed(1)}`,
+    `  ${what.padEnd(32)} ${seconds.toFixed(1).padStart(6)} s  ${String(run.rate).padStart(8)} rows/s  CPU s: ${cpu}${run.note ? `; ${run.note}` : ''}`,
   );
-  return rate;
+}
+
+async function timed(what: string, rows: number, work: () => Promise<unknown>): Promise<void> {
+  const started = Date.now();
+  const before = { tools: toolsCpu(), ...serversCpu() };
+  await work();
+  const after = { tools: toolsCpu(), ...serversCpu() };
+  const seconds = (Date.now() - started) / 1_000;
+  record(what, seconds, {
+    rate: Math.round(rows / seconds),
+    cpu: Object.fromEntries(Object.entries(after).map(([p, v]) => [p, v - before[p as keyof typeof before]])),
+  });
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** Each tool's median rate and CPU over the rounds, and the moves' against the best loader's. */
+function summary(rows: number): void {
+  const medians = [...runs].map(([what, list]) => ({
+    what,
+    rate: median(list.map((r) => r.rate)),
+    cpu: Object.keys(list[0]!.cpu).map((p) => `${p} ${median(list.map((r) => r.cpu[p]!)).toFixed(1)}`),
+  }));
+  const loader = Math.max(...medians.filter((m) => m.what.startsWith('mydumper')).map((m) => m.rate));
+  const dump = medians.find((m) => m.what.startsWith('mariadb-dump'))!.rate;
+  console.log(`
+  ${rows} rows, median of ${ROUNDS} rounds:`);
+  console.log('  | | rows/s | vs dump | vs best myloader | CPU s (median) |\n  |---|---|---|---|---|');
+  for (const m of medians)
+    console.log(
+      `  | ${m.what} | ${Math.round(m.rate)} | ${(m.rate / dump).toFixed(2)}x | ${(m.rate / loader).toFixed(2)}x | ${m.cpu.join(', ')} |`,
+    );
+  runs.clear();
 }
 
 async function fill(rows: number): Promise<void> {
@@ -91,62 +161,65 @@ const connect = (c: typeof s, pwd: string) => `-h${c.host} -P${c.port} -u${c.use
 const connectLong = (c: typeof s, pwd: string) =>
   `--host ${c.host} --port ${c.port} --user ${c.user} --password "$${pwd}"`;
 
+/** One run of each tool, in turn. */
+async function round(rows: number): Promise<void> {
+  await resetTarget();
+  await target.query('CREATE DATABASE dumpload');
+  await timed('mariadb-dump | mariadb', rows, () =>
+    run(
+      `${dump} --single-transaction --skip-lock-tables ${connect(s, 'SOURCE_PWD')} bench t | ${cli} ${connect(t, 'TARGET_PWD')} dumpload`,
+    ),
+  );
+  for (const threads of MYDUMPER_THREADS) {
+    await resetTarget();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-mydumper-'));
+    try {
+      await timed(`mydumper -t ${threads} | myloader -t ${threads}`, rows, async () => {
+        await run(
+          `${mydumper} ${connectLong(s, 'SOURCE_PWD')} -B bench --trx-consistency-only -t ${threads} -r 100000 -o ${dir}`,
+        );
+        // --enable-binlog: a target's replicas must get the rows, as they get the move's.
+        await run(`${myloader} ${connectLong(t, 'TARGET_PWD')} -d ${dir} -B myloader -t ${threads} --enable-binlog`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  for (const copyConcurrency of CONCURRENCY) {
+    await resetTarget();
+    bench.worker.resetPeakRss();
+    const cpu = () => ({ worker: bench.worker.cpuSeconds(), ...serversCpu() });
+    const cpuBefore = cpu();
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip', copyConcurrency },
+      BENCH_QUEUE,
+    );
+    const result = await handle.result();
+    const cpuAfter = cpu();
+    const { historyLength } = await handle.describe();
+    record(`move, copyConcurrency ${copyConcurrency}`, result.copySeconds, {
+      rate: result.copyRowsPerSecond,
+      cpu: Object.fromEntries(
+        Object.entries(cpuAfter).map(([p, v]) => [p, v - cpuBefore[p as keyof typeof cpuBefore]]),
+      ),
+      note: `worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB, history ${historyLength} events`,
+    });
+  }
+}
+
 try {
   for (const rows of sizes) {
     await fill(rows);
     const [size] = await source.query<RowDataPacket[]>(
       "SELECT AVG_ROW_LENGTH AS len FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't'",
     );
-    console.log(`\n${rows} rows, average row length ${size[0]!.len} bytes`);
-    await resetTarget();
-    await target.query('CREATE DATABASE dumpload');
-    const dumpRate = await timed('mariadb-dump | mariadb', rows, () =>
-      run(
-        `${dump} --single-transaction --skip-lock-tables ${connect(s, 'SOURCE_PWD')} bench t | ${cli} ${connect(t, 'TARGET_PWD')} dumpload`,
-      ),
-    );
-    const loaderRates: number[] = [];
-    for (const threads of MYDUMPER_THREADS) {
-      await resetTarget();
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-mydumper-'));
-      try {
-        loaderRates.push(
-          await timed(`mydumper -t ${threads} | myloader -t ${threads}`, rows, async () => {
-            await run(
-              `${mydumper} ${connectLong(s, 'SOURCE_PWD')} -B bench --trx-consistency-only -t ${threads} -r 100000 -o ${dir}`,
-            );
-            // --enable-binlog: a target's replicas must get the rows, as they get the move's.
-            await run(
-              `${myloader} ${connectLong(t, 'TARGET_PWD')} -d ${dir} -B myloader -t ${threads} --enable-binlog`,
-            );
-          }),
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+    console.log(`\n${rows} rows, average row length ${size[0]!.len} bytes, stream running during each move`);
+    for (let r = 1; r <= ROUNDS; r++) {
+      console.log(` round ${r}/${ROUNDS}`);
+      await round(rows);
     }
-    for (const copyConcurrency of CONCURRENCY) {
-      await resetTarget();
-      bench.worker.resetPeakRss();
-      const cpu = () => ({ worker: bench.worker.cpuSeconds(), ...serversCpu() });
-      const cpuBefore = cpu();
-      const handle = await startMove(
-        client,
-        { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip', copyConcurrency },
-        BENCH_QUEUE,
-      );
-      const result = await handle.result();
-      const rate = result.copyRowsPerSecond;
-      const { historyLength } = await handle.describe();
-      console.log(
-        `  ${`move copy, copyConcurrency ${copyConcurrency} (stream running)`.padEnd(44)} ${result.copySeconds.toFixed(1).padStart(6)} s  ${String(rate).padStart(8)} rows/s` +
-          `  ${(rate / dumpRate).toFixed(2)}x dump, ${(rate / Math.max(...loaderRates)).toFixed(2)}x best myloader; worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB, CPU s worker/source/target ${Object.entries(
-            cpu(),
-          )
-            .map(([k, v]) => (v - cpuBefore[k as keyof typeof cpuBefore]).toFixed(1))
-            .join('/')}; move history ${historyLength} events`,
-      );
-    }
+    summary(rows);
   }
 } finally {
   await bench.close();

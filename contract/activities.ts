@@ -165,6 +165,11 @@ export interface CopySliceResult {
   /** This slice's rate. */
   rowsPerSecond: number;
   throttledMs: number;
+  /**
+   * Rows of this slice written by INSERTs instead of LOAD DATA: all of them on a target whose
+   * local_infile is OFF, else those of chunks the load could not store exactly (logged).
+   */
+  rowsByInsert?: number;
 }
 
 export interface PrepareResult {

@@ -1,9 +1,11 @@
 // The row copy, one slice per activity call: chunks by row key (see row-key.ts), each read with SELECT ...
-// FOR UPDATE in a source transaction held until the chunk is written to the target with an
-// insert that skips rows already there. While the locks are held a concurrent UPDATE or DELETE of
-// those rows waits, so its binlog event (applied later by the stream) lands after the copied row: a
-// delete cannot be resurrected and a newer value cannot be overwritten. The workflow calls it again until done,
-// which gives it progress to report and a point to apply pause and chunk-size signals.
+// FOR UPDATE in a source transaction held until the chunk is written to the target, skipping rows
+// already there. While the locks are held a concurrent UPDATE or DELETE of those rows waits, so its
+// binlog event (applied later by the stream) lands after the copied row: a delete cannot be
+// resurrected and a newer value cannot be overwritten. A chunk is written by LOAD DATA (load-rows.ts)
+// when the target allows it, else, or when the load would not store it exactly, by INSERTs. The
+// workflow calls it again until done, which gives it progress to report and a point to apply pause
+// and chunk-size signals.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
@@ -23,6 +25,8 @@ import {
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
 import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
 import { copyInsertStatements } from '../target/row-apply.js';
+import { acceptsLocalLoad, loadRows, loadStatement } from '../target/load-rows.js';
+import { rowLine } from './row-lines.js';
 import { countRowsCopied } from '../move-metrics.js';
 import { afterKey, decodeKey, orderBy, upToKey } from './keyset.js';
 
@@ -64,6 +68,12 @@ async function throttle(
   }
 }
 
+/** A load refused for a row's value is retried as INSERTs, which name the row; anything else propagates. */
+function unlessRowError(err: unknown): false {
+  if (isPermanentRowError(err)) return false;
+  throw err;
+}
+
 /** Activity `copyRows`: one slice of the copy of one table. */
 export async function copyRows(clusters: Clusters, input: CopySliceInput): Promise<CopySliceResult> {
   const ctx = Context.current();
@@ -71,6 +81,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   const targetPool = clusters.pool(input.target);
   const unit = { streamId: input.streamId, table: input.table, range: input.range?.index ?? 0 };
   const state = await readCopyProgress(targetPool, unit);
+  let inserted = 0;
   const estimated = await estimatedRows(clusters.pool(input.source), input.database, input.table);
   const result = (copiedThisSlice: number, throttledMs: number): CopySliceResult => ({
     table: input.table,
@@ -79,6 +90,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
     done: state.done,
     rowsPerSecond: copiedThisSlice / Math.max(0.001, (Date.now() - started) / 1_000),
     throttledMs,
+    rowsByInsert: inserted,
   });
   if (state.done) return result(0, 0);
 
@@ -95,8 +107,10 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
     key: rowKey.columns,
     generated: new Set<string>(),
   };
-  // Each row comes as the SQL text of its values (built by the source), then its key apart.
-  const select = `SELECT ${[rowLiteral(written), ...keyColumns(rowKey, columnList).map(keyValue)].join(', ')} FROM ${qualified(input.database, input.table)}`;
+  // Each row comes as one value built by the source (load lines, or SQL text for INSERTs), then its key.
+  const keys = keyColumns(rowKey, columnList).map(keyValue);
+  const selectOf = (row: string) =>
+    `SELECT ${[row, ...keys].join(', ')} FROM ${qualified(input.database, input.table)}`;
   const keyOf = (row: unknown[]) => row.slice(1);
   // A range of a parallel copy: its bounds (a whole table: none).
   const rangeStart = input.range?.after === undefined ? null : decodeKey(input.range.after);
@@ -108,36 +122,61 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   let copied = 0;
   let throttledMs = 0;
   try {
+    const load = (await acceptsLocalLoad(targetConn))
+      ? loadStatement(input.targetDatabase, input.table, written)
+      : undefined;
     while (Date.now() - started < input.maxSliceMs) {
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure('copy cancelled');
       throttledMs += await throttle(clusters, input, ctx, () => result(copied, throttledMs));
       const after = afterKey(key, state.lastKey ?? rangeStart);
-      await source.beginTransaction();
-      try {
+      /** The chunk's next `limit` rows, locked until the source transaction ends. */
+      const readChunk = async (row: string, limit: number) => {
         const [rows] = await source.query<mysql.RowDataPacket[]>({
-          sql: `${select} WHERE ${after.sql} AND ${upTo.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
-          values: [...after.values, ...upTo.values, chunkRows],
+          sql: `${selectOf(row)} WHERE ${after.sql} AND ${upTo.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
+          values: [...after.values, ...upTo.values, limit],
           rowsAsArray: true,
         });
-        if (rows.length === 0) {
+        return rows as unknown as unknown[][];
+      };
+      await source.beginTransaction();
+      try {
+        const chunk = await readChunk(load ? rowLine(written) : rowLiteral(written), chunkRows);
+        if (chunk.length === 0) {
           await source.commit();
           await markCopyDone(targetPool, unit);
           state.done = true;
           break;
         }
-        const chunk = rows as unknown as unknown[][];
         const lastKey = keyOf(chunk.at(-1)!);
-        const literals = chunk.map((row) => row[0] as string);
-        // Hex text is about twice the bytes it stands for: the chunk's size in memory, as held.
-        const chunkBytes = literals.reduce((sum, row) => sum + row.length, 0);
+        const values = chunk.map((row) => row[0] as Buffer | string);
+        // Lines hold the bytes, hex text about twice them: the chunk's size in memory, as held.
+        const chunkBytes = values.reduce((sum, row) => sum + row.length, 0);
         chunkRows = rowsFitting(chunkBytes / chunk.length, input.chunkSize);
-        const statements = copyInsertStatements(target, columns, literals);
-        let first = 0;
         await targetConn.beginTransaction();
+        let first = 0;
         try {
-          for (const statement of statements) {
-            first = statement.first;
-            await targetConn.query(statement.sql);
+          const loaded =
+            load !== undefined && (await loadRows(targetConn, load, values as Buffer[]).catch(unlessRowError));
+          if (!loaded) {
+            // No LOAD DATA, or it stored a value other than exactly or refused one: INSERTs of the
+            // same (still locked) rows store them exactly or name the row the target refuses.
+            let literals = values as string[];
+            if (load) {
+              await targetConn.rollback();
+              await targetConn.beginTransaction();
+              literals = (await readChunk(rowLiteral(written), chunk.length)).map((row) => row[0] as string);
+            }
+            for (const statement of copyInsertStatements(target, columns, literals)) {
+              first = statement.first;
+              await targetConn.query(statement.sql);
+            }
+            if (load)
+              ctx.log.warn(`a chunk of ${input.table} the load could not store exactly was written by INSERTs`, {
+                table: input.table,
+                after: state.lastKey ?? rangeStart,
+                rows: chunk.length,
+              });
+            inserted += chunk.length;
           }
           await recordChunk(targetConn, unit, lastKey, chunk.length);
           await targetConn.commit();

@@ -14,6 +14,7 @@ import { resetMoveState } from '../target/state-store.js';
 import { chooseRowKey } from '../row-key.js';
 import { estimatedRows } from '../table-info.js';
 import { checkSourceTables } from './source-tables.js';
+import { acceptsLocalLoad, LOCAL_LOAD_OFF } from '../target/load-rows.js';
 
 async function targetTableState(
   target: mysql.Pool,
@@ -32,6 +33,7 @@ export async function prepareMove(clusters: Clusters, tables: MovedTables): Prom
   await checkPrivileges(clusters, 'target', tables.target, tables.targetDatabase);
   const source = clusters.pool(tables.source);
   const target = clusters.pool(tables.target);
+  if (!(await acceptsLocalLoad(target))) warnings.push(LOCAL_LOAD_OFF);
   const log = Context.current().log;
   for (const warning of warnings) log.warn(warning);
 

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
 import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
+import { rowsCopiedByInsert } from '../support/copy-results.js';
 import { recordFault } from '../support/fault-report.js';
 import { spawnWorkerProcess, sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
@@ -170,6 +171,49 @@ describe('exact values', () => {
       'every value equal on both sides, compared by the servers in exact forms',
       `${expected.length} rows equal`,
     );
+  });
+
+  it.each([
+    ['LOAD DATA', true],
+    ["INSERTs (the target's local_infile OFF)", false],
+  ])('bytes the load format reserves, the word NULL and \\N are copied exactly by %s', async (_how, localInfile) => {
+    const { database, source, target } = await databaseOnBoth(
+      'reserved',
+      "(id INT PRIMARY KEY, v VARCHAR(20) CHARACTER SET utf8mb4, b VARBINARY(20), e ENUM('a\\tb', 'c\\\\d'))",
+    );
+    const values: Array<[string | null, Buffer | null, string | null]> = [
+      ['tab\there', Buffer.from('\t\n\\'), 'a\tb'],
+      ['line\nbreak\r\n', Buffer.from([0, 10, 0, 92, 78]), 'c\\d'],
+      ['back\\slash\\', Buffer.from('\\N'), null],
+      ['NULL', Buffer.from('NULL'), 'a\tb'],
+      ['\\N', Buffer.alloc(0), 'c\\d'],
+      [null, null, null],
+      ['', Buffer.from('\'"`'), null],
+      ['ü\\t€', Buffer.from([255, 9, 254]), null],
+    ];
+    for (const [i, row] of values.entries())
+      await source.query(`INSERT INTO ${database}.t VALUES (?, ?, ?, ?)`, [i + 1, ...row]);
+    if (!localInfile) {
+      await target.query('SET GLOBAL local_infile = OFF');
+      defer(async () => {
+        const server = await sql('target');
+        await server.query('SET GLOBAL local_infile = ON');
+        await server.end();
+      });
+    }
+    const handle = await moveAtGate(database);
+    const status = await handle.query(moveStatusQuery);
+    const warned = (status.warnings ?? []).some((w) => w.includes('local_infile'));
+    expect(warned).toBe(!localInfile);
+    await handle.signal(releaseCutOverSignal);
+    expect((await handle.result()).verify!.ok).toBe(true);
+    const exprs = ['id', 'IFNULL(HEX(v), "NULL")', 'IFNULL(HEX(b), "NULL")', 'IFNULL(HEX(e), "NULL")'];
+    const expected = await exactRows(source, database, '_t_del', exprs);
+    expect(expected).toHaveLength(values.length);
+    expect(expected[3]).toBe('4|4E554C4C|4E554C4C|610962');
+    expect(await exactRows(target, database, 't', exprs)).toEqual(expected);
+    // How the rows went: the copy's activity results say how many were written by INSERTs.
+    expect(await rowsCopiedByInsert(handle)).toBe(localInfile ? 0 : values.length);
   });
 
   it('a value the target cannot store fails the move with its row instead of being coerced', async () => {

@@ -22,6 +22,8 @@ const FLAGS = [
   '--binlog-format=ROW',
   '--binlog-row-image=FULL',
   '--binlog-row-metadata=FULL',
+  // The copy's LOAD DATA LOCAL INFILE (MySQL 8 has it off).
+  '--local-infile=ON',
 ];
 
 function mysql84(serverId: number) {

@@ -1,7 +1,11 @@
-// The SQL text the source builds for each copied value: numbers as literals, bytes as hex strings
-// (no charset conversion), MySQL JSON converted from its bytes, NULL as NULL.
+// What the source builds for each copied value. SQL text for INSERTs: numbers as literals, bytes as
+// hex strings (no charset conversion), MySQL JSON converted from its bytes, NULL as NULL. Lines for
+// LOAD DATA: the bytes themselves, escaped where the format reserves them. (Both are exercised on
+// real servers by the integrity and schema-zoo tests.)
 import { describe, expect, it } from 'vitest';
+import { lineValue } from '../../activities/copy/row-lines.js';
 import { literalValue, rowLiteral, type Column } from '../../activities/table-info.js';
+import { loadStatement } from '../../activities/target/load-rows.js';
 
 const col = (name: string, dataType: string): Column => ({ name, dataType, generated: false });
 
@@ -19,6 +23,28 @@ describe('row literals built by the source', () => {
   it('joins a row into one parenthesized list', () => {
     expect(rowLiteral([col('id', 'int'), col('v', 'blob')])).toBe(
       "CONCAT('(', IFNULL(CONCAT('', `id`), 'NULL'), ',', IFNULL(CONCAT('X''', HEX(`v`), ''''), 'NULL'), ')')",
+    );
+  });
+});
+
+describe('load lines built by the source', () => {
+  it('prints numbers and times as text, BIT as its number, everything else as escaped bytes; NULL as \\N', () => {
+    expect(lineValue(col('n', 'decimal'))).toBe(String.raw`IFNULL(` + '`n`' + String.raw`, '\\N')`);
+    expect(lineValue(col('at', 'datetime'))).toBe(String.raw`IFNULL(` + '`at`' + String.raw`, '\\N')`);
+    expect(lineValue(col('b', 'bit'))).toBe(String.raw`IFNULL(CAST(` + '`b`' + String.raw` AS UNSIGNED), '\\N')`);
+    expect(lineValue(col('my`text', 'varchar'))).toBe(
+      String.raw`IFNULL(REPLACE(REPLACE(REPLACE(CAST(` +
+        '`my``text`' +
+        String.raw` AS BINARY), '\\', '\\\\'), '\t', '\\t'), '\n', '\\n'), '\\N')`,
+    );
+  });
+
+  it('reads BIT and MySQL JSON through variables, every other column straight into its column', () => {
+    expect(loadStatement('db', 't', [col('id', 'int'), col('b', 'bit'), col('j', 'json'), col('v', 'blob')])).toBe(
+      String.raw`LOAD DATA LOCAL INFILE 'move-tables-chunk' IGNORE INTO TABLE ` +
+        '`db`.`t`' +
+        String.raw` CHARACTER SET binary FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' ` +
+        '(`id`, @v1, @v2, `v`) SET `b` = CAST(@v1 AS UNSIGNED), `j` = CONVERT(@v2 USING utf8mb4)',
     );
   });
 });
