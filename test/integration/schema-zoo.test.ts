@@ -1,8 +1,8 @@
 // The schema zoo: one table per shape a mover meets in practice (generated columns, spatial
 // types, odd names, unique keys instead of a primary key, ENUM and DATETIME(6) keys, a FLOAT
-// unique key, every awkward type, AUTO_INCREMENT, foreign keys, partitions, invisible columns),
-// written before the copy, during the copy and during the stream, then compared column by column
-// by the databases themselves. And the shapes a move refuses, refused before any change.
+// unique key, every awkward type, MariaDB's INET6/INET4/UUID, AUTO_INCREMENT, foreign keys,
+// partitions, invisible columns), written before the copy, during the copy and during the stream,
+// then compared column by column by the databases themselves. And the shapes a move refuses, refused before any change.
 import type { Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,22 @@ const ZOO: ZooTable[] = [
     ],
     update: (t, k, r) => [`UPDATE ${t} SET d = ? WHERE note = ?`, [r / 7, `k${k}`]],
     remove: (t, k) => [`DELETE FROM ${t} WHERE note = ?`, [`k${k}`]],
+  },
+  {
+    // MariaDB's own types, stored in fixed binary forms (UUID with its parts reordered).
+    name: 'mariadb_types',
+    definition: '(id INT PRIMARY KEY, ip6 INET6, ip4 INET4, u UUID, KEY (u))',
+    upsert: (t, k, r) => [
+      `REPLACE INTO ${t} VALUES (?, ?, ?, ?)`,
+      [
+        k,
+        r % 3 ? `2001:db8::${(r % 65535).toString(16)}` : null,
+        `10.${r % 256}.${k % 256}.1`,
+        `${(r % 4294967296).toString(16).padStart(8, '0')}-0000-1000-8000-${String(k).padStart(12, '0')}`,
+      ],
+    ],
+    update: (t, k, r) => [`UPDATE ${t} SET ip6 = ?, u = UUID() WHERE id = ?`, [`::ffff:10.0.${r % 256}.${k % 256}`, k]],
+    remove: (t, k) => [`DELETE FROM ${t} WHERE id = ?`, [k]],
   },
   {
     name: 'types',
@@ -384,7 +400,7 @@ describe('schema zoo', () => {
 
     const status = await handle.query(moveStatusQuery);
     recordFault(
-      `schema zoo: ${ZOO.length} tables (generated, spatial, odd and 64-character names, unique-key-only, ENUM/DATETIME(6) and FLOAT keys, JSON/BIT/SET/zero dates/latin1/gbk, AUTO_INCREMENT, FK parent+child, partitions, invisible columns) under writes`,
+      `schema zoo: ${ZOO.length} tables (generated, spatial, odd and 64-character names, unique-key-only, ENUM/DATETIME(6) and FLOAT keys, JSON/BIT/SET/zero dates/latin1/gbk, INET6/INET4/UUID, AUTO_INCREMENT, FK parent+child, partitions, invisible columns) under writes`,
       'every column of every row equal, compared by the servers; AUTO_INCREMENT carried over; verify ok',
       `${status.rowsCopied} rows copied, ${load.writes.length} writes (${duringCopy} during the copy, ${duringStream} during the stream); all tables equal; target counter ${sourceCounter} = source's`,
     );
