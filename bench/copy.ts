@@ -9,14 +9,14 @@
 // worker, Temporal, the dump and load tools) to the others, as when the target is a machine of its
 // own: then the target's cost per row sets each tool's rate. Figures only: nothing is asserted.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2';
 import { startMove } from '../client/moves.js';
-import { BENCH_QUEUE, startBenchStack } from '../dev/bench-stack.js';
+import { BENCH_QUEUE, median, startBenchStack } from '../dev/bench-stack.js';
 import { ensureDebianTool, findExecutable } from '../dev/stack/prereqs.js';
-import { processCpuSeconds } from '../dev/worker-process.js';
+import { finishedChildrenCpuSeconds, processCpuSeconds } from '../dev/worker-process.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const sizes = (args[0] ?? '1000000,5000000').split(',').map(Number);
@@ -67,12 +67,6 @@ function serversCpu(): { source: number; target: number } {
   };
 }
 
-/** CPU seconds of this process's finished children: the dump and load tools, run one at a time. */
-function toolsCpu(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / 100;
-}
-
 interface Run {
   rate: number;
   /** CPU seconds per process over the run. */
@@ -92,23 +86,22 @@ function record(what: string, seconds: number, run: Run): void {
   );
 }
 
+/** CPU seconds each process used between two readings. */
+function cpuUsed(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([process, s]) => [process, s - before[process]!]));
+}
+
 async function timed(what: string, rows: number, work: () => Promise<unknown>): Promise<void> {
   const started = Date.now();
-  const before = { tools: toolsCpu(), ...serversCpu() };
+  const before = { tools: finishedChildrenCpuSeconds(), ...serversCpu() };
   await work();
-  const after = { tools: toolsCpu(), ...serversCpu() };
+  const after = { tools: finishedChildrenCpuSeconds(), ...serversCpu() };
   const seconds = (Date.now() - started) / 1_000;
   record(what, seconds, {
     rate: Math.round(rows / seconds),
-    cpu: Object.fromEntries(Object.entries(after).map(([p, v]) => [p, v - before[p as keyof typeof before]])),
+    cpu: cpuUsed(before, after),
   });
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** Each tool's median rate and CPU over the rounds, and the moves' against the best loader's. */
 function summary(rows: number): void {
@@ -200,9 +193,7 @@ async function round(rows: number): Promise<void> {
     const { historyLength } = await handle.describe();
     record(`move, copyConcurrency ${copyConcurrency}`, result.copySeconds, {
       rate: result.copyRowsPerSecond,
-      cpu: Object.fromEntries(
-        Object.entries(cpuAfter).map(([p, v]) => [p, v - cpuBefore[p as keyof typeof cpuBefore]]),
-      ),
+      cpu: cpuUsed(cpuBefore, cpuAfter),
       note: `worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB, history ${historyLength} events`,
     });
   }

@@ -12,7 +12,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BENCH_QUEUE, startBenchStack, streamedTable } from '../dev/bench-stack.js';
+import { BENCH_QUEUE, percentile, startBenchStack, streamedTable } from '../dev/bench-stack.js';
 import { startRoutedLoad } from '../dev/routed-load.js';
 import { cutOver } from '../workflows/cutover.js';
 
@@ -48,11 +48,6 @@ const bench = await startBenchStack({
   temporalLowLatency: setting.lowLatency,
 });
 const { clusters, client } = bench;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** When T1's activity started, by the server's clock (same machine). */
 async function t1StartedAt(workflowId: string): Promise<number> {

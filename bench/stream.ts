@@ -9,7 +9,7 @@ import { currentGtidPosition } from '../activities/source/server.js';
 import { positionCovers } from '../activities/stream/gtid.js';
 import { readStreamState } from '../activities/target/stream-state.js';
 import { streamTables } from '../workflows/stream-tables.js';
-import { BENCH_QUEUE, median, startBenchStack } from '../dev/bench-stack.js';
+import { BENCH_QUEUE, median, percentile, startBenchStack } from '../dev/bench-stack.js';
 
 const seconds = Number(process.argv[2] ?? 15);
 const rates = (process.argv[3] ?? '5000,20000,max').split(',');
@@ -73,9 +73,8 @@ async function phase(rate: string, round: number): Promise<void> {
   await prober;
   await lagOnce();
   const applied = (Date.now() - loadStarted) / 1_000;
-  const sorted = [...lags].sort((a, b) => a - b);
   console.log(
-    `rate ${rate}: written ${Math.round(events / written)} events/s (${events} in ${written.toFixed(1)} s); applied ${Math.round(events / applied)} events/s (caught up ${(applied - written).toFixed(2)} s after the load stopped); lag over ${lags.length} probes: median ${median(lags)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]} ms, p99 ${sorted[Math.floor(sorted.length * 0.99)]} ms, max ${sorted.at(-1)} ms; worker CPU ${(((bench.worker.cpuSeconds() - cpuBefore) / applied) * 100).toFixed(0)}%`,
+    `rate ${rate}: written ${Math.round(events / written)} events/s (${events} in ${written.toFixed(1)} s); applied ${Math.round(events / applied)} events/s (caught up ${(applied - written).toFixed(2)} s after the load stopped); lag over ${lags.length} probes: median ${median(lags)} ms, p95 ${percentile(lags, 95)} ms, p99 ${percentile(lags, 99)} ms, max ${Math.max(...lags)} ms; worker CPU ${(((bench.worker.cpuSeconds() - cpuBefore) / applied) * 100).toFixed(0)}%`,
   );
 }
 

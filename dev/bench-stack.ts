@@ -86,6 +86,12 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The nearest-rank `p`th percentile (p99 of 20 values is the largest). */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
 /**
  * One cutover benchmark run's table: `rows` rows on source and target alike (the copy is not what
  * is measured) and its stream running from the source's current position.

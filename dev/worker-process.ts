@@ -20,10 +20,21 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/** Fields of /proc/<pid>/stat from the third (state) on: after the command name, which may hold spaces. */
+function statFields(pid: number | 'self'): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+}
+
 /** CPU time a process has used (user + system), in seconds: fields 14 and 15 of /proc/<pid>/stat. */
 export function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU time of this process's children that have ended and been waited for (fields 16 and 17), in seconds. */
+export function finishedChildrenCpuSeconds(): number {
+  const fields = statFields('self');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /** The worker as shipped: `bin/move-tables-worker` (compiled code under node, its heap limit, the built bundle). */

@@ -94,9 +94,10 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
     }
   }
 
+  const outcome = (done: boolean): CopyOutcome => ({ done, seconds: (Date.now() - started) / 1_000, plans });
   for (const table of tables.tables) {
     if (status.tables[table]?.done) continue;
-    if (handOverDue()) return { done: false, seconds: (Date.now() - started) / 1_000, plans };
+    if (handOverDue()) return outcome(false);
     if (parallel && !plans[table])
       plans[table] = await summarized(
         copy.planCopyRanges,
@@ -106,7 +107,7 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
     const ranges: Array<CopyRange | undefined> = plans[table] ?? [undefined];
     const results: Array<CopySliceResult | undefined> = ranges.map(() => undefined);
     await Promise.all(ranges.map((range) => copyRange(table, range, ranges.length, results)));
-    if (!status.tables[table]?.done) return { done: false, seconds: (Date.now() - started) / 1_000, plans };
+    if (!status.tables[table]?.done) return outcome(false);
   }
-  return { done: true, seconds: (Date.now() - started) / 1_000, plans };
+  return outcome(true);
 }

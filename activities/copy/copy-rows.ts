@@ -13,20 +13,13 @@ import type mysql from 'mysql2/promise';
 import type { CopySliceInput, CopySliceResult } from '../../contract/activities.js';
 import { qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
-import {
-  averageRowLength,
-  estimatedRows,
-  keyColumns,
-  keyValue,
-  rowKeyOf,
-  rowLiteral,
-  tableColumns,
-} from '../table-info.js';
+import { averageRowLength, estimatedRows, keyColumns, keyValue, rowKeyOf, tableColumns } from '../table-info.js';
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
 import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
 import { copyInsertStatements } from '../target/row-apply.js';
 import { acceptsLocalLoad, loadRows, loadStatement } from '../target/load-rows.js';
 import { rowLine } from './row-lines.js';
+import { rowLiteral } from './row-literals.js';
 import { countRowsCopied } from '../move-metrics.js';
 import { afterKey, decodeKey, orderBy, upToKey } from './keyset.js';
 

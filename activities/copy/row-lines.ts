@@ -3,7 +3,8 @@
 // as \N, values joined by tabs. The worker only joins lines; the target parses no SQL per row,
 // which makes this the cheapest form a row can reach the target in (see load-rows.ts).
 import { quoteIdentifier } from '../../contract/identifiers.js';
-import { exactValue, NUMERIC_TYPES, type Column } from '../table-info.js';
+import { exactValue, type Column } from '../table-info.js';
+import { NUMERIC_TYPES } from './row-literals.js';
 
 /** `\` `TAB` `LF` escaped as LOAD DATA's default ESCAPED BY '\\' reads them back. */
 const escaped = (bytes: string) =>
@@ -14,9 +15,8 @@ const PLAIN_TEXT_TYPES: ReadonlySet<string> = new Set([...NUMERIC_TYPES, 'date',
 
 /**
  * A column as the text of one field. Numbers and temporal values print as their text (no byte of it
- * needs an escape); BIT as its number, which the load converts back (a BIT field would take the
- * text's bytes as bits); everything else (text of any charset, binary, ENUM, SET, JSON, geometry's
- * internal bytes) as its bytes, escaped.
+ * needs an escape); BIT as its number, which the load converts back (CONVERTED); everything else
+ * (text of any charset, binary, ENUM, SET, JSON, geometry's internal bytes) as its bytes, escaped.
  */
 export function lineValue(column: Column): string {
   const value = exactValue(column);
@@ -35,22 +35,22 @@ export function rowLine(columns: Column[]): string {
 }
 
 /**
- * The column list and SET clause of a LOAD DATA that reads `rowLine(columns)`: BIT (and MySQL's
- * JSON, which takes no binary string) pass through a variable that SET converts.
+ * Columns the load reads into a variable and SET converts: BIT from its number (a BIT field would take
+ * the text's bytes as bits), MySQL's JSON from its bytes (it takes no binary string).
  */
+const CONVERTED: Readonly<Record<string, (variable: string) => string>> = {
+  bit: (v) => `CAST(${v} AS UNSIGNED)`,
+  json: (v) => `CONVERT(${v} USING utf8mb4)`,
+};
+
+/** The column list and SET clause of a LOAD DATA that reads `rowLine(columns)`. */
 export function loadColumns(columns: Column[]): { list: string; set: string } {
   const sets: string[] = [];
   const list = columns.map((column, i) => {
-    const name = quoteIdentifier(column.name);
-    if (column.dataType === 'bit') {
-      sets.push(`${name} = CAST(@v${i} AS UNSIGNED)`);
-      return `@v${i}`;
-    }
-    if (column.dataType === 'json') {
-      sets.push(`${name} = CONVERT(@v${i} USING utf8mb4)`);
-      return `@v${i}`;
-    }
-    return name;
+    const convert = CONVERTED[column.dataType];
+    if (!convert) return quoteIdentifier(column.name);
+    sets.push(`${quoteIdentifier(column.name)} = ${convert(`@v${i}`)}`);
+    return `@v${i}`;
   });
   return { list: `(${list.join(', ')})`, set: sets.length ? ` SET ${sets.join(', ')}` : '' };
 }

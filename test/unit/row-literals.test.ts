@@ -4,7 +4,8 @@
 // real servers by the integrity and schema-zoo tests.)
 import { describe, expect, it } from 'vitest';
 import { lineValue } from '../../activities/copy/row-lines.js';
-import { literalValue, rowLiteral, type Column } from '../../activities/table-info.js';
+import { literalValue, rowLiteral } from '../../activities/copy/row-literals.js';
+import type { Column } from '../../activities/table-info.js';
 import { loadStatement } from '../../activities/target/load-rows.js';
 
 const col = (name: string, dataType: string): Column => ({ name, dataType, generated: false });
