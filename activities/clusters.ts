@@ -134,3 +134,13 @@ export async function serverFlavor(conn: Queryable): Promise<Flavor> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
   return /mariadb/i.test(String(rows[0]?.version)) ? 'mariadb' : 'mysql';
 }
+
+/** Opens every connection, or none: one that fails ends those already open. */
+export async function connectAll(opens: Array<() => Promise<mysql.Connection>>): Promise<mysql.Connection[]> {
+  const opened = await Promise.allSettled(opens.map((open) => open()));
+  const failed = opened.find((o) => o.status === 'rejected');
+  const conns = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  if (!failed) return conns;
+  await Promise.all(conns.map((conn) => conn.end().catch(() => undefined)));
+  throw failed.reason;
+}

@@ -3,27 +3,29 @@
 // already there. While the locks are held a concurrent UPDATE or DELETE of those rows waits, so its
 // binlog event (applied later by the stream) lands after the copied row: a delete cannot be
 // resurrected and a newer value cannot be overwritten. A chunk is written by LOAD DATA (load-rows.ts)
-// when the target allows it, else, or when the load would not store it exactly, by INSERTs. The
+// when the target allows it, else, or when the load would not store it exactly, by INSERTs. Two
+// source sessions take turns so the next chunk is read while this one is written (a copy of one
+// range keeps both servers busy); the target still writes chunk after chunk in key order. The
 // workflow calls it again until done, which gives it progress to report and a point to apply pause
 // and chunk-size signals.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type mysql from 'mysql2/promise';
 import type { CopySliceInput, CopySliceResult } from '../../contract/activities.js';
 import { qualified } from '../../contract/identifiers.js';
-import type { Clusters } from '../clusters.js';
+import { connectAll, type Clusters } from '../clusters.js';
 import { averageRowLength, estimatedRows, keyColumns, keyValue, rowKeyOf, tableColumns } from '../table-info.js';
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
 import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
 import { copyInsertStatements } from '../target/row-apply.js';
 import { acceptsLocalLoad, loadRows, loadStatement } from '../target/load-rows.js';
+import { LineBuffer, readLines } from './read-lines.js';
+import { throttleGate } from './throttle.js';
 import { rowLine } from './row-lines.js';
 import { rowLiteral } from './row-literals.js';
 import { countRowsCopied } from '../move-metrics.js';
-import { afterKey, decodeKey, orderBy, upToKey } from './keyset.js';
+import { afterKey, decodeKey, orderBy, upToKey, type Condition, type Key } from './keyset.js';
 
-const THROTTLE_WAIT_MS = 500;
 /**
  * Most bytes a chunk should hold: `chunkSize` rows of wide rows would otherwise sit in the worker's
  * memory (and a statement past max_allowed_packet). Each chunk's rows are sized from the last
@@ -35,36 +37,27 @@ function rowsFitting(rowLength: number, chunkSize: number): number {
   return Math.max(1, Math.min(chunkSize, Math.floor(CHUNK_BYTES / Math.max(1, rowLength))));
 }
 
-async function threadsRunning(pool: mysql.Pool): Promise<number> {
-  const [rows] = await pool.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Threads_running'");
-  return Number(rows[0]?.Value ?? 0);
-}
-
-/** Waits while either server runs more threads than allowed; returns the time spent waiting. */
-async function throttle(
-  clusters: Clusters,
-  input: CopySliceInput,
-  ctx: Context,
-  progress: () => object,
-): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const [source, target] = await Promise.all([
-      threadsRunning(clusters.pool(input.source)),
-      threadsRunning(clusters.pool(input.target)),
-    ]);
-    if (source <= input.maxThreadsRunning.source && target <= input.maxThreadsRunning.target)
-      return Date.now() - started;
-    ctx.heartbeat({ ...progress(), throttled: { sourceThreadsRunning: source, targetThreadsRunning: target } });
-    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('copy cancelled');
-    await sleep(THROTTLE_WAIT_MS);
-  }
-}
-
 /** A load refused for a row's value is retried as INSERTs, which name the row; anything else propagates. */
 function unlessRowError(err: unknown): false {
   if (isPermanentRowError(err)) return false;
   throw err;
+}
+
+/** A chunk read in its own source transaction, its rows locked until that transaction ends. */
+interface LockedChunk {
+  conn: mysql.Connection;
+  /** The key it follows (null: the range's start). */
+  from: Key | null;
+  after: Condition;
+  rows: number;
+  /** What the chunk holds in memory. */
+  bytes: number;
+  /** Keys of its first and last row (undefined: no row left). */
+  firstKey?: Key;
+  lastKey?: Key;
+  /** The rows as load lines, or (no LOAD DATA) as SQL text each followed by its key. */
+  lines?: Buffer;
+  literals?: unknown[][];
 }
 
 /** Activity `copyRows`: one slice of the copy of one table. */
@@ -108,101 +101,174 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   // A range of a parallel copy: its bounds (a whole table: none).
   const rangeStart = input.range?.after === undefined ? null : decodeKey(input.range.after);
   const upTo = upToKey(key, input.range?.upTo === undefined ? null : decodeKey(input.range.upTo));
-  let chunkRows = rowsFitting(await averageRowLength(sourcePool, input.database, input.table), input.chunkSize);
+  // A row's bytes as read (the server's average until a chunk has been read), and so a chunk's rows.
+  let rowBytes = Math.max(1, await averageRowLength(sourcePool, input.database, input.table));
+  let chunkRows = rowsFitting(rowBytes, input.chunkSize);
 
-  const source = await clusters.connect(input.source);
-  const targetConn = await clusters.connectTargetWriter(input.target);
-  let copied = 0;
-  let throttledMs = 0;
+  // Two source sessions take turns: the next chunk is read (and locked) while this one is written.
+  const conns = await connectAll([
+    () => clusters.connectTargetWriter(input.target),
+    () => clusters.connect(input.source),
+    () => clusters.connect(input.source),
+  ]);
+  const targetConn = conns[0]!;
+  const sources = conns.slice(1);
+  // Each session's chunk is written before that session reads again: one line buffer each.
+  const lineBuffers = sources.map(() => new LineBuffer());
+  let next: Promise<LockedChunk> | undefined;
   try {
+    let copied = 0;
+    let throttledMs = 0;
+    let reads = 0;
+    const throttle = throttleGate(clusters, input, ctx, () => result(copied, throttledMs));
     const load = (await acceptsLocalLoad(targetConn))
       ? loadStatement(input.targetDatabase, input.table, written)
       : undefined;
-    while (Date.now() - started < input.maxSliceMs) {
-      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('copy cancelled');
-      throttledMs += await throttle(clusters, input, ctx, () => result(copied, throttledMs));
-      const after = afterKey(key, state.lastKey ?? rangeStart);
-      /** The chunk's next `limit` rows, locked until the source transaction ends. */
-      const readChunk = async (row: string, limit: number) => {
-        const [rows] = await source.query<mysql.RowDataPacket[]>({
-          sql: `${selectOf(row)} WHERE ${after.sql} AND ${upTo.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
-          values: [...after.values, ...upTo.values, limit],
-          rowsAsArray: true,
-        });
-        return rows as unknown as unknown[][];
-      };
-      await source.beginTransaction();
+
+    const chunkQuery = (after: Condition, row: string, limit: number) => ({
+      sql: `${selectOf(row)} WHERE ${after.sql} AND ${upTo.sql} ORDER BY ${orderBy(key)} LIMIT ? FOR UPDATE`,
+      values: [...after.values, ...upTo.values, limit],
+    });
+    /** The next `limit` rows after `after` as SQL text and key, read on `conn` in its open transaction. */
+    const readLiterals = async (conn: mysql.Connection, after: Condition, limit: number) => {
+      const [rows] = await conn.query<mysql.RowDataPacket[]>({
+        ...chunkQuery(after, rowLiteral(written), limit),
+        rowsAsArray: true,
+      });
+      return rows as unknown as unknown[][];
+    };
+
+    /** Opens a source transaction and reads the chunk after `from`, its rows locked until it ends. */
+    const lockChunk = async (from: Key | null): Promise<LockedChunk> => {
+      throttledMs += await throttle();
+      const turn = reads++ % sources.length;
+      const conn = sources[turn]!;
+      const after = afterKey(key, from);
+      await conn.beginTransaction();
       try {
-        const chunk = await readChunk(load ? rowLine(written) : rowLiteral(written), chunkRows);
-        if (chunk.length === 0) {
-          await source.commit();
+        if (load) {
+          const read = await readLines(
+            conn,
+            chunkQuery(after, rowLine(written), chunkRows),
+            lineBuffers[turn]!,
+            chunkRows * rowBytes,
+          );
+          const { data, ...bounds } = read;
+          return { conn, from, after, ...bounds, bytes: data.length, lines: data };
+        }
+        const literals = await readLiterals(conn, after, chunkRows);
+        return {
+          conn,
+          from,
+          after,
+          rows: literals.length,
+          // SQL text is about twice the row's bytes: the chunk's size in memory, as held.
+          bytes: literals.reduce((sum, row) => sum + (row[0] as string).length, 0),
+          literals,
+          ...(literals.length ? { firstKey: keyOf(literals[0]!), lastKey: keyOf(literals.at(-1)!) } : {}),
+        };
+      } catch (err) {
+        await conn.rollback().catch(() => undefined);
+        throw err;
+      }
+    };
+    /** Starts reading the chunk after `from`; awaited later, so its failure is not unhandled meanwhile. */
+    const readAhead = (from: Key | null) => {
+      const reading = lockChunk(from);
+      reading.catch(() => undefined);
+      return reading;
+    };
+
+    /** Writes a chunk to the target with its progress row, in one target transaction. */
+    const writeChunk = async (chunk: LockedChunk, lastKey: Key) => {
+      await targetConn.beginTransaction();
+      let literals: unknown[][] = [];
+      let first = 0;
+      try {
+        const loaded =
+          load !== undefined &&
+          chunk.lines !== undefined &&
+          (await loadRows(targetConn, load, chunk.lines).catch(unlessRowError));
+        if (!loaded) {
+          // No LOAD DATA, or it stored a value other than exactly or refused one: INSERTs of the
+          // same (still locked) rows store them exactly or name the row the target refuses.
+          if (chunk.literals) literals = chunk.literals;
+          else {
+            await targetConn.rollback();
+            await targetConn.beginTransaction();
+            literals = await readLiterals(chunk.conn, chunk.after, chunk.rows);
+          }
+          for (const statement of copyInsertStatements(
+            target,
+            columns,
+            literals.map((row) => row[0] as string),
+          )) {
+            first = statement.first;
+            await targetConn.query(statement.sql);
+          }
+          if (chunk.lines)
+            ctx.log.warn(`a chunk of ${input.table} the load could not store exactly was written by INSERTs`, {
+              table: input.table,
+              after: chunk.from,
+              rows: chunk.rows,
+            });
+          inserted += chunk.rows;
+        }
+        await recordChunk(targetConn, unit, lastKey, chunk.rows);
+        await targetConn.commit();
+      } catch (err) {
+        await targetConn.rollback().catch(() => undefined);
+        if (!isPermanentRowError(err)) throw err;
+        // The server names the row of a multi-row INSERT it refuses ("... at row N") when it can.
+        const row = Number(/at row (\d+)/.exec((err as Error).message)?.[1] ?? 0);
+        const named = literals[first + row - 1];
+        throw rowRejected(
+          {
+            table: `${input.targetDatabase}.${input.table}`,
+            key: named ? keyOf(named) : [chunk.firstKey, lastKey],
+            origin: named ? 'row copy' : 'row copy, key range of the chunk',
+            err,
+          },
+          clusters.describe(input.target),
+        );
+      }
+    };
+
+    next = readAhead(state.lastKey ?? rangeStart);
+    while (next) {
+      const chunk: LockedChunk = await next;
+      next = undefined;
+      try {
+        if (chunk.lastKey === undefined) {
+          await chunk.conn.commit();
           await markCopyDone(targetPool, unit);
           state.done = true;
           break;
         }
-        const lastKey = keyOf(chunk.at(-1)!);
-        const values = chunk.map((row) => row[0] as Buffer | string);
-        // Lines hold the bytes, hex text about twice them: the chunk's size in memory, as held.
-        const chunkBytes = values.reduce((sum, row) => sum + row.length, 0);
-        chunkRows = rowsFitting(chunkBytes / chunk.length, input.chunkSize);
-        await targetConn.beginTransaction();
-        let first = 0;
-        try {
-          const loaded =
-            load !== undefined && (await loadRows(targetConn, load, values as Buffer[]).catch(unlessRowError));
-          if (!loaded) {
-            // No LOAD DATA, or it stored a value other than exactly or refused one: INSERTs of the
-            // same (still locked) rows store them exactly or name the row the target refuses.
-            let literals = values as string[];
-            if (load) {
-              await targetConn.rollback();
-              await targetConn.beginTransaction();
-              literals = (await readChunk(rowLiteral(written), chunk.length)).map((row) => row[0] as string);
-            }
-            for (const statement of copyInsertStatements(target, columns, literals)) {
-              first = statement.first;
-              await targetConn.query(statement.sql);
-            }
-            if (load)
-              ctx.log.warn(`a chunk of ${input.table} the load could not store exactly was written by INSERTs`, {
-                table: input.table,
-                after: state.lastKey ?? rangeStart,
-                rows: chunk.length,
-              });
-            inserted += chunk.length;
-          }
-          await recordChunk(targetConn, unit, lastKey, chunk.length);
-          await targetConn.commit();
-        } catch (err) {
-          await targetConn.rollback().catch(() => undefined);
-          if (!isPermanentRowError(err)) throw err;
-          // The server names the row of a multi-row INSERT it refuses ("... at row N") when it can.
-          const row = Number(/at row (\d+)/.exec((err as Error).message)?.[1] ?? 0);
-          const key = row > 0 ? keyOf(chunk[first + row - 1]!) : [keyOf(chunk[0]!), lastKey];
-          throw rowRejected(
-            {
-              table: `${input.targetDatabase}.${input.table}`,
-              key,
-              origin: row > 0 ? 'row copy' : 'row copy, key range of the chunk',
-              err,
-            },
-            clusters.describe(input.target),
-          );
-        }
+        const lastKey = chunk.lastKey;
+        rowBytes = chunk.bytes / chunk.rows;
+        chunkRows = rowsFitting(rowBytes, input.chunkSize);
+        // The next rows are locked by the other session while these are written: the target's
+        // writes, and so its resume point, still advance chunk by chunk in key order.
+        if (Date.now() - started < input.maxSliceMs && !ctx.cancellationSignal.aborted) next = readAhead(lastKey);
+        await writeChunk(chunk, lastKey);
         // Only now may writers touch these rows again.
-        await source.commit();
+        await chunk.conn.commit();
         state.lastKey = lastKey;
-        state.rowsCopied += chunk.length;
-        copied += chunk.length;
-        countRowsCopied(input.streamId, input.table, chunk.length);
+        state.rowsCopied += chunk.rows;
+        copied += chunk.rows;
+        countRowsCopied(input.streamId, input.table, chunk.rows);
       } catch (err) {
-        await source.rollback().catch(() => undefined);
+        await chunk.conn.rollback().catch(() => undefined);
         throw err;
       }
       ctx.heartbeat(result(copied, throttledMs));
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('copy cancelled');
     }
     return result(copied, throttledMs);
   } finally {
-    await Promise.all([source.end().catch(() => undefined), targetConn.end().catch(() => undefined)]);
+    // A chunk read ahead and not written (slice over, or a failure): its locks go, nothing written.
+    await next?.then((chunk) => chunk.conn.rollback()).catch(() => undefined);
+    await Promise.all(conns.map((conn) => conn.end().catch(() => undefined)));
   }
 }

@@ -34,31 +34,23 @@ export function loadStatement(database: string, table: string, columns: Column[]
   );
 }
 
-/** `lines` joined, each ended by LF, as a stream of packet-sized pieces. */
-function linesStream(lines: Buffer[]): Readable {
-  let size = 0;
-  for (const line of lines) size += line.length + 1;
-  const data = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const line of lines) {
-    at += line.copy(data, at);
-    data[at++] = 0x0a;
-  }
+/** `data` as a stream of packet-sized pieces. */
+function packets(data: Buffer): Readable {
   return Readable.from(
     (function* () {
-      for (let from = 0; from < size; from += PACKET_BYTES) yield data.subarray(from, from + PACKET_BYTES);
+      for (let from = 0; from < data.length; from += PACKET_BYTES) yield data.subarray(from, from + PACKET_BYTES);
     })(),
   );
 }
 
 /**
- * Loads `lines` in the connection's open transaction. Returns false when the server stored some
+ * Loads `lines` (LF-ended, as `readLines` joins them) in the connection's open transaction. Returns false when the server stored some
  * value other than exactly (the caller rolls back and takes the INSERT path).
  */
-export async function loadRows(conn: mysql.Connection, statement: string, lines: Buffer[]): Promise<boolean> {
+export async function loadRows(conn: mysql.Connection, statement: string, lines: Buffer): Promise<boolean> {
   const [result] = await conn.query<mysql.ResultSetHeader>({
     sql: statement,
-    infileStreamFactory: () => linesStream(lines),
+    infileStreamFactory: () => packets(lines),
   });
   const skipped = Number(/Skipped: (\d+)/.exec(result.info)?.[1] ?? 0);
   return result.warningStatus === skipped;

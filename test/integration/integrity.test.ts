@@ -221,17 +221,26 @@ describe('exact values', () => {
       'strict',
       '(id INT PRIMARY KEY, v VARCHAR(30) NOT NULL, n TINYINT)',
     );
-    await source.query(`INSERT INTO ${database}.t VALUES (1, 'ok', 1), (2, 'ok', 2)`);
+    await source.query(`INSERT INTO ${database}.t SELECT seq, 'ok', seq FROM ${database}.seq_1_to_6`);
     // A narrower target table (prepared by hand): a value that fits the source does not fit here.
     await target.query(`CREATE DATABASE ${database}`);
     await target.query(`CREATE TABLE ${database}.t (id INT PRIMARY KEY, v VARCHAR(3) NOT NULL, n TINYINT)`);
-    await source.query(`UPDATE ${database}.t SET v = 'too long for three' WHERE id = 2`);
+    await source.query(`UPDATE ${database}.t SET v = 'too long for three' WHERE id = 4`);
     const taskQueue = await worker();
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, taskQueue);
+    // Chunks of 2 rows: the refused row is in the second, while the third is read (and locked) ahead.
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 2 },
+      taskQueue,
+    );
     const message = await failureOf(handle.result());
     expect(message).toMatch(/Data too long for column 'v'|too long/i);
-    const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT v FROM ${database}.t WHERE id = 2`);
-    expect(rows.map((r) => r.v)).not.toContain('too');
+    expect(message).toContain('with key [4]');
+    const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT id, v FROM ${database}.t ORDER BY id`);
+    expect(rows.map((r) => `${r.id}:${r.v}`)).toEqual(['1:ok', '2:ok']);
+    // No lock of the failed copy outlives it: the chunk read ahead is writable at once.
+    await source.query('SET SESSION innodb_lock_wait_timeout = 1');
+    await source.query(`UPDATE ${database}.t SET n = n + 10 WHERE id IN (4, 5, 6)`);
     recordFault(
       'a row the target cannot store during the copy (an 18-character value into VARCHAR(3))',
       'the move fails naming the problem; nothing truncated on the target',
