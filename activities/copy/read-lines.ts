@@ -60,11 +60,22 @@ export function readLines(
 ): Promise<ChunkLines> {
   lines.reset(expectedBytes);
   return new Promise((resolve, reject) => {
+    const connection = rowEvents(conn);
     let rows = 0;
     let first: unknown[] | undefined;
     let last: unknown[] | undefined;
-    let failed = false;
-    rowEvents(conn)
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      connection.removeListener('error', fail);
+      outcome();
+    };
+    const fail = (err: Error) => settle(() => reject(err));
+    // A connection lost before or during the query (KILLed, reset) tells the connection, not a query
+    // without a callback: listened to here, or the read would wait forever.
+    connection.on('error', fail);
+    connection
       .query({ ...options, rowsAsArray: true })
       .on('result', (row: unknown) => {
         last = row as unknown[];
@@ -72,17 +83,15 @@ export function readLines(
         rows++;
         lines.append(last[0] as Buffer);
       })
-      .on('error', (err: Error) => {
-        failed = true;
-        reject(err);
-      })
-      .on('end', () => {
-        if (failed) return;
-        resolve({
-          data: lines.bytes(),
-          rows,
-          ...(first && last ? { firstKey: first.slice(1), lastKey: last.slice(1) } : {}),
-        });
-      });
+      .on('error', fail)
+      .on('end', () =>
+        settle(() =>
+          resolve({
+            data: lines.bytes(),
+            rows,
+            ...(first && last ? { firstKey: first.slice(1), lastKey: last.slice(1) } : {}),
+          }),
+        ),
+      );
   });
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
+import { LineBuffer, readLines } from '../../activities/copy/read-lines.js';
 import { startMariadb } from '../../dev/stack/mariadb.js';
 import { ensureMariadb } from '../../dev/stack/prereqs.js';
 import { freePort, stopProcess } from '../../dev/stack/processes.js';
@@ -282,7 +283,7 @@ describe('lost workers at protocol steps', () => {
     const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, taskQueue);
     const message = await failureOf(handle.result());
     expect(message).toMatch(
-      /^CutOverFailed: cutover failed at T5: hook gh-ost-on-success exited with code 3; stderr: refusing: fault_\w+; the cutover itself completed \(drain GTID 1-1-\d+, complete flag set, stream stopped\)/,
+      /^CutOverFailed: cutover failed at T5: hook gh-ost-on-success exited with code 3; stderr: refusing: fault_\w+; the cutover itself completed \(drain GTID (?:\d+-\d+-\d+,)*1-1-\d+, complete flag set, stream stopped\)/,
     );
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-success', 'gh-ost-on-failure']);
     const rows = await parity(source, target, database);
@@ -373,6 +374,35 @@ describe('servers restarted and connections killed', () => {
       'activities retry and resume from the target state; parity',
       `completed, ${rows} rows equal; ${victims.length} connections killed (binlog dump included)`,
     );
+  });
+  it.each([
+    ['while it waited', false],
+    ['during its read', true],
+  ])('a chunk read on a session the server killed %s fails at once, so the copy can retry', async (_, during) => {
+    const victim = await sql('source');
+    const admin = await sql('source');
+    defer(async () => {
+      await victim.end().catch(() => undefined);
+      await admin.end();
+    });
+    const [mine] = await victim.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+    const kill = () => admin.query('KILL ?', [Number(mine[0]!.id)]);
+    if (!during) {
+      await kill();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // SLEEP keeps the read running while the server ends the session under it.
+    const read = readLines(
+      victim,
+      { sql: 'SELECT CAST(SLEEP(?) AS BINARY), 1', values: [during ? 3 : 0] },
+      new LineBuffer(),
+      16,
+    );
+    if (during) setTimeout(() => void kill(), 300);
+    const waited = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('the read still waits after 5 s')), 5_000),
+    );
+    await expect(Promise.race([read, waited])).rejects.toThrow(/closed state|connection lost/i);
   });
 });
 
