@@ -1,10 +1,11 @@
-// Row copy throughput: `npm run bench:copy [rows,...=1000000,5000000] [rounds=3] [--target-own-core]`. On one private
-// stack, for each table size, the same table of ~110-byte rows is copied to the target by
+// Row copy throughput: `npm run bench:copy [rows,...=1000000,5000000] [rounds=3] [--target-own-core]`.
+// On one private stack, for each table size, the same table of ~110-byte rows is copied to the target by
 // `mariadb-dump | mariadb`, by `mydumper | myloader` (Debian's mydumper; 2 threads and 4, 100k-row
 // chunks, the load binlogged on the target as the move's writes are), and by a move (copy with the
 // binlog stream running, verify skipped) at copyConcurrency 1, 2 and 4, with the worker process's
 // peak RSS and each process's CPU time. The tools take turns within a round and the summary gives
-// each one's median over the rounds: on a shared machine a single run can be off by a fifth.
+// each one's median over the rounds: on a shared machine a single run can be off by a fifth. Each
+// run starts once both servers have written out their dirty pages (`settle`).
 // --target-own-core pins the target server to the last core and everything else (source server,
 // worker, Temporal, the dump and load tools) to the others, as when the target is a machine of its
 // own: then the target's cost per row sets each tool's rate. Figures only: nothing is asserted.
@@ -137,7 +138,7 @@ async function fill(rows: number): Promise<void> {
   await source.query('ANALYZE TABLE bench.t');
 }
 
-/** Before each copy: no target copy, no move state, the source table under its own name. */
+/** Before each copy: no target copy, no move state, the source table under its own name, both servers settled. */
 async function resetTarget(): Promise<void> {
   for (const db of ['bench', 'dumpload', 'myloader', '_move_tables'])
     await target.query(`DROP DATABASE IF EXISTS ${db}`);

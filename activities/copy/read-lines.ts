@@ -45,7 +45,10 @@ export class LineBuffer {
   }
 }
 
-/** The callback connection under a promise one, whose queries emit rows one by one (mysql2 has it; its types omit it). */
+/**
+ * The callback connection under a promise one, whose queries emit rows one by one (mysql2 has it;
+ * its types omit it).
+ */
 const rowEvents = (conn: mysql.Connection) => (conn as unknown as { connection: CallbackConnection }).connection;
 
 /**

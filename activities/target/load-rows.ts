@@ -44,8 +44,9 @@ function packets(data: Buffer): Readable {
 }
 
 /**
- * Loads `lines` (LF-ended, as `readLines` joins them) in the connection's open transaction. Returns false when the server stored some
- * value other than exactly (the caller rolls back and takes the INSERT path).
+ * Loads `lines` (LF-ended, as `readLines` joins them) in the connection's open transaction. Returns
+ * false when the server stored some value other than exactly (the caller rolls back and takes the
+ * INSERT path).
  */
 export async function loadRows(conn: mysql.Connection, statement: string, lines: Buffer): Promise<boolean> {
   const [result] = await conn.query<mysql.ResultSetHeader>({
