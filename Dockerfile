@@ -16,8 +16,8 @@ RUN npm run build
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-# As bin/move-tables-worker: a bounded heap (the worker's buffers are bounded in bytes).
-ENV NODE_OPTIONS=--max-old-space-size=256
+# As bin/move-tables-worker: a bounded heap (the worker's buffers are bounded in bytes), not a tight one.
+ENV NODE_OPTIONS=--max-old-space-size=1024
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist

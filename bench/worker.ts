@@ -22,7 +22,7 @@ const bench = await startBenchStack();
 try {
   const env = { ...stackEnv(bench.state), MOVE_TABLES_TASK_QUEUE: 'bench-start' };
   for (const [label, entry] of [
-    ['shipped (bin/move-tables-worker: node dist/, prebuilt bundle, 256 MB heap)', SHIPPED_WORKER],
+    ['shipped (bin/move-tables-worker: node dist/, prebuilt bundle, its heap limit)', SHIPPED_WORKER],
     ['from source (tsx, bundled at start)', undefined],
   ] as const) {
     const starts: number[] = [];

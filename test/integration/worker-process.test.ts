@@ -76,7 +76,7 @@ describe('the shipped worker process', () => {
     const pid = worker.child.pid!;
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     expect(path.basename(cmdline[0]!)).toBe('node');
-    expect(cmdline.slice(1)).toEqual(['--max-old-space-size=256', path.join(repoRoot, 'dist/worker/main.js'), '']);
+    expect(cmdline.slice(1)).toEqual(['--max-old-space-size=1024', path.join(repoRoot, 'dist/worker/main.js'), '']);
     expect(processesWith(`MOVE_TABLES_TASK_QUEUE=${taskQueue}`)).toEqual([pid]);
     const identities = await eventually('the worker to poll', async () => {
       const ids = await pollerIdentities(taskQueue);
