@@ -21,7 +21,7 @@ import { copyInsertStatements } from '../target/row-apply.js';
 import { acceptsLocalLoad, loadRows, loadStatement } from '../target/load-rows.js';
 import { LineBuffer, readLines } from './read-lines.js';
 import { throttleGate } from './throttle.js';
-import { rowLine } from './row-lines.js';
+import { lineField, printsPlain } from './row-lines.js';
 import { rowLiteral } from './row-literals.js';
 import { countRowsCopied } from '../move-metrics.js';
 import { afterKey, decodeKey, orderBy, upToKey, type Condition, type Key } from './keyset.js';
@@ -93,10 +93,12 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
     key: rowKey.columns,
     generated: new Set<string>(),
   };
-  // Each row comes as one value built by the source (load lines, or SQL text for INSERTs), then its key.
+  // Each row comes as its line's fields (LOAD DATA) or one value of SQL text (INSERTs), then its key.
   const keys = keyColumns(rowKey, columnList).map(keyValue);
   const selectOf = (row: string) =>
     `SELECT ${[row, ...keys].join(', ')} FROM ${qualified(input.database, input.table)}`;
+  const lineFields = written.map(lineField).join(', ');
+  const plainFields = written.map(printsPlain);
   const keyOf = (row: unknown[]) => row.slice(1);
   // A range of a parallel copy: its bounds (a whole table: none).
   const rangeStart = input.range?.after === undefined ? null : decodeKey(input.range.after);
@@ -149,7 +151,8 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
         if (load) {
           const read = await readLines(
             conn,
-            chunkQuery(after, rowLine(written), chunkRows),
+            chunkQuery(after, lineFields, chunkRows),
+            plainFields,
             lineBuffers[turn]!,
             chunkRows * rowBytes,
           );

@@ -394,7 +394,8 @@ describe('servers restarted and connections killed', () => {
     // SLEEP keeps the read running while the server ends the session under it.
     const read = readLines(
       victim,
-      { sql: 'SELECT CAST(SLEEP(?) AS BINARY), 1', values: [during ? 3 : 0] },
+      { sql: 'SELECT SLEEP(?), 1', values: [during ? 3 : 0] },
+      [true],
       new LineBuffer(),
       16,
     );
