@@ -87,10 +87,16 @@ export class LineBuffer {
         continue;
       }
       let length = first;
-      if (first === 0xfc) length = source.readUInt16LE(at);
-      else if (first === 0xfd) length = source.readUIntLE(at, 3);
-      else if (first === 0xfe) length = Number(source.readBigUInt64LE(at));
-      at += first === 0xfc ? 2 : first === 0xfd ? 3 : first === 0xfe ? 8 : 0;
+      if (first === 0xfc) {
+        length = source.readUInt16LE(at);
+        at += 2;
+      } else if (first === 0xfd) {
+        length = source.readUIntLE(at, 3);
+        at += 3;
+      } else if (first === 0xfe) {
+        length = Number(source.readBigUInt64LE(at));
+        at += 8;
+      }
       this.appendEscaped(source, at, at + length, end);
       at += length;
     }
@@ -135,7 +141,6 @@ interface RowPacket {
   offset: number;
   end: number;
   isEOF(): boolean;
-  readLengthCodedNumber(): number | null;
   clone(): RowPacket;
 }
 type RowState = (this: QueryCommand, packet: RowPacket, connection: unknown) => RowState | null;

@@ -25,7 +25,10 @@ export async function acceptsLocalLoad(conn: Queryable): Promise<boolean> {
 export const LOCAL_LOAD_OFF =
   "the target's local_infile is OFF: the copy writes rows by INSERT, which takes the target about twice the time per row of LOAD DATA LOCAL INFILE (SET GLOBAL local_infile = ON on the target to load them)";
 
-/** The statement that loads `columns` (the written ones, in the order their line fields are read) into the target table. */
+/**
+ * The statement that loads `columns` (the written ones, in the order their line fields are read) into the
+ * target table.
+ */
 export function loadStatement(database: string, table: string, columns: Column[]): string {
   const { list, set } = loadColumns(columns);
   return (
