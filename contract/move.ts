@@ -1,5 +1,5 @@
 // The `moveTables` workflow's input, status and result, and the task queue its workers poll.
-import type { CopyRange, PrepareResult, StreamHealth, VerifyReport } from './activities.js';
+import type { CopyRange, CopySliceResult, PrepareResult, StreamHealth, VerifyReport } from './activities.js';
 import type { CutOverInput, CutOverResult, CutOverStatus, CutOverStep, SourceState } from './cutover.js';
 import type { TablesInput } from './tables.js';
 
@@ -60,6 +60,11 @@ export interface MoveResume {
   copyStartedAt: number;
   /** Key ranges planned for a parallel copy (progress on the target is kept per range). */
   copyPlans: Record<string, CopyRange[]>;
+  /**
+   * Per table of a parallel copy, each range's last slice (null: none yet): a range that finished is not
+   * copied again, and progress counts it from the start of the new run. Absent in moves handed over before it.
+   */
+  copyLastSlices?: Record<string, Array<CopySliceResult | null>>;
   /** `releaseCutOver` arrived before the cutover. */
   released: boolean;
   /** Runs before this one. */

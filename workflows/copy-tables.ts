@@ -23,6 +23,8 @@ export interface CopyContext {
   startedAt: number;
   /** Key ranges an earlier run planned: their progress rows on the target are per range. */
   plans: Record<string, CopyRange[]>;
+  /** Each range's last slice in an earlier run (null: none): a finished range is not copied again. */
+  lastSlices: Record<string, Array<CopySliceResult | null>>;
   /** True when this run's history is long enough to continue as new: no further slice starts. */
   handOverDue(): boolean;
 }
@@ -32,6 +34,7 @@ export interface CopyOutcome {
   done: boolean;
   seconds: number;
   plans: Record<string, CopyRange[]>;
+  lastSlices: Record<string, Array<CopySliceResult | null>>;
 }
 
 /** Copies every table, or stops between slices when a new run should continue it. */
@@ -39,15 +42,16 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
   const { tables, status } = ctx;
   const started = ctx.startedAt;
   const plans = { ...ctx.plans };
+  const lastSlices = { ...ctx.lastSlices };
   // Moves started before parallel copies existed (or with concurrency 1) copy each table whole.
   const parallel = ctx.concurrency > 1 && patched('parallel-copy');
   // Each run copies at least one slice before it hands over: however low the limit, moves progress.
   let slices = 0;
   const handOverDue = () => slices > 0 && ctx.handOverDue();
 
-  function report(table: string, ranges: Array<CopySliceResult | undefined>): void {
+  function report(table: string, ranges: Array<CopySliceResult | null>): void {
     // Each range's first slice reports its total so far (an earlier run's included): until all have, the last figures stand.
-    if (ranges.some((r) => r === undefined)) return;
+    if (ranges.some((r) => r === null)) return;
     const reported = ranges as CopySliceResult[];
     const rowsCopied = reported.reduce((sum, r) => sum + r.rowsCopied, 0);
     const estimatedRows = Math.max(rowsCopied, ...reported.map((r) => r.estimatedRows));
@@ -66,9 +70,10 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
     table: string,
     range: CopyRange | undefined,
     of: number,
-    results: Array<CopySliceResult | undefined>,
+    results: Array<CopySliceResult | null>,
   ) {
     const name = `${tables.database}.${table}${range ? ` range ${range.index + 1}/${of}` : ''}`;
+    if (results[range?.index ?? 0]?.done) return;
     for (;;) {
       await ctx.beforeSlice();
       if (handOverDue()) return;
@@ -94,7 +99,12 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
     }
   }
 
-  const outcome = (done: boolean): CopyOutcome => ({ done, seconds: (Date.now() - started) / 1_000, plans });
+  const outcome = (done: boolean): CopyOutcome => ({
+    done,
+    seconds: (Date.now() - started) / 1_000,
+    plans,
+    lastSlices,
+  });
   for (const table of tables.tables) {
     if (status.tables[table]?.done) continue;
     if (handOverDue()) return outcome(false);
@@ -105,7 +115,8 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
         { source: tables.source, database: tables.database, table, ranges: ctx.concurrency },
       );
     const ranges: Array<CopyRange | undefined> = plans[table] ?? [undefined];
-    const results: Array<CopySliceResult | undefined> = ranges.map(() => undefined);
+    const results = (lastSlices[table] ??= ranges.map(() => null));
+    report(table, results);
     await Promise.all(ranges.map((range) => copyRange(table, range, ranges.length, results)));
     if (!status.tables[table]?.done) return outcome(false);
   }

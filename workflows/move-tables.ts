@@ -177,6 +177,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       concurrency: copyConcurrency,
       startedAt: copyStartedAt,
       plans: resume?.copyPlans ?? {},
+      lastSlices: resume?.copyLastSlices ?? {},
       handOverDue: () =>
         canHandOver && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= historyLimit),
       async beforeSlice() {
@@ -197,6 +198,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
           status: { tables: copyStatus, rowsCopied, estimatedRows, paused, chunkSize },
           copyStartedAt,
           copyPlans: copied.plans,
+          copyLastSlices: copied.lastSlices,
           released,
           runs: (resume?.runs ?? 0) + 1,
         },
