@@ -132,8 +132,9 @@ export class LineBuffer {
 }
 
 /**
- * The parts of mysql2 3.x's text-protocol query command this reads (its types omit them). The driver
- * passes every packet in one reused object: a row is only kept as its place in the received bytes.
+ * The parts of mysql2 3.x's text-protocol query command this reads (its types omit them), which is why
+ * package.json pins mysql2 to one version. The driver passes every packet in one reused object: a row
+ * is only kept as its place in the received bytes.
  */
 interface RowPacket {
   buffer: Buffer;
