@@ -56,7 +56,7 @@ export const moveSteps = {
       },
       'copyRows',
     ),
-    /** Read-only: one walk of the key index, a heartbeat per boundary found. */
+    /** Read-only: a walk of the key index (two when the estimate was far too high), a heartbeat per candidate. */
     ...shaped(
       { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 5 } },
       'planCopyRanges',

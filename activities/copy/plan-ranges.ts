@@ -1,6 +1,8 @@
 // Splits a table's key space into ranges of about equal row counts for a parallel copy. The split
-// keys are found by walking the row key's index once (each boundary `step` rows after the last),
-// so the ranges follow the data, whatever the key's type or spread.
+// keys are found by walking the row key's index to its end, a candidate every `step` rows (a second
+// time, finer, when it held far fewer rows than estimated): the ranges follow the data, whatever the
+// key's type or spread, and however far the server's row estimate is off (InnoDB's is a sample;
+// MySQL 8 caches it for up to a day, so a table filled since reads as it was).
 import { Context } from '@temporalio/activity';
 import type mysql from 'mysql2/promise';
 import type { CopyRange, CopyRangesInput } from '../../contract/activities.js';
@@ -12,6 +14,12 @@ import { afterKey, encodeKey, orderBy, type Key } from './keyset.js';
 /** A range smaller than this costs more in coordination than its parallelism gains. */
 export const MIN_RANGE_ROWS = 20_000;
 
+/**
+ * Candidates kept per wanted range: more make the ranges more even; past twice this many the walk keeps
+ * every other one and doubles its step, so a table far larger than its estimate costs no more memory.
+ */
+export const CANDIDATES_PER_RANGE = 16;
+
 /** Ranges covering every key: the first open below, the last open above, each after the previous. */
 export function rangesFrom(boundaries: string[]): CopyRange[] {
   return [...boundaries, undefined].map((upTo, index) => ({
@@ -21,29 +29,66 @@ export function rangesFrom(boundaries: string[]): CopyRange[] {
   }));
 }
 
+/** The first step of the walk: the estimate (at least enough rows for every range) over the candidates wanted. */
+export function firstStep(estimate: number, wanted: number): number {
+  const rows = Math.max(estimate, wanted * MIN_RANGE_ROWS);
+  return Math.max(1, Math.floor(rows / (wanted * CANDIDATES_PER_RANGE)));
+}
+
+/**
+ * Which of `found` candidates (the k-th after k * `step` rows; fewer than `step` rows after the last) split
+ * the table into at most `wanted` ranges of at least MIN_RANGE_ROWS rows and about equal size.
+ */
+export function splitCandidates(found: number, step: number, wanted: number): number[] {
+  // Half a step for the rows after the last candidate, which the walk did not count.
+  const segments = found + 0.5;
+  const count = Math.max(1, Math.min(wanted, Math.floor((found * step) / MIN_RANGE_ROWS)));
+  const picked: number[] = [];
+  for (let j = 1; j < count; j++) {
+    const index = Math.min(found, Math.max(1, Math.round((j * segments) / count))) - 1;
+    if (index > (picked.at(-1) ?? -1)) picked.push(index);
+  }
+  return picked;
+}
+
 /** Activity `planCopyRanges`. */
 export async function planCopyRanges(clusters: Clusters, input: CopyRangesInput): Promise<CopyRange[]> {
+  const wanted = Math.floor(input.ranges);
+  if (wanted <= 1) return rangesFrom([]);
   const pool = clusters.pool(input.source);
-  const rows = await estimatedRows(pool, input.database, input.table);
-  const count = Math.max(1, Math.min(Math.floor(input.ranges), Math.floor(rows / MIN_RANGE_ROWS)));
-  if (count === 1) return rangesFrom([]);
+  const estimate = await estimatedRows(pool, input.database, input.table);
   const rowKey = await rowKeyOf(pool, input.database, input.table, clusters.describe(input.source));
   const columns = keyColumns(rowKey, await tableColumns(pool, input.database, input.table));
-  const step = Math.floor(rows / count);
-  const boundaries: string[] = [];
-  let last: Key | null = null;
-  for (let i = 1; i < count; i++) {
-    const after = afterKey(rowKey.columns, last);
-    const [found] = await pool.query<mysql.RowDataPacket[]>({
-      sql: `SELECT ${columns.map(keyValue).join(', ')} FROM ${qualified(input.database, input.table)} WHERE ${after.sql} ORDER BY ${orderBy(rowKey.columns)} LIMIT 1 OFFSET ?`,
-      values: [...after.values, step - 1],
-      rowsAsArray: true,
-    });
-    // Fewer rows than estimated: the last range takes the rest.
-    if (found.length === 0) break;
-    last = found[0] as unknown as Key;
-    boundaries.push(encodeKey(last));
-    Context.current().heartbeat({ boundaries: boundaries.length });
+  const keysAfter = `SELECT ${columns.map(keyValue).join(', ')} FROM ${qualified(input.database, input.table)}`;
+
+  /** Every `step` rows to the end of the index: the candidates, thinned as they grow, and their step. */
+  async function walk(step: number): Promise<{ candidates: string[]; step: number }> {
+    let candidates: string[] = [];
+    let last: Key | null = null;
+    for (;;) {
+      const after = afterKey(rowKey.columns, last);
+      const [found] = await pool.query<mysql.RowDataPacket[]>({
+        sql: `${keysAfter} WHERE ${after.sql} ORDER BY ${orderBy(rowKey.columns)} LIMIT 1 OFFSET ?`,
+        values: [...after.values, step - 1],
+        rowsAsArray: true,
+      });
+      if (found.length === 0) return { candidates, step };
+      last = found[0] as unknown as Key;
+      candidates.push(encodeKey(last));
+      if (candidates.length === 2 * wanted * CANDIDATES_PER_RANGE) {
+        // Keep those at an even multiple of the step (the last included): equally spaced at twice the step.
+        candidates = candidates.filter((_, i) => i % 2 === 1);
+        step *= 2;
+      }
+      Context.current().heartbeat({ candidates: candidates.length, step });
+    }
   }
-  return rangesFrom(boundaries);
+
+  let walked = await walk(firstStep(estimate, wanted));
+  // An estimate far above the rows left too few candidates to split evenly: walk again with what was counted.
+  const counted = (walked.candidates.length + 1) * walked.step;
+  if (walked.candidates.length < CANDIDATES_PER_RANGE && firstStep(counted, wanted) < walked.step)
+    walked = await walk(firstStep(counted, wanted));
+  const { candidates, step } = walked;
+  return rangesFrom(splitCandidates(candidates.length, step, wanted).map((i) => candidates[i]!));
 }
