@@ -86,9 +86,8 @@ export async function planCopyRanges(clusters: Clusters, input: CopyRangesInput)
 
   let walked = await walk(firstStep(estimate, wanted));
   // An estimate far above the rows left too few candidates to split evenly: walk again with what was counted.
-  const counted = (walked.candidates.length + 1) * walked.step;
-  if (walked.candidates.length < CANDIDATES_PER_RANGE && firstStep(counted, wanted) < walked.step)
-    walked = await walk(firstStep(counted, wanted));
+  const finer = firstStep((walked.candidates.length + 1) * walked.step, wanted);
+  if (walked.candidates.length < CANDIDATES_PER_RANGE && finer < walked.step) walked = await walk(finer);
   const { candidates, step } = walked;
   return rangesFrom(splitCandidates(candidates.length, step, wanted).map((i) => candidates[i]!));
 }

@@ -19,12 +19,12 @@ const BACKSLASH = 0x5c;
 const TAB = 0x09;
 const LF = 0x0a;
 
+/** A byte the format reserves: written escaped. */
+const reserved = (byte: number): boolean => byte === BACKSLASH || byte === TAB || byte === LF;
+
 /** Whether `source[start, stop)` holds a byte the format reserves. */
 function reservedIn(source: Buffer, start: number, stop: number): boolean {
-  for (let i = start; i < stop; i++) {
-    const byte = source[i]!;
-    if (byte === BACKSLASH || byte === TAB || byte === LF) return true;
-  }
+  for (let i = start; i < stop; i++) if (reserved(source[i]!)) return true;
   return false;
 }
 
@@ -109,7 +109,7 @@ export class LineBuffer {
     let at = this.length;
     for (let i = start; i < stop; i++) {
       const byte = source[i]!;
-      if (byte === BACKSLASH || byte === TAB || byte === LF) {
+      if (reserved(byte)) {
         out[at++] = BACKSLASH;
         out[at++] = byte === TAB ? 0x74 : byte === LF ? 0x6e : BACKSLASH;
       } else out[at++] = byte;
