@@ -17,6 +17,7 @@ import { restartStackPart } from '../../dev/stack/stack.js';
 import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import type { MoveTablesInput } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
+import { holdCopy } from '../support/copy-progress.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { recordFault } from '../support/fault-report.js';
 import { running } from '../support/process-state.js';
@@ -298,24 +299,28 @@ describe('lost workers at protocol steps', () => {
 describe('servers restarted and connections killed', () => {
   it('Temporal dev server restarted mid-copy: the move completes from its persisted history', async () => {
     const { database, source, target, handle } = await moveWithWorker(150_000, { chunkSize: 500 });
-    await moveReaches(handle, 'the copy', (s) => s.phase === 'copy');
+    const held = await holdCopy(database, 5_000, defer);
     await restartStackPart(stack().dir, 'temporal');
+    await held.release();
     const result = await client.workflow.getHandle(handle.workflowId).result();
     expect(result.verify!.ok).toBe(true);
     const rows = await parity(source, target, database);
     recordFault(
       'Temporal dev server restarted mid-copy',
       'worker reconnects; move completes',
-      `completed, ${rows} rows equal, checksum ok`,
+      `restarted with ${held.copied} of 150000 rows copied; completed, ${rows} rows equal, checksum ok`,
     );
   });
 
   it('target server restarted mid-copy: copy and stream resume from the target state', async () => {
-    const { database, source, handle } = await moveWithWorker(150_000, { chunkSize: 500 });
-    await moveReaches(handle, 'the copy', (s) => s.phase === 'copy');
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Postponed, so the update after the restart finds the table on the source however fast the rest goes.
+    const { database, source, handle } = await moveWithWorker(150_000, { chunkSize: 500, postpone: true });
+    const held = await holdCopy(database, 5_000, defer);
+    // The restart ends the hold with its session.
     await restartStackPart(stack().dir, 'target');
     await source.query(`UPDATE ${database}.t SET v = 'after target restart' WHERE id % 1000 = 0`);
+    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    await handle.signal(releaseCutOverSignal);
     const result = await handle.result();
     expect(result.verify!.ok).toBe(true);
     const target = await sql('target');
@@ -324,7 +329,7 @@ describe('servers restarted and connections killed', () => {
     recordFault(
       'target server restarted mid-copy',
       'copy and stream retry and resume from the target; parity',
-      `completed, ${rows} rows equal, checksum ok`,
+      `restarted with ${held.copied} of 150000 rows copied; completed, ${rows} rows equal, checksum ok`,
     );
   });
 
@@ -355,8 +360,7 @@ describe('servers restarted and connections killed', () => {
 
   it("the copy's and the stream's connections killed on the source: both resume", async () => {
     const { database, source, target, handle } = await moveWithWorker(150_000, { chunkSize: 500 });
-    await moveReaches(handle, 'the copy', (s) => s.phase === 'copy');
-    await new Promise((r) => setTimeout(r, 500));
+    const held = await holdCopy(database, 5_000, defer);
     const [mine] = await source.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
     // Every worker connection on the source: the binlog dump, the copy's transaction, the pools.
     const [victims] = await source.query<mysql.RowDataPacket[]>(
@@ -366,13 +370,14 @@ describe('servers restarted and connections killed', () => {
     expect(victims.some((v) => String(v.command).startsWith('Binlog Dump'))).toBe(true);
     expect(victims.length).toBeGreaterThanOrEqual(2);
     for (const v of victims) await source.query('KILL ?', [Number(v.ID)]).catch(() => undefined);
+    await held.release();
     const result = await handle.result();
     expect(result.verify!.ok).toBe(true);
     const rows = await parity(source, target, database);
     recordFault(
       "copy's and stream's connections KILLed on the source",
       'activities retry and resume from the target state; parity',
-      `completed, ${rows} rows equal; ${victims.length} connections killed (binlog dump included)`,
+      `completed, ${rows} rows equal; ${victims.length} connections killed (binlog dump included) with ${held.copied} of 150000 rows copied`,
     );
   });
   it.each([

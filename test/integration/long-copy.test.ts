@@ -1,11 +1,11 @@
 // A parallel copy on real servers under write load, long enough (against a low history limit) to
 // continue as new mid-copy: the next run resumes every key range where the target says it stood,
 // restarts the stream from its stored position, and the move ends with parity.
-import type mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
 import { moveStatusQuery } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
+import { copyProgress, rowsCopied } from '../support/copy-progress.js';
 import { saveHistory } from '../support/histories.js';
 import { allRows, createSourceTable } from '../support/move-fixture.js';
 import { sourceWriteLoad, sql, startWorker, temporalClient, uniqueName } from '../support/stack.js';
@@ -51,17 +51,14 @@ describe('a long parallel copy', () => {
     await saveHistory('move-parallel-copy-continued-as-new', first);
     const status = await handle.query(moveStatusQuery);
     expect(status.previousRuns).toBeGreaterThanOrEqual(1);
-    const [ranges] = await target.query<mysql.RowDataPacket[]>(
-      'SELECT range_no, rows_copied, done FROM _move_tables.copy_progress WHERE stream_id = ? ORDER BY range_no',
-      [`source/${database}/t`],
-    );
-    expect(ranges.map((r) => [Number(r.range_no), Number(r.done)])).toEqual([
-      [0, 1],
-      [1, 1],
-      [2, 1],
-      [3, 1],
+    const ranges = await copyProgress(target, database);
+    expect(ranges.map((r) => [r.rangeNo, r.done])).toEqual([
+      [0, true],
+      [1, true],
+      [2, true],
+      [3, true],
     ]);
-    expect(ranges.reduce((sum, r) => sum + Number(r.rows_copied), 0)).toBe(result.rowsCopied);
+    expect(rowsCopied(ranges)).toBe(result.rowsCopied);
     expect(status.rowsCopied).toBe(result.rowsCopied);
   });
 });

@@ -1,9 +1,9 @@
 // A worker process SIGKILLed mid-copy under write load: a new worker continues the copy after
 // the last key recorded on the target (for a parallel copy, each key range after its own), and
 // the move completes with parity.
-import type mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
+import { copyProgress, rowsCopied } from '../support/copy-progress.js';
 import { startMove } from '../../client/moves.js';
 import { allRows, createSourceTable } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
@@ -24,13 +24,6 @@ describe('moveTables across a lost worker', () => {
       // Fresh statistics: the ranges are planned from the table's estimated row count.
       await source.query(`ANALYZE TABLE ${database}.t`);
       const target = await sql('target');
-      const progress = async () => {
-        const [rows] = await target.query<mysql.RowDataPacket[]>(
-          'SELECT range_no, rows_copied, done FROM _move_tables.copy_progress WHERE stream_id = ? ORDER BY range_no',
-          [`source/${database}/t`],
-        );
-        return rows;
-      };
       try {
         const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
         const first = await spawnWorkerProcess(env);
@@ -46,7 +39,7 @@ describe('moveTables across a lost worker', () => {
         const copied = await eventually(
           '5,000 rows copied',
           async () => {
-            const n = (await progress()).reduce((sum, r) => sum + Number(r.rows_copied), 0);
+            const n = rowsCopied(await copyProgress(target, database));
             return n >= 5_000 ? n : undefined;
           },
           { intervalMs: 20 },
@@ -65,11 +58,9 @@ describe('moveTables across a lost worker', () => {
         const rows = await allRows(source, database, '_t_del');
         expect(await allRows(target, database, 't')).toEqual(rows);
         // Each range copied to its end, and together they copied what the move reports.
-        const done = await progress();
-        expect(done.map((r) => [Number(r.range_no), Number(r.done)])).toEqual(
-          Array.from({ length: ranges }, (_, i) => [i, 1]),
-        );
-        expect(done.reduce((sum, r) => sum + Number(r.rows_copied), 0)).toBe(result.rowsCopied);
+        const done = await copyProgress(target, database);
+        expect(done.map((r) => [r.rangeNo, r.done])).toEqual(Array.from({ length: ranges }, (_, i) => [i, true]));
+        expect(rowsCopied(done)).toBe(result.rowsCopied);
         recordFault(
           `SIGKILL worker mid-copy under write load${copyConcurrency > 1 ? ` (${ranges} key ranges copied at once)` : ''}`,
           'new worker continues after the last key recorded on the target; parity',
