@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Clusters } from '../../activities/clusters.js';
 import { recordFault } from '../support/fault-report.js';
 import { running } from '../support/process-state.js';
+import { eventually } from '../support/waiting.js';
 import { runHooks } from '../../activities/hooks/hooks.js';
 import type { HookRequest } from '../../contract/activities.js';
 
@@ -73,9 +74,10 @@ describe('hooks', () => {
     const { dir, out } = hooksDir('sleep 60 & echo $! > $OUT.child; echo $$ > $OUT; wait');
     const env = new MockActivityEnvironment();
     const step = env.run(() => runHooks(clusters, dir, { ...request, timeoutMs: 60_000 }));
-    for (let i = 0; i < 100 && !existsSync(`${out}.child`); i++) await new Promise((r) => setTimeout(r, 50));
-    const hook = Number(readFileSync(out, 'utf8'));
-    const child = Number(readFileSync(`${out}.child`, 'utf8'));
+    // A whole line in $OUT: the hook wrote its pid after its child's (a file can exist before its line is in it).
+    const line = (file: string) => readFileSync(file, 'utf8').match(/^(\d+)\n$/)?.[1];
+    const hook = Number(await eventually('the hook to write its pid', async () => line(out), { intervalMs: 20 }));
+    const child = Number(line(`${out}.child`));
     expect(running(hook) && running(child)).toBe(true);
     env.cancel();
     await expect(step).rejects.toThrow();
