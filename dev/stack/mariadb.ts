@@ -110,7 +110,9 @@ export async function startMariadb(
     async () => {
       const conn = await mysql.createConnection({ socketPath: socket, user: 'root' });
       try {
-        if (fresh) await createStackUser(conn, password);
+        // Every start, not only a fresh data dir's: a first start that exited after mariadb-install-db
+        // (its port taken meanwhile) leaves a data dir without the user, and the retry must create it.
+        await ensureStackUser(conn, password);
         return true;
       } finally {
         await conn.end();
@@ -127,9 +129,11 @@ export async function startMariadb(
   return { name: spec.name, host: '127.0.0.1', port: spec.port, pid, dir: spec.dir, socket, configFile, errorLog };
 }
 
-async function createStackUser(conn: mysql.Connection, password: string): Promise<void> {
+/** The stack's user with the stack's password (the password file's, which the clusters file repeats). */
+async function ensureStackUser(conn: mysql.Connection, password: string): Promise<void> {
   // Bootstrap statements are not replicated anywhere: keep them out of the binlog and GTIDs.
   await conn.query('SET SESSION sql_log_bin = 0');
   await conn.query(`CREATE USER IF NOT EXISTS '${STACK_USER}'@'127.0.0.1' IDENTIFIED BY ?`, [password]);
+  await conn.query(`ALTER USER '${STACK_USER}'@'127.0.0.1' IDENTIFIED BY ?`, [password]);
   await conn.query(`GRANT ALL PRIVILEGES ON *.* TO '${STACK_USER}'@'127.0.0.1' WITH GRANT OPTION`);
 }

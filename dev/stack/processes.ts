@@ -1,10 +1,37 @@
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A free TCP port on the loopback interface, chosen by the kernel. */
+/**
+ * Where the kernel picks ports for outgoing connections (Linux's setting; else the IANA range). A
+ * port chosen below it cannot be taken by one of them between its choice and its server's bind.
+ */
+function ephemeralPortsFrom(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return 49_152;
+  }
+}
+
+const LOWEST_CHOSEN_PORT = 10_000;
+
+/**
+ * A free TCP port on the loopback interface, below the ephemeral range when there is room there (a
+ * server started on a port the kernel handed out exits at once when a connection took it meanwhile).
+ */
 export async function freePort(): Promise<number> {
+  const below = Math.min(ephemeralPortsFrom(), 49_152);
+  for (let tries = 0; below - LOWEST_CHOSEN_PORT > 1_000 && tries < 20; tries++) {
+    const port = randomInt(LOWEST_CHOSEN_PORT, below);
+    if (await portIsFree(port)) return port;
+  }
+  return kernelChosenPort();
+}
+
+function kernelChosenPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

@@ -1,10 +1,11 @@
 // Starting a stack when a server cannot start: noticed at once (not after the start timeout), the
 // cause shown from the head of the server's log, what the attempt started stopped, and the next
-// attempt made on fresh ports. `down` returns once its processes have exited.
-import { mkdtempSync } from 'node:fs';
+// attempt made on fresh ports with the stack's user in place. `down` returns once its processes have exited.
+import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import mysql from 'mysql2/promise';
 import { describe, expect, it, vi } from 'vitest';
 import { choosePorts, downStack, upStack } from '../../dev/stack/stack.js';
 import { isOurProcess } from '../../dev/stack/processes.js';
@@ -29,6 +30,16 @@ describe('stack start', () => {
         /stack start attempt 1 failed, retrying on fresh ports: MariaDB source on port \d+: the process exited while starting/,
       );
       expect(messages[0]).toMatch(/Address already in use|Can't start server/);
+      // The failed attempt had initialised the source's data: the retry still gives it the stack's user.
+      const { clusters } = JSON.parse(readFileSync(state.clustersFile, 'utf8')) as {
+        clusters: Record<string, mysql.ConnectionOptions>;
+      };
+      for (const name of ['source', 'target']) {
+        const conn = await mysql.createConnection(clusters[name]!);
+        const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT CURRENT_USER() AS user');
+        await conn.end();
+        expect(rows[0]!.user).toBe('move_tables@127.0.0.1');
+      }
       await downStack(dir, { removeData: true });
       for (const pid of [state.servers.source.pid, state.servers.target.pid])
         expect(isOurProcess(pid, 'my.cnf')).toBe(false);
