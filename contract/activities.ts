@@ -145,6 +145,8 @@ export interface CopyRange {
   after?: string;
   /** Rows up to and including this key; absent: to the last row. */
   upTo?: string;
+  /** Rows the plan's walk counted in the range (absent in plans from before it counted): the copy's progress total. */
+  rows?: number;
 }
 
 /** Splits a table's key space for a parallel copy (activity `planCopyRanges`). */

@@ -49,13 +49,30 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
   let slices = 0;
   const handOverDue = () => slices > 0 && ctx.handOverDue();
 
+  /**
+   * Rows a table has to copy, by its plan's counts (absent in plans from before they counted): a
+   * range's count until it is done (or has copied more), then what it copied.
+   */
+  function countedRows(plan: CopyRange[] | undefined, ranges: Array<CopySliceResult | null>): number | undefined {
+    if (!plan?.every((range) => range.rows !== undefined)) return undefined;
+    return plan.reduce((sum, range, i) => {
+      const slice = ranges[i];
+      return sum + (slice?.done ? slice.rowsCopied : Math.max(range.rows!, slice?.rowsCopied ?? 0));
+    }, 0);
+  }
+
   function report(table: string, ranges: Array<CopySliceResult | null>): void {
+    // The walk counted the rows: a truer total than the server's estimate (a sample, or cached for a day).
+    const counted = countedRows(plans[table], ranges);
+    if (counted !== undefined)
+      status.tables[table] = { rowsCopied: 0, done: false, ...status.tables[table], estimatedRows: counted };
     // Each range's first slice reports its total so far (an earlier run's included): until all have, the last figures stand.
-    if (ranges.some((r) => r === null)) return;
-    const reported = ranges as CopySliceResult[];
-    const rowsCopied = reported.reduce((sum, r) => sum + r.rowsCopied, 0);
-    const estimatedRows = Math.max(rowsCopied, ...reported.map((r) => r.estimatedRows));
-    status.tables[table] = { rowsCopied, estimatedRows, done: reported.every((r) => r.done) };
+    if (ranges.every((r) => r !== null)) {
+      const reported = ranges as CopySliceResult[];
+      const rowsCopied = reported.reduce((sum, r) => sum + r.rowsCopied, 0);
+      const estimatedRows = counted ?? Math.max(rowsCopied, ...reported.map((r) => r.estimatedRows));
+      status.tables[table] = { rowsCopied, estimatedRows, done: reported.every((r) => r.done) };
+    }
     status.rowsCopied = Object.values(status.tables).reduce((sum, t) => sum + t.rowsCopied, 0);
     status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
     // One definition of the copy rate: rows copied per second of copy so far, as in the result.

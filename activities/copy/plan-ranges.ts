@@ -20,12 +20,16 @@ export const MIN_RANGE_ROWS = 20_000;
  */
 export const CANDIDATES_PER_RANGE = 16;
 
-/** Ranges covering every key: the first open below, the last open above, each after the previous. */
-export function rangesFrom(boundaries: string[]): CopyRange[] {
+/**
+ * Ranges covering every key: the first open below, the last open above, each after the previous;
+ * `rows`, when given, the rows counted in each.
+ */
+export function rangesFrom(boundaries: string[], rows?: number[]): CopyRange[] {
   return [...boundaries, undefined].map((upTo, index) => ({
     index,
     ...(index > 0 ? { after: boundaries[index - 1] } : {}),
     ...(upTo === undefined ? {} : { upTo }),
+    ...(rows ? { rows: rows[index]! } : {}),
   }));
 }
 
@@ -51,6 +55,15 @@ export function splitCandidates(found: number, step: number, wanted: number): nu
   return picked;
 }
 
+/**
+ * Rows in each range when the walk split at the `picked` of its `found` candidates (the k-th after
+ * k * `step` rows) and counted `tail` rows after the last.
+ */
+export function rowsOfRanges(picked: number[], found: number, step: number, tail: number): number[] {
+  const ends = [...picked, found - 1];
+  return ends.map((end, j) => (end - (j > 0 ? ends[j - 1]! : -1)) * step + (j === picked.length ? tail : 0));
+}
+
 /** Activity `planCopyRanges`. */
 export async function planCopyRanges(clusters: Clusters, input: CopyRangesInput): Promise<CopyRange[]> {
   const wanted = Math.floor(input.ranges);
@@ -61,8 +74,11 @@ export async function planCopyRanges(clusters: Clusters, input: CopyRangesInput)
   const columns = keyColumns(rowKey, await tableColumns(pool, input.database, input.table));
   const keysAfter = `SELECT ${columns.map(keyValue).join(', ')} FROM ${qualified(input.database, input.table)}`;
 
-  /** Every `step` rows to the end of the index: the candidates, thinned as they grow, and their step. */
-  async function walk(step: number): Promise<{ candidates: string[]; step: number }> {
+  /**
+   * Every `step` rows to the end of the index: the candidates, thinned as they grow, their step,
+   * and the rows after the last (fewer than a step, counted).
+   */
+  async function walk(step: number): Promise<{ candidates: string[]; step: number; tail: number }> {
     let candidates: string[] = [];
     let last: Key | null = null;
     for (;;) {
@@ -72,7 +88,13 @@ export async function planCopyRanges(clusters: Clusters, input: CopyRangesInput)
         values: [...after.values, step - 1],
         rowsAsArray: true,
       });
-      if (found.length === 0) return { candidates, step };
+      if (found.length === 0) {
+        const [counted] = await pool.query<mysql.RowDataPacket[]>({
+          sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${qualified(input.database, input.table)} WHERE ${after.sql} LIMIT ?) AS tail`,
+          values: [...after.values, step],
+        });
+        return { candidates, step, tail: Number(counted[0]!.n) };
+      }
       last = found[0] as unknown as Key;
       candidates.push(encodeKey(last));
       if (candidates.length === 2 * wanted * CANDIDATES_PER_RANGE) {
@@ -88,6 +110,10 @@ export async function planCopyRanges(clusters: Clusters, input: CopyRangesInput)
   // An estimate far above the rows left too few candidates to split evenly: walk again with what was counted.
   const finer = firstStep((walked.candidates.length + 1) * walked.step, wanted);
   if (walked.candidates.length < CANDIDATES_PER_RANGE && finer < walked.step) walked = await walk(finer);
-  const { candidates, step } = walked;
-  return rangesFrom(splitCandidates(candidates.length, step, wanted).map((i) => candidates[i]!));
+  const { candidates, step, tail } = walked;
+  const picked = splitCandidates(candidates.length, step, wanted);
+  return rangesFrom(
+    picked.map((i) => candidates[i]!),
+    rowsOfRanges(picked, candidates.length, step, tail),
+  );
 }

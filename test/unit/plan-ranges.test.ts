@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CANDIDATES_PER_RANGE, firstStep, MIN_RANGE_ROWS, splitCandidates } from '../../activities/copy/plan-ranges.js';
+import {
+  CANDIDATES_PER_RANGE,
+  firstStep,
+  MIN_RANGE_ROWS,
+  rowsOfRanges,
+  splitCandidates,
+} from '../../activities/copy/plan-ranges.js';
 
 describe('splitting a key walk into ranges', () => {
   it('steps so that each wanted range gets its candidates, and never below what makes every range worth it', () => {
@@ -28,5 +34,12 @@ describe('splitting a key walk into ranges', () => {
     const picked = splitCandidates(2, 50_000, 4);
     expect(new Set(picked).size).toBe(picked.length);
     expect(picked.every((index) => index >= 0 && index < 2)).toBe(true);
+  });
+
+  it('counts the rows of each range: a step per candidate, the counted tail in the last', () => {
+    expect(rowsOfRanges([15, 31, 47], 64, 15_625, 700)).toEqual([250_000, 250_000, 250_000, 250_700]);
+    expect(rowsOfRanges([19], 40, 1_250, 0)).toEqual([25_000, 25_000]);
+    // Fewer rows than a step: one range, all of them in the tail.
+    expect(rowsOfRanges([], 0, 1_250, 37)).toEqual([37]);
   });
 });

@@ -11,6 +11,7 @@ import { stubActivities, stubWorker } from '../support/stub-activities.js';
 const RANGE_ROWS = [200, 1_000];
 const TABLE_ROWS = RANGE_ROWS[0]! + RANGE_ROWS[1]!;
 const SLICE_ROWS = 50;
+const STALE_ESTIMATE = 5_000_000;
 
 describe('a long copy (stub activities)', () => {
   it('continues as new before the history limit, keeping progress, key ranges and settings; the move completes', async () => {
@@ -18,8 +19,8 @@ describe('a long copy (stub activities)', () => {
     const { world, activities } = stubActivities(() => ({
       async planCopyRanges() {
         return [
-          { index: 0, upTo: '[200]' },
-          { index: 1, after: '[200]' },
+          { index: 0, upTo: '[200]', rows: RANGE_ROWS[0] },
+          { index: 1, after: '[200]', rows: RANGE_ROWS[1] },
         ];
       },
       async copyRows(input) {
@@ -29,7 +30,8 @@ describe('a long copy (stub activities)', () => {
         return {
           table: input.table,
           rowsCopied: rows,
-          estimatedRows: RANGE_ROWS[index]!,
+          // The server's estimate, cached since the table was far larger: the plan's counts stand instead.
+          estimatedRows: STALE_ESTIMATE,
           done: rows === RANGE_ROWS[index],
           rowsPerSecond: 1_000,
           throttledMs: 0,
@@ -64,6 +66,7 @@ describe('a long copy (stub activities)', () => {
     expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
     expect(status.previousRuns).toBeGreaterThanOrEqual(2);
     expect(result.rowsCopied).toBe(TABLE_ROWS);
+    expect(status).toMatchObject({ rowsCopied: TABLE_ROWS, estimatedRows: TABLE_ROWS, etaSeconds: 0 });
     // Prepared and planned once: the later runs carry the plan (progress is kept per range).
     expect(world.calls.filter((c) => c === 'prepareMove')).toHaveLength(1);
     expect(world.calls.filter((c) => c === 'planCopyRanges')).toHaveLength(1);
