@@ -6,6 +6,7 @@ import { startMove } from '../../client/moves.js';
 import { releaseCutOverSignal } from '../../contract/definitions.js';
 import { freePort } from '../../dev/stack/processes.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
+import { holdCopy } from '../support/copy-progress.js';
 import { recordFault } from '../support/fault-report.js';
 import { createSourceTable } from '../support/move-fixture.js';
 import { spawnWorkerProcess, temporalClient, testEnv, uniqueName } from '../support/stack.js';
@@ -48,11 +49,14 @@ describe('move metrics', () => {
       taskQueue,
     );
     const copied = (text: string) => sample(text, 'move_tables_rows_copied', { table: 't' }) ?? 0;
-    // Two scrapes during the copy that see it grow.
+    // Two scrapes that see the copy grow: one while it is held part-way, one after.
+    const held = await holdCopy(database, 2_000, defer);
     const first = await eventually('rows copied to show', async () => {
       const n = copied(await scrape());
-      return n > 0 && n < 30_000 ? n : undefined;
+      return n > 0 ? n : undefined;
     });
+    expect(first).toBeLessThan(30_000);
+    await held.release();
     await eventually('rows copied to grow', async () => (copied(await scrape()) > first ? true : undefined));
 
     await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
