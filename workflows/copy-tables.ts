@@ -70,8 +70,12 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
     if (ranges.every((r) => r !== null)) {
       const reported = ranges as CopySliceResult[];
       const rowsCopied = reported.reduce((sum, r) => sum + r.rowsCopied, 0);
-      const estimatedRows = counted ?? Math.max(rowsCopied, ...reported.map((r) => r.estimatedRows));
-      status.tables[table] = { rowsCopied, estimatedRows, done: reported.every((r) => r.done) };
+      const done = reported.every((r) => r.done);
+      // A copied table's total is what it copied: the estimate stood in only until then.
+      const estimatedRows = done
+        ? rowsCopied
+        : (counted ?? Math.max(rowsCopied, ...reported.map((r) => r.estimatedRows)));
+      status.tables[table] = { rowsCopied, estimatedRows, done };
     }
     status.rowsCopied = Object.values(status.tables).reduce((sum, t) => sum + t.rowsCopied, 0);
     status.estimatedRows = Object.values(status.tables).reduce((sum, t) => sum + t.estimatedRows, 0);
