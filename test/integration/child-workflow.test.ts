@@ -7,10 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { relocateTenant } from '../../examples/parent-workflow.js';
 import { moveStatusQuery } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
+import { holdCopy } from '../support/copy-progress.js';
 import { createSourceTable } from '../support/move-fixture.js';
 import { stack, startWorker, temporalClient, uniqueName } from '../support/stack.js';
 import { workflowMetadata } from '../support/ui-metadata.js';
-import { statusReaches } from '../support/waiting.js';
+import { eventually } from '../support/waiting.js';
 
 const defer = cleanupAfterEach();
 const parentWorkflows = fileURLToPath(new URL('../../examples/parent-workflow.ts', import.meta.url));
@@ -65,12 +66,15 @@ describe('moveTables as a child workflow', () => {
       args: [{ tenantDatabase: database, tables: ['t'], targetTaskQueue: moveQueue }],
     });
     const move = client.workflow.getHandle(`move:source/${database}/t`);
-    await statusReaches(
-      'the copy',
-      () => move.query(moveStatusQuery),
-      (s) => s.phase === 'copy',
-    );
+    // Terminated mid-copy, however fast the copy: it stands still until the cancellation is on its way.
+    const held = await holdCopy(database, 5_000, defer);
     await parent.terminate('the parent service gave up');
+    await eventually('the move to be asked to cancel', async () =>
+      (await move.fetchHistory()).events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes)
+        ? true
+        : undefined,
+    );
+    await held.release();
     const err = await move.result().then(
       () => undefined,
       (e: unknown) => e,
