@@ -37,6 +37,18 @@ export interface CopyOutcome {
   lastSlices: Record<string, Array<CopySliceResult | null>>;
 }
 
+/**
+ * Rows a table has to copy, by its plan's counts (absent in plans from before they counted): a
+ * range's count until it is done (or has copied more), then what it copied.
+ */
+function countedRows(plan: CopyRange[] | undefined, ranges: Array<CopySliceResult | null>): number | undefined {
+  if (!plan?.every((range) => range.rows !== undefined)) return undefined;
+  return plan.reduce((sum, range, i) => {
+    const slice = ranges[i];
+    return sum + (slice?.done ? slice.rowsCopied : Math.max(range.rows!, slice?.rowsCopied ?? 0));
+  }, 0);
+}
+
 /** Copies every table, or stops between slices when a new run should continue it. */
 export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
   const { tables, status } = ctx;
@@ -48,18 +60,6 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
   // Each run copies at least one slice before it hands over: however low the limit, moves progress.
   let slices = 0;
   const handOverDue = () => slices > 0 && ctx.handOverDue();
-
-  /**
-   * Rows a table has to copy, by its plan's counts (absent in plans from before they counted): a
-   * range's count until it is done (or has copied more), then what it copied.
-   */
-  function countedRows(plan: CopyRange[] | undefined, ranges: Array<CopySliceResult | null>): number | undefined {
-    if (!plan?.every((range) => range.rows !== undefined)) return undefined;
-    return plan.reduce((sum, range, i) => {
-      const slice = ranges[i];
-      return sum + (slice?.done ? slice.rowsCopied : Math.max(range.rows!, slice?.rowsCopied ?? 0));
-    }, 0);
-  }
 
   function report(table: string, ranges: Array<CopySliceResult | null>): void {
     // The walk counted the rows: a truer total than the server's estimate (a sample, or cached for a day).

@@ -44,7 +44,7 @@ export function firstStep(estimate: number, wanted: number): number {
  * the table into at most `wanted` ranges of at least MIN_RANGE_ROWS rows and about equal size.
  */
 export function splitCandidates(found: number, step: number, wanted: number): number[] {
-  // Half a step for the rows after the last candidate, which the walk did not count.
+  // Half a step for the rows after the last candidate (fewer than a step).
   const segments = found + 0.5;
   const count = Math.max(1, Math.min(wanted, Math.floor((found * step) / MIN_RANGE_ROWS)));
   const picked: number[] = [];
@@ -72,7 +72,8 @@ export async function planCopyRanges(clusters: Clusters, input: CopyRangesInput)
   const estimate = await estimatedRows(pool, input.database, input.table);
   const rowKey = await rowKeyOf(pool, input.database, input.table, clusters.describe(input.source));
   const columns = keyColumns(rowKey, await tableColumns(pool, input.database, input.table));
-  const keysAfter = `SELECT ${columns.map(keyValue).join(', ')} FROM ${qualified(input.database, input.table)}`;
+  const table = qualified(input.database, input.table);
+  const keysAfter = `SELECT ${columns.map(keyValue).join(', ')} FROM ${table}`;
 
   /**
    * Every `step` rows to the end of the index: the candidates, thinned as they grow, their step,
@@ -90,7 +91,7 @@ export async function planCopyRanges(clusters: Clusters, input: CopyRangesInput)
       });
       if (found.length === 0) {
         const [counted] = await pool.query<mysql.RowDataPacket[]>({
-          sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${qualified(input.database, input.table)} WHERE ${after.sql} LIMIT ?) AS tail`,
+          sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${table} WHERE ${after.sql} LIMIT ?) AS tail`,
           values: [...after.values, step],
         });
         return { candidates, step, tail: Number(counted[0]!.n) };
