@@ -1,8 +1,17 @@
 // Cluster names resolved to connections, inside the worker. Workflows pass names only; the
 // settings, passwords included, never leave this process.
+import type { Connection as CoreConnection, PoolOptions } from 'mysql2';
 import mysql from 'mysql2/promise';
 import type { Flavor } from '../contract/clusters.js';
 import { failure } from '../contract/failures.js';
+import {
+  connectionFailure,
+  ipIdentityStream,
+  NO_TLS_ON_SERVER,
+  readPasswordFile,
+  sslOptions,
+  type ClusterTls,
+} from './cluster-tls.js';
 
 /** How the worker reaches one MySQL/MariaDB cluster. */
 export interface ClusterSettings {
@@ -10,6 +19,18 @@ export interface ClusterSettings {
   port: number;
   user: string;
   password?: string;
+  /** Read again for every new connection: a rotated secret needs no restart. */
+  passwordFile?: string;
+  /** Omitted: PREFERRED, as MySQL's clients (TLS when the server offers it, unverified). */
+  tls?: ClusterTls;
+}
+
+const PREFERRED: ClusterTls = { mode: 'PREFERRED' };
+
+/** The parts of mysql2's callback pool a cluster's pool adapts (new connections' settings). */
+interface CorePool {
+  config: { connectionConfig: PoolOptions };
+  getConnection(cb: (err: unknown, conn?: CoreConnection) => void): void;
 }
 
 export type ClusterConfig = ReadonlyMap<string, ClusterSettings>;
@@ -47,6 +68,8 @@ function formatQuery(sql: string, values: unknown): string {
 
 export class Clusters {
   private readonly pools = new Map<string, mysql.Pool>();
+  /** PREFERRED clusters whose server offered no TLS: plaintext from then on, as MySQL's clients. */
+  private readonly plaintext = new Set<string>();
 
   constructor(private readonly config: ClusterConfig) {}
 
@@ -63,14 +86,19 @@ export class Clusters {
     return clusterLabel(name, this.settings(name));
   }
 
-  /** mysql2 options shared by every connection: values exactly as stored (strings for big numbers, dates, JSON), UTC. */
+  /**
+   * mysql2 options shared by every connection: values exactly as stored (strings for big numbers,
+   * dates, JSON), UTC; TLS as configured, the password and PEM files read now.
+   */
   connectionOptions(name: string): mysql.ConnectionOptions {
-    const { host, port, user, password } = this.settings(name);
+    const { host, port, user } = this.settings(name);
+    const ssl = this.plaintext.has(name) ? undefined : sslOptions(this.tls(name));
     return {
       host,
       port,
       user,
-      password,
+      password: this.password(name),
+      ...(ssl ? { ssl, ...ipIdentityStream(host, port, this.tls(name)) } : {}),
       timezone: 'Z',
       dateStrings: true,
       supportBigNumbers: true,
@@ -94,8 +122,50 @@ export class Clusters {
     return this.connectWith(name, [SESSION_SETUP, TARGET_WRITER_SETUP]);
   }
 
+  /**
+   * Options for a connection opened by another library (the binlog reader): a PREFERRED cluster's
+   * TLS is settled first, by one connection of our own when no connection has settled it yet.
+   */
+  async settledConnectionOptions(name: string): Promise<mysql.ConnectionOptions> {
+    if (this.tls(name).mode === 'PREFERRED' && !this.plaintext.has(name) && !this.pools.has(name))
+      await (await this.connect(name)).end();
+    return this.connectionOptions(name);
+  }
+
+  /** A connection error for the operator: configuration problems fail at once, naming the cluster. */
+  connectionError(name: string, err: unknown): unknown {
+    const tls = this.tls(name);
+    return connectionFailure(err, this.describe(name), tls, tls.mode !== 'DISABLED' && !this.plaintext.has(name));
+  }
+
+  private tls(name: string): ClusterTls {
+    return this.settings(name).tls ?? PREFERRED;
+  }
+
+  private password(name: string): string | undefined {
+    const { password, passwordFile } = this.settings(name);
+    return passwordFile ? readPasswordFile(passwordFile) : password;
+  }
+
+  /** A PREFERRED cluster whose server has no TLS goes plaintext; true when this error taught it so. */
+  private learnedPlaintext(name: string, err: unknown): boolean {
+    if ((err as { code?: string }).code !== NO_TLS_ON_SERVER || this.tls(name).mode !== 'PREFERRED') return false;
+    if (this.plaintext.has(name)) return false;
+    this.plaintext.add(name);
+    return true;
+  }
+
+  private async open(name: string): Promise<mysql.Connection> {
+    try {
+      return await mysql.createConnection(this.connectionOptions(name));
+    } catch (err) {
+      if (this.learnedPlaintext(name, err)) return this.open(name);
+      throw this.connectionError(name, err);
+    }
+  }
+
   private async connectWith(name: string, setup: string[]): Promise<mysql.Connection> {
-    const conn = await mysql.createConnection(this.connectionOptions(name));
+    const conn = await this.open(name);
     try {
       for (const statement of setup) await conn.query(statement);
     } catch (err) {
@@ -110,6 +180,7 @@ export class Clusters {
     let pool = this.pools.get(name);
     if (!pool) {
       pool = mysql.createPool({ ...this.connectionOptions(name), connectionLimit: 8, enableKeepAlive: true });
+      this.adaptNewConnections(name, pool.pool as unknown as CorePool);
       // Queued ahead of the first statement a new pooled connection runs; a session that cannot be
       // set up is not used.
       pool.pool.on('connection', (conn) => {
@@ -120,6 +191,27 @@ export class Clusters {
       this.pools.set(name, pool);
     }
     return pool;
+  }
+
+  /**
+   * Each new pooled connection reads the password file again, and a connection refused for a
+   * reason of configuration fails as the dedicated connections do.
+   */
+  private adaptNewConnections(name: string, core: CorePool): void {
+    const config = core.config.connectionConfig;
+    if (this.settings(name).passwordFile) {
+      Object.defineProperty(config, 'password', { get: () => this.password(name), enumerable: true });
+    }
+    const getConnection = core.getConnection.bind(core);
+    core.getConnection = (cb) =>
+      getConnection((err, conn) => {
+        if (!err) return cb(null, conn);
+        if (this.learnedPlaintext(name, err)) {
+          config.ssl = undefined;
+          return core.getConnection(cb);
+        }
+        cb(this.connectionError(name, err));
+      });
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,7 @@ import type { moveTables } from '../workflows/move-tables.js';
 import type { MoveStatus, MoveTablesInput, VerifyMode } from '../contract/move.js';
 import { TASK_QUEUE } from '../contract/move.js';
 import { formatStatus } from './format-status.js';
+import { loadTemporalSettings, temporalConnectError, type TemporalSettings } from './temporal-config.js';
 import { MoveAlreadyRunningError, startMove } from './moves.js';
 
 export const EXIT = { ok: 0, moveFailed: 1, usage: 2, notFound: 3, alreadyRunning: 4, unreachable: 5 } as const;
@@ -47,6 +48,10 @@ with a comma or surrounding spaces: --table 'order items' --table 'a,b'.
 Options for every command
   --address HOST:PORT   Temporal frontend (env TEMPORAL_ADDRESS, default 127.0.0.1:7233)
   --namespace NAME      (env TEMPORAL_NAMESPACE, default "default")
+                        TLS, mTLS and API keys as the temporal CLI reads them: TEMPORAL_TLS,
+                        TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH,
+                        TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY,
+                        TEMPORAL_PROFILE (docs/operations.md)
   --task-queue NAME     (env MOVE_TABLES_TASK_QUEUE, default "move-tables"; start only)
   --json                Machine-readable output.
 
@@ -181,16 +186,24 @@ async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return command || values.help ? EXIT.ok : EXIT.usage;
   }
-  const address = values.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const namespace = values.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
   let connection: Connection;
+  let settings: TemporalSettings;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 5_000 });
+    settings = loadTemporalSettings(process.env, {
+      ...(values.address ? { address: values.address } : {}),
+      ...(values.namespace ? { namespace: values.namespace } : {}),
+    });
   } catch (err) {
-    console.error(`cannot reach Temporal at ${address}: ${(err as Error).message}`);
+    console.error((err as Error).message);
+    return EXIT.usage;
+  }
+  try {
+    connection = await Connection.connect({ ...settings.connection, connectTimeout: 5_000 });
+  } catch (err) {
+    console.error((await temporalConnectError(settings, err)).message);
     return EXIT.unreachable;
   }
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace: settings.namespace });
   try {
     const handleOf = () => client.workflow.getHandle<typeof moveTables>(moveIdOf(rest, values));
     switch (command) {
@@ -299,6 +312,14 @@ async function run(argv: string[]): Promise<number> {
     await connection.close();
   }
 }
+
+// gRPC sends an IP address as the TLS server name, and Node warns about it (DEP0123) on every
+// TLS connection to an address like 10.0.0.5:7233: noise in a CLI's output, not the user's to fix.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const code = typeof rest[0] === 'object' ? (rest[0] as { code?: string }).code : rest[1];
+  if (code !== 'DEP0123') (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
 
 run(process.argv.slice(2)).then(
   (code) => {

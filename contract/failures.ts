@@ -5,6 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
 export type FailureType =
   // Input and configuration, checked before any change.
   | 'UnknownCluster'
+  /** The worker's settings and the server disagree: TLS, a CA or host name, an account refused. */
+  | 'ClusterConnectionFailed'
   | 'InvalidInput'
   | 'MissingTable'
   | 'NoPrimaryKey'

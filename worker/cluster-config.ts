@@ -1,6 +1,7 @@
 // The worker's cluster configuration. Workflows only ever carry a cluster's *name*; these
 // settings (and the password in particular) stay inside the worker process.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { SSL_MODES, type ClusterTls, type SslMode } from '../activities/cluster-tls.js';
 import type { ClusterConfig, ClusterSettings } from '../activities/clusters.js';
 import { CLUSTER_NAME_PATTERN } from '../contract/clusters.js';
 
@@ -18,12 +19,44 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-interface ClusterFileEntry {
-  host?: unknown;
-  port?: unknown;
-  user?: unknown;
-  password?: unknown;
-  passwordEnv?: unknown;
+/** A cluster's keys in the clusters file; TLS keys spelled as MySQL's clients spell the options. */
+const TLS_KEYS = ['ssl-mode', 'ssl-ca', 'ssl-cert', 'ssl-key'] as const;
+const FILE_KEYS = ['host', 'port', 'user', 'password', 'passwordEnv', 'passwordFile', ...TLS_KEYS] as const;
+type ClusterFileEntry = Partial<Record<(typeof FILE_KEYS)[number], unknown>>;
+
+/** A file the worker will read at each connection: checked now, so a typo fails at start. */
+function readableFile(where: string, key: string, value: unknown): string {
+  if (typeof value !== 'string' || !value) throw new ConfigError(`${where}: "${key}" must be a file path`);
+  try {
+    accessSync(value, constants.R_OK);
+  } catch {
+    throw new ConfigError(`${where}: "${key}" names ${value}, which cannot be read`);
+  }
+  return value;
+}
+
+/** TLS settings from the file's keys or the URL's query options (same names). */
+function tlsSettings(where: string, get: (key: string) => unknown): ClusterTls | undefined {
+  const mode = get('ssl-mode');
+  const files = { ca: get('ssl-ca'), cert: get('ssl-cert'), key: get('ssl-key') };
+  if (mode === undefined && Object.values(files).every((v) => v === undefined)) return undefined;
+  const upper = typeof mode === 'string' ? mode.toUpperCase() : mode;
+  if (upper !== undefined && !SSL_MODES.includes(upper as SslMode))
+    throw new ConfigError(`${where}: "ssl-mode" must be one of ${SSL_MODES.join(', ')}`);
+  if ((files.cert === undefined) !== (files.key === undefined))
+    throw new ConfigError(`${where}: "ssl-cert" and "ssl-key" go together`);
+  // As MySQL's clients: a CA given without a mode means verify against it.
+  const tls: ClusterTls = { mode: (upper as SslMode | undefined) ?? (files.ca ? 'VERIFY_CA' : 'PREFERRED') };
+  if (tls.mode === 'DISABLED' && Object.values(files).some((v) => v !== undefined))
+    throw new ConfigError(`${where}: ssl-mode DISABLED with ssl-ca/ssl-cert/ssl-key set; remove them or choose a mode`);
+  for (const [field, key] of [
+    ['ca', 'ssl-ca'],
+    ['cert', 'ssl-cert'],
+    ['key', 'ssl-key'],
+  ] as const) {
+    if (files[field] !== undefined) tls[field] = readableFile(where, key, files[field]);
+  }
+  return tls;
 }
 
 function settingsFromFileEntry(
@@ -33,6 +66,9 @@ function settingsFromFileEntry(
   file: string,
 ): ClusterSettings {
   const where = `cluster "${name}" in ${file}`;
+  const unknown = Object.keys(entry).filter((key) => !(FILE_KEYS as readonly string[]).includes(key));
+  if (unknown.length > 0)
+    throw new ConfigError(`${where}: unknown key(s) ${unknown.join(', ')} (known: ${FILE_KEYS.join(', ')})`);
   if (typeof entry.host !== 'string' || !entry.host)
     throw new ConfigError(`${where}: "host" must be a non-empty string`);
   const port = entry.port ?? 3306;
@@ -40,35 +76,56 @@ function settingsFromFileEntry(
     throw new ConfigError(`${where}: "port" must be an integer 1-65535`);
   if (typeof entry.user !== 'string' || !entry.user)
     throw new ConfigError(`${where}: "user" must be a non-empty string`);
-  let password: string | undefined;
-  if (typeof entry.passwordEnv === 'string') {
-    password = env[entry.passwordEnv];
+  const sources = ['password', 'passwordEnv', 'passwordFile'].filter(
+    (key) => entry[key as keyof ClusterFileEntry] !== undefined,
+  );
+  if (sources.length > 1) throw new ConfigError(`${where}: give one of ${sources.join(', ')}, not several`);
+  let secret: Pick<ClusterSettings, 'password' | 'passwordFile'> = {};
+  if (entry.passwordEnv !== undefined) {
+    const password = typeof entry.passwordEnv === 'string' ? env[entry.passwordEnv] : undefined;
     if (password === undefined)
-      throw new ConfigError(`${where}: environment variable ${entry.passwordEnv} (passwordEnv) is not set`);
+      throw new ConfigError(`${where}: environment variable ${String(entry.passwordEnv)} (passwordEnv) is not set`);
+    secret = { password };
+  } else if (entry.passwordFile !== undefined) {
+    secret = { passwordFile: readableFile(where, 'passwordFile', entry.passwordFile) };
   } else if (typeof entry.password === 'string') {
-    password = entry.password;
+    secret = { password: entry.password };
   } else if (entry.password !== undefined) {
     throw new ConfigError(`${where}: "password" must be a string`);
   }
-  return { host: entry.host, port, user: entry.user, ...(password === undefined ? {} : { password }) };
+  const tls = tlsSettings(where, (key) => entry[key as keyof ClusterFileEntry]);
+  return { host: entry.host, port, user: entry.user, ...secret, ...(tls ? { tls } : {}) };
 }
 
+/** Query options of a cluster URL, as MySQL Shell writes them, plus `password-file`. */
+const URL_OPTIONS: readonly string[] = ['password-file', ...TLS_KEYS];
+
 function settingsFromUrl(variable: string, value: string): ClusterSettings {
+  const shape = 'mysql://user:password@host:port?ssl-mode=VERIFY_IDENTITY&ssl-ca=/path/ca.pem';
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${variable} is not a URL of the form mysql://user:password@host:port`);
+    throw new ConfigError(`${variable} is not a URL of the form ${shape}`);
   }
   if (url.protocol !== 'mysql:' || !url.hostname || !url.username) {
-    throw new ConfigError(`${variable} must look like mysql://user:password@host:port`);
+    throw new ConfigError(`${variable} must look like ${shape}`);
   }
+  const unknown = [...url.searchParams.keys()].filter((key) => !URL_OPTIONS.includes(key));
+  if (unknown.length > 0)
+    throw new ConfigError(`${variable}: unknown option(s) ${unknown.join(', ')} (known: ${URL_OPTIONS.join(', ')})`);
   const password = url.password ? decodeURIComponent(url.password) : undefined;
+  const passwordFile = url.searchParams.get('password-file');
+  if (password !== undefined && passwordFile !== null)
+    throw new ConfigError(`${variable}: give a password or password-file, not both`);
+  const tls = tlsSettings(variable, (key) => url.searchParams.get(key) ?? undefined);
   return {
     host: url.hostname,
     port: url.port ? Number(url.port) : 3306,
     user: decodeURIComponent(url.username),
     ...(password === undefined ? {} : { password }),
+    ...(passwordFile === null ? {} : { passwordFile: readableFile(variable, 'password-file', passwordFile) }),
+    ...(tls ? { tls } : {}),
   };
 }
 
@@ -77,9 +134,9 @@ const ENV_PREFIX = 'MOVE_TABLES_CLUSTER_';
 /**
  * Reads the worker's cluster configuration:
  * 1. `MOVE_TABLES_CLUSTERS_FILE`: JSON `{"clusters": {"<name>": {"host", "port", "user",
- *    "password" | "passwordEnv"}}}`;
- * 2. `MOVE_TABLES_CLUSTER_<NAME>=mysql://user:password@host:port` (overrides the file;
- *    `<NAME>` upper-cased, `-` written as `_`).
+ *    "password" | "passwordEnv" | "passwordFile", "ssl-mode", "ssl-ca", "ssl-cert", "ssl-key"}}}`;
+ * 2. `MOVE_TABLES_CLUSTER_<NAME>=mysql://user:password@host:port?ssl-mode=…&ssl-ca=…` (overrides
+ *    the file; `<NAME>` upper-cased, `-` written as `_`).
  */
 export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConfig {
   const clusters = new Map<string, ClusterSettings>();

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { ClusterConfig } from '../activities/clusters.js';
+import { loadTemporalSettings, TemporalConfigError, type TemporalSettings } from '../client/temporal-config.js';
 import { TASK_QUEUE } from '../contract/move.js';
 import { ConfigError, loadClusterConfig, readProblem } from './cluster-config.js';
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 export interface WorkerConfig {
-  temporalAddress: string;
-  namespace: string;
+  /** Address, namespace, TLS and API key, as the SDK's environment configuration gives them. */
+  temporal: TemporalSettings;
   taskQueue: string;
   clusters: ClusterConfig;
   /** Directory holding gh-ost-compatible hook executables; undefined: no hooks. */
@@ -62,9 +63,14 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
   const metricsPort = env.MOVE_TABLES_METRICS_PORT ? Number(env.MOVE_TABLES_METRICS_PORT) : undefined;
   if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535))
     throw new ConfigError('MOVE_TABLES_METRICS_PORT must be a port number');
+  let temporal: TemporalSettings;
+  try {
+    temporal = loadTemporalSettings(env);
+  } catch (err) {
+    throw err instanceof TemporalConfigError ? new ConfigError(err.message) : err;
+  }
   return {
-    temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    temporal,
     taskQueue: env.MOVE_TABLES_TASK_QUEUE ?? TASK_QUEUE,
     clusters: loadClusterConfig(env),
     hooksEnv: (env.MOVE_TABLES_HOOKS_ENV ?? '')

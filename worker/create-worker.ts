@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerInterceptors } from '@temporalio/worker';
 import { Clusters } from '../activities/clusters.js';
 import { createActivities } from '../activities/index.js';
+import { temporalConnectError } from '../client/temporal-config.js';
 import type { WorkerConfig } from './config.js';
 import { checkSearchAttributes } from './search-attributes.js';
 import { workflowBundleFor, workflowsPath } from './workflow-bundle.js';
@@ -19,20 +20,23 @@ export async function createMoveTablesWorker(
 ): Promise<MoveTablesWorker> {
   // Checked first: a bundle of other workflow code is refused before anything connects.
   const bundlePath = workflowBundleFor(config.workflowBundlePath);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const { temporal: settings } = config;
+  const connection = await NativeConnection.connect(settings.connection).catch(async (err: unknown) => {
+    throw await temporalConnectError(settings, err);
+  });
   try {
-    await checkSearchAttributes(connection.operatorService, config.namespace);
+    await checkSearchAttributes(connection.operatorService, settings.namespace);
   } catch (err) {
     await connection.close();
     throw err;
   }
   const clusters = new Clusters(config.clusters);
   // Activities that read workflow state (the stream's health) use their own client connection.
-  const clientConnection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection: clientConnection, namespace: config.namespace });
+  const clientConnection = await Connection.connect(settings.connection);
+  const temporal = new Client({ connection: clientConnection, namespace: settings.namespace });
   const worker = await Worker.create({
     connection,
-    namespace: config.namespace,
+    namespace: settings.namespace,
     taskQueue: config.taskQueue,
     // Built by `npm run build`; bundling at start (webpack) only when running from source.
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),

@@ -27,8 +27,9 @@ export async function runWorkerProcess(interceptors?: WorkerInterceptors): Promi
   const { worker, close } = await createMoveTablesWorker(config, interceptors);
   Runtime.instance().logger.info('worker started', {
     taskQueue: config.taskQueue,
-    temporal: config.temporalAddress,
-    namespace: config.namespace,
+    temporal: config.temporal.address,
+    temporalSecurity: config.temporal.security,
+    namespace: config.temporal.namespace,
     clusters: [...config.clusters.keys()],
     hooksDir: config.hooksDir ?? null,
     metricsPort: config.metricsPort ?? null,

@@ -89,13 +89,14 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     };
     const assembler = new TransactionAssembler({ database: input.database, renames }, targets, enqueue);
 
-    zongji = new ZongJi(clusters.connectionOptions(input.source));
+    zongji = new ZongJi(await clusters.settledConnectionOptions(input.source));
     const stream = zongji;
     const ready = new Promise<void>((resolve, reject) => {
       stream.once('ready', () => resolve());
       stream.once('error', reject);
     });
-    const readError = (err: unknown) => binlogReadError(err, state.appliedPosition, clusters.describe(input.source));
+    const readError = (err: unknown) =>
+      binlogReadError(clusters.connectionError(input.source, err), state.appliedPosition, clusters.describe(input.source));
     stream.on('error', (err: Error) => {
       fatal ??= readError(err);
     });

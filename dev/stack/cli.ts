@@ -1,4 +1,4 @@
-// `npm run stack -- up|down|status|env|restart <part>`: the embedded local stack (source + target MariaDB,
+// `npm run stack -- up [--tls]|down|status|env|restart <part>`: the embedded local stack (source + target MariaDB,
 // Temporal dev server with UI) under .cache/stack, started in the background.
 import { localStackDir } from './paths.js';
 import { MissingPrerequisiteError } from './prereqs.js';
@@ -23,6 +23,7 @@ function describe(state: StackState): string {
     `target   MariaDB  127.0.0.1:${target.port}  pid ${target.pid}  ${mark(alive.target)}  (server-id 2, gtid domain 2)`,
     `temporal dev      ${state.temporal.address}  pid ${state.temporal.pid}  ${mark(alive.temporal)}  namespace ${state.temporal.namespace}`,
     `temporal UI       ${state.temporal.uiUrl ?? '(headless)'}`,
+    `TLS               ${state.tls ? `required, client certificate too (CA ${state.tls.ca})` : 'off'}`,
     `clusters file     ${state.clustersFile}`,
     `data and logs     ${state.dir}`,
   ].join('\n');
@@ -35,6 +36,7 @@ async function main(command: string | undefined): Promise<number> {
         dir: localStackDir,
         detached: true,
         ports: await choosePorts(LOCAL_STACK_PORTS, true),
+        tls: process.argv.includes('--tls'),
       });
       console.log(describe(state));
       return 0;
@@ -72,7 +74,9 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: npm run stack -- up | down [--purge] | status | env | restart source|target|temporal');
+      console.error(
+        'usage: npm run stack -- up [--tls] | down [--purge] | status | env | restart source|target|temporal',
+      );
       return 2;
   }
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
+import type { StackCertificates } from './certificates.js';
 import type { MariadbBinaries } from './prereqs.js';
 import { logOffset, readHead, readTail, startProcess, stopProcess, waitFor } from './processes.js';
 
@@ -20,6 +21,8 @@ export interface MariadbServerSpec {
   gtidDomainId: number;
   /** Default true; false runs a server without a binary log (a misconfigured source, for tests). */
   logBin?: boolean;
+  /** The server requires TLS with these certificates, and the stack's account a client certificate. */
+  tls?: StackCertificates;
 }
 
 export interface MariadbServer {
@@ -51,6 +54,15 @@ function optionFile(spec: MariadbServerSpec, dataDir: string): string {
     ...(spec.logBin === false
       ? []
       : ['log-bin=binlog', 'binlog-format=ROW', 'binlog-row-image=FULL', 'binlog-row-metadata=FULL']),
+    ...(spec.tls
+      ? [
+          `ssl-ca=${spec.tls.ca}`,
+          `ssl-cert=${spec.tls.serverCert}`,
+          `ssl-key=${spec.tls.serverKey}`,
+          // TCP clients must use TLS; the stack's own bootstrap uses the socket, which counts as secure.
+          'require-secure-transport=ON',
+        ]
+      : []),
     'character-set-server=utf8mb4',
     'max-connections=400',
     'performance-schema=OFF',
@@ -112,7 +124,7 @@ export async function startMariadb(
       try {
         // Every start, not only a fresh data dir's: a first start that exited after mariadb-install-db
         // (its port taken meanwhile) leaves a data dir without the user, and the retry must create it.
-        await ensureStackUser(conn, password);
+        await ensureStackUser(conn, password, spec.tls !== undefined);
         return true;
       } finally {
         await conn.end();
@@ -130,10 +142,12 @@ export async function startMariadb(
 }
 
 /** The stack's user with the stack's password (the password file's, which the clusters file repeats). */
-async function ensureStackUser(conn: mysql.Connection, password: string): Promise<void> {
+async function ensureStackUser(conn: mysql.Connection, password: string, x509: boolean): Promise<void> {
   // Bootstrap statements are not replicated anywhere: keep them out of the binlog and GTIDs.
   await conn.query('SET SESSION sql_log_bin = 0');
   await conn.query(`CREATE USER IF NOT EXISTS '${STACK_USER}'@'127.0.0.1' IDENTIFIED BY ?`, [password]);
-  await conn.query(`ALTER USER '${STACK_USER}'@'127.0.0.1' IDENTIFIED BY ?`, [password]);
+  await conn.query(`ALTER USER '${STACK_USER}'@'127.0.0.1' IDENTIFIED BY ? REQUIRE ${x509 ? 'X509' : 'NONE'}`, [
+    password,
+  ]);
   await conn.query(`GRANT ALL PRIVILEGES ON *.* TO '${STACK_USER}'@'127.0.0.1' WITH GRANT OPTION`);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ClusterSettings } from '../../activities/clusters.js';
+import { stackCertificates, type StackCertificates } from './certificates.js';
 import { STACK_USER, startMariadb, type MariadbServer } from './mariadb.js';
 import { ensureMariadb, ensureTemporal } from './prereqs.js';
 import { freePort, isOurProcess, portIsFree, ServerExitedError, stopProcess } from './processes.js';
@@ -35,6 +35,8 @@ export interface StackState {
   clustersFile: string;
   servers: Record<ClusterName, MariadbServer>;
   temporal: TemporalServer;
+  /** The servers require TLS (VERIFY_IDENTITY, client certificate); paths of the stack's PEM files. */
+  tls?: StackCertificates;
 }
 
 export interface StackOptions {
@@ -47,6 +49,8 @@ export interface StackOptions {
   temporalArgs?: string[];
   /** false: the dev server without the stack's latency settings (benchmarks' baseline). */
   temporalLowLatency?: boolean;
+  /** The servers require TLS and a client certificate (a stack that started so stays so). */
+  tls?: boolean;
 }
 
 const stateFile = (dir: string) => path.join(dir, 'state.json');
@@ -54,13 +58,6 @@ const stateFile = (dir: string) => path.join(dir, 'state.json');
 export function readStackState(dir: string): StackState | undefined {
   const file = stateFile(dir);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackState) : undefined;
-}
-
-export function clusterSettings(state: StackState, name: ClusterName): ClusterSettings {
-  const file = JSON.parse(readFileSync(state.clustersFile, 'utf8')) as { clusters: Record<string, ClusterSettings> };
-  const settings = file.clusters[name];
-  if (!settings) throw new Error(`cluster ${name} missing from ${state.clustersFile}`);
-  return settings;
 }
 
 /** Which parts of a saved stack still run (verified by pid and command line). */
@@ -122,6 +119,9 @@ async function startStackOnce(options: StackOptions): Promise<StackState> {
   const alive = previous ? stackLiveness(previous) : undefined;
   const ports = savedPorts(previous, options.ports);
   const password = readOrCreatePassword(options.dir);
+  if (options.tls && previous && !previous.tls && Object.values(alive ?? {}).some(Boolean))
+    throw new Error(`the stack in ${options.dir} runs without TLS; stop it first (npm run stack -- down)`);
+  const tls = options.tls || previous?.tls ? stackCertificates(path.join(options.dir, 'tls')) : undefined;
   const mariadb = ensureMariadb();
   const temporalBinary = ensureTemporal();
 
@@ -137,7 +137,7 @@ async function startStackOnce(options: StackOptions): Promise<StackState> {
         }
         const server = await startMariadb(
           mariadb,
-          { ...spec, dir: path.join(options.dir, spec.name), port: ports[spec.name] },
+          { ...spec, dir: path.join(options.dir, spec.name), port: ports[spec.name], ...(tls ? { tls } : {}) },
           password,
           options.detached,
         );
@@ -165,7 +165,7 @@ async function startStackOnce(options: StackOptions): Promise<StackState> {
       started.push(() => stopProcess(temporal.pid, temporal.dbFile));
     }
     await prepareNamespace(temporal.address);
-    return writeState(options, servers, temporal, password);
+    return writeState(options, servers, temporal, password, tls);
   } catch (err) {
     await Promise.all(started.map((stop) => stop()));
     throw err;
@@ -177,14 +177,28 @@ function writeState(
   servers: Record<ClusterName, MariadbServer>,
   temporal: TemporalServer,
   password: string,
+  tls: StackCertificates | undefined,
 ): StackState {
   const clustersFile = path.join(options.dir, 'clusters.json');
+  const security = tls
+    ? { 'ssl-mode': 'VERIFY_IDENTITY', 'ssl-ca': tls.ca, 'ssl-cert': tls.clientCert, 'ssl-key': tls.clientKey }
+    : { 'ssl-mode': 'DISABLED' };
   const clusters = Object.fromEntries(
-    SERVERS.map(({ name }) => [name, { host: '127.0.0.1', port: servers[name].port, user: STACK_USER, password }]),
+    SERVERS.map(({ name }) => [
+      name,
+      { host: '127.0.0.1', port: servers[name].port, user: STACK_USER, password, ...security },
+    ]),
   );
   writeFileSync(clustersFile, `${JSON.stringify({ clusters }, null, 2)}\n`, { mode: 0o600 });
 
-  const state: StackState = { dir: options.dir, detached: options.detached, clustersFile, servers, temporal };
+  const state: StackState = {
+    dir: options.dir,
+    detached: options.detached,
+    clustersFile,
+    servers,
+    temporal,
+    ...(tls ? { tls } : {}),
+  };
   writeFileSync(stateFile(options.dir), `${JSON.stringify(state, null, 2)}\n`);
   return state;
 }
@@ -214,7 +228,7 @@ export async function restartStackPart(dir: string, part: ClusterName | 'tempora
     const spec = SERVERS.find((s) => s.name === part)!;
     state.servers[part] = await startMariadb(
       ensureMariadb(),
-      { ...spec, dir: server.dir, port: server.port },
+      { ...spec, dir: server.dir, port: server.port, ...(state.tls ? { tls: state.tls } : {}) },
       readOrCreatePassword(dir),
       state.detached,
     );

@@ -1,13 +1,15 @@
 // Starting a stack when a server cannot start: noticed at once (not after the start timeout), the
 // cause shown from the head of the server's log, what the attempt started stopped, and the next
 // attempt made on fresh ports with the stack's user in place. `down` returns once its processes have exited.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { describe, expect, it, vi } from 'vitest';
-import { choosePorts, downStack, upStack } from '../../dev/stack/stack.js';
+import { Clusters } from '../../activities/clusters.js';
+import { choosePorts, downStack, stackEnv, upStack } from '../../dev/stack/stack.js';
+import { loadClusterConfig } from '../../worker/cluster-config.js';
 import { isOurProcess } from '../../dev/stack/processes.js';
 import { recordFault } from '../support/fault-report.js';
 
@@ -31,11 +33,9 @@ describe('stack start', () => {
       );
       expect(messages[0]).toMatch(/Address already in use|Can't start server/);
       // The failed attempt had initialised the source's data: the retry still gives it the stack's user.
-      const { clusters } = JSON.parse(readFileSync(state.clustersFile, 'utf8')) as {
-        clusters: Record<string, mysql.ConnectionOptions>;
-      };
+      const clusters = new Clusters(loadClusterConfig(stackEnv(state)));
       for (const name of ['source', 'target']) {
-        const conn = await mysql.createConnection(clusters[name]!);
+        const conn = await clusters.connect(name);
         const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT CURRENT_USER() AS user');
         await conn.end();
         expect(rows[0]!.user).toBe('move_tables@127.0.0.1');

@@ -1,5 +1,6 @@
 // Starts an isolated stack for one test run (free ports, a temporary dir, headless Temporal)
-// and a prebuilt workflow bundle; tears everything down even when tests fail.
+// and a prebuilt workflow bundle; tears everything down even when tests fail. Its servers require
+// TLS and a client certificate, and every test reaches them with VERIFY_IDENTITY, as production does.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await downStack(dir, { removeData: !process.env.MOVE_TABLES_KEEP_TEST_STACK });
   };
   try {
-    const stack = await upStack({ dir, detached: false, ports: await choosePorts(undefined, true) });
+    const stack = await upStack({ dir, detached: false, ports: await choosePorts(undefined, true), tls: true });
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
     await writeWorkflowBundle(workflowBundlePath);
     project.provide('stack', stack);

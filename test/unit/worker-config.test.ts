@@ -64,8 +64,7 @@ describe('cluster config', () => {
 describe('worker config', () => {
   it('has defaults for a local Temporal', () => {
     expect(loadWorkerConfig({})).toMatchObject({
-      temporalAddress: '127.0.0.1:7233',
-      namespace: 'default',
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', security: 'plaintext' },
       taskQueue: 'move-tables',
       logLevel: 'INFO',
     });
@@ -79,8 +78,7 @@ describe('worker config', () => {
       logLevel: 'debug',
     });
     expect(loadWorkerConfig({ MOVE_TABLES_CONFIG: config, TEMPORAL_NAMESPACE: 'prod' })).toMatchObject({
-      temporalAddress: 'temporal:7233',
-      namespace: 'prod',
+      temporal: { address: 'temporal:7233', namespace: 'prod' },
       metricsPort: 9464,
       logLevel: 'DEBUG',
     });
