@@ -96,7 +96,11 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       stream.once('error', reject);
     });
     const readError = (err: unknown) =>
-      binlogReadError(clusters.connectionError(input.source, err), state.appliedPosition, clusters.describe(input.source));
+      binlogReadError(
+        clusters.connectionError(input.source, err),
+        state.appliedPosition,
+        clusters.describe(input.source),
+      );
     stream.on('error', (err: Error) => {
       fatal ??= readError(err);
     });
