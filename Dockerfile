@@ -22,5 +22,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
 USER node
+# Connections are configured by the environment (docs/operations.md): TEMPORAL_* as the temporal CLI
+# reads them (TLS, mTLS, API key), MOVE_TABLES_CLUSTER_<NAME> or a clusters file with ssl-mode and
+# passwordFile; mount certificates and secrets as files, never bake them into the image.
 # The CLI is in the image too: docker compose exec worker node dist/client/cli.js status <move>
 ENTRYPOINT ["node", "dist/worker/main.js"]

@@ -8,6 +8,7 @@ import { failure } from '../../contract/failures.js';
 import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
 import type { MovedTables } from '../../contract/tables.js';
 import type { Clusters } from '../clusters.js';
+import { readRetentionFacts, retentionWarning } from '../source/managed-platform.js';
 import { checkPrivileges } from '../source/privileges.js';
 import { currentGtidPosition } from '../source/server.js';
 import { resetMoveState } from '../target/state-store.js';
@@ -34,6 +35,8 @@ export async function prepareMove(clusters: Clusters, tables: MovedTables): Prom
   const source = clusters.pool(tables.source);
   const target = clusters.pool(tables.target);
   if (!(await acceptsLocalLoad(target))) warnings.push(LOCAL_LOAD_OFF);
+  const retention = retentionWarning(await readRetentionFacts(source), clusters.describe(tables.source));
+  if (retention) warnings.push(retention);
   const log = Context.current().log;
   for (const warning of warnings) log.warn(warning);
 

@@ -24,6 +24,7 @@ import { running } from '../support/process-state.js';
 import { allRows, sourceTableAndTarget, recordingHooks, renamesInSourceBinlog } from '../support/move-fixture.js';
 import {
   sourceWriteLoad,
+  stackClusterUrl,
   ownedWorkerProcess,
   sql,
   stack,
@@ -428,9 +429,9 @@ describe('bad input: a clear error before any change', () => {
     const worker = await startWorker(
       { taskQueue },
       {
-        MOVE_TABLES_CLUSTER_LIMITED: `mysql://${limited}:limited-pw@127.0.0.1:${port}`,
+        MOVE_TABLES_CLUSTER_LIMITED: stackClusterUrl(limited, 'limited-pw', port),
         // The source again, under another name.
-        MOVE_TABLES_CLUSTER_ALIAS: `mysql://move_tables:${encodeURIComponent(testClusters().settings('source').password!)}@127.0.0.1:${port}`,
+        MOVE_TABLES_CLUSTER_ALIAS: stackClusterUrl('move_tables', testClusters().settings('source').password!, port),
       },
     );
     defer(() => worker.stop());

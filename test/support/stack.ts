@@ -26,6 +26,18 @@ export function testClusters(): Clusters {
   return new Clusters(loadClusterConfig(testEnv()));
 }
 
+/**
+ * A `MOVE_TABLES_CLUSTER_<NAME>` URL for `user` on the run's `source` server (or another port),
+ * with the stack's TLS settings: VERIFY_IDENTITY and the stack's client certificate.
+ */
+export function stackClusterUrl(user: string, password: string, port = stack().servers.source.port): string {
+  const { tls } = testClusters().settings('source');
+  const options = tls
+    ? `?ssl-mode=${tls.mode}&ssl-ca=${tls.ca}${tls.cert ? `&ssl-cert=${tls.cert}&ssl-key=${tls.key}` : ''}`
+    : '';
+  return `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}${options}`;
+}
+
 /** A mysql2 connection to `source` or `target`, as the test's own client. */
 export async function sql(cluster: 'source' | 'target'): Promise<mysql.Connection> {
   return testClusters().connect(cluster);
