@@ -117,6 +117,11 @@ export class Clusters {
     return this.connectWith(name, [SESSION_SETUP]);
   }
 
+  /** A dedicated connection whose locking reads lock gaps too, whatever the server's default isolation. */
+  async connectRepeatableRead(name: string): Promise<mysql.Connection> {
+    return this.connectWith(name, [SESSION_SETUP, 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ']);
+  }
+
   /** A dedicated connection that writes moved rows (or their tables) on the target. */
   async connectTargetWriter(name: string): Promise<mysql.Connection> {
     return this.connectWith(name, [SESSION_SETUP, TARGET_WRITER_SETUP]);

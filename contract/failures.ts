@@ -19,6 +19,8 @@ export type FailureType =
   // The stream.
   | 'StreamNotRegistered'
   | 'UnsupportedDdl'
+  /** A change to a moved table the stream cannot apply: binlogged as a statement, or as a partial row image. */
+  | 'UnsupportedBinlogEvent'
   | 'GtidMismatch'
   | 'BinlogPurged'
   | 'RowRejected'

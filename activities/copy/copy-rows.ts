@@ -110,8 +110,12 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   // Two source sessions take turns: the next chunk is read (and locked) while this one is written.
   const conns = await connectAll([
     () => clusters.connectTargetWriter(input.target),
-    () => clusters.connect(input.source),
-    () => clusters.connect(input.source),
+    // REPEATABLE READ whatever the server's default: the locking reads then lock the gaps between
+    // a chunk's rows too, so no row can be inserted inside a held chunk. A chunk read again for
+    // INSERTs (its load stored a value other than exactly) is read by count, and under READ
+    // COMMITTED such an insert would push its last rows out of it.
+    () => clusters.connectRepeatableRead(input.source),
+    () => clusters.connectRepeatableRead(input.source),
   ]);
   const targetConn = conns[0]!;
   const sources = conns.slice(1);

@@ -15,7 +15,12 @@ export type QueryKind =
   /** RENAME TABLE of exactly the moved tables to their old names, or back. */
   | { kind: 'cutover-rename'; direction: 'forward' | 'back' }
   /** Any other DDL on a moved table: the stream cannot follow it. */
-  | { kind: 'unsupported'; tables: string[] };
+  | { kind: 'unsupported'; tables: string[] }
+  /**
+   * A row change to a moved table binlogged as a statement (a session with binlog_format
+   * STATEMENT or MIXED): the stream applies row images only and cannot apply it.
+   */
+  | { kind: 'statement-dml'; verb: string; tables: string[] };
 
 const CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT|XA\s|START\s+TRANSACTION)\b/i;
 /** A quoted name (any character, a backtick doubled) or an unquoted one (MySQL also allows U+0080-U+FFFF). */
@@ -43,6 +48,27 @@ const RENAME = new RegExp(
 );
 
 const RENAME_PAIR = new RegExp(`(${QUALIFIED})\\s+TO\\s+(${QUALIFIED})`, 'gi');
+
+/**
+ * Row-changing statements and the part of each that names the tables it writes: the target of
+ * INSERT/REPLACE/LOAD DATA, the table references of UPDATE (up to SET) and DELETE (up to WHERE).
+ */
+const DML_TARGETS: Array<{ verb: string; pattern: RegExp }> = [
+  {
+    verb: 'INSERT',
+    pattern: new RegExp(
+      `^INSERT\\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\\s+)*(?:INTO\\s+)?(${QUALIFIED})`,
+      'i',
+    ),
+  },
+  {
+    verb: 'REPLACE',
+    pattern: new RegExp(`^REPLACE\\s+(?:(?:LOW_PRIORITY|DELAYED)\\s+)?(?:INTO\\s+)?(${QUALIFIED})`, 'i'),
+  },
+  { verb: 'LOAD DATA', pattern: new RegExp(`^LOAD\\s+(?:DATA|XML)\\b.*?\\bINTO\\s+TABLE\\s+(${QUALIFIED})`, 'i') },
+  { verb: 'UPDATE', pattern: /^UPDATE\s+(.*?)\s+SET\s/i },
+  { verb: 'DELETE', pattern: /^DELETE\s+(.*?)(?:\s+WHERE\s|$)/i },
+];
 
 function stripComments(query: string): string {
   return query
@@ -92,6 +118,16 @@ export function classifyQuery(query: string, defaultSchema: string, moved: Watch
     if (forward) return { kind: 'cutover-rename', direction: 'forward' };
     if (back) return { kind: 'cutover-rename', direction: 'back' };
     return { kind: 'unsupported', tables: touched.map(([from]) => `${from.database}.${from.table}`) };
+  }
+  for (const { verb, pattern } of DML_TARGETS) {
+    const match = pattern.exec(text);
+    if (!match) continue;
+    const tables = (match[1]!.match(new RegExp(QUALIFIED, 'g')) ?? [])
+      .map((n) => resolve(n, defaultSchema))
+      .filter(isMovedOrOld);
+    return tables.length
+      ? { kind: 'statement-dml', verb, tables: tables.map((t) => `${t.database}.${t.table}`) }
+      : { kind: 'unrelated' };
   }
   for (const pattern of TABLE_STATEMENTS) {
     const match = pattern.exec(text);

@@ -45,8 +45,30 @@ export interface BinlogEventLike {
   tableMap?: Record<number, { parentSchema: string; tableName: string; columns?: BinlogColumn[] }>;
   tableId?: number;
   rows?: Array<Row | { before: Row; after: Row }>;
+  /** A rows event's column count and which columns its before (and an update's after) image holds. */
+  numberOfColumns?: number;
+  columns_present_bitmap?: Buffer;
+  columns_present_bitmap2?: Buffer;
   query?: string;
   schema?: string;
+}
+
+function bitsSet(bitmap: Buffer, columns: number): number {
+  let set = 0;
+  for (let i = 0; i < columns; i++) if (bitmap[i >> 3]! & (1 << (i & 7))) set++;
+  return set;
+}
+
+/**
+ * Whether a rows event carries every column in each image: a session with binlog_row_image
+ * MINIMAL or NOBLOB leaves columns out, and an upsert without them would give the target row its
+ * own defaults (or keep stale values) instead of the source's.
+ */
+function partialImage(event: BinlogEventLike): boolean {
+  const columns = event.numberOfColumns;
+  if (columns === undefined) return false;
+  const images = [event.columns_present_bitmap, event.columns_present_bitmap2].filter((b) => b !== undefined);
+  return images.some((bitmap) => bitsSet(bitmap, columns) < columns);
 }
 
 /** A column of zongji's table map: the row decoder reads each value by `type`. */
@@ -144,6 +166,12 @@ export class TransactionAssembler {
     if (!map || map.parentSchema !== this.moved.database) return;
     const table = this.targets.get(map.tableName);
     if (!table) return;
+    if (partialImage(event))
+      throw failure(
+        'UnsupportedBinlogEvent',
+        `a change to ${map.parentSchema}.${map.tableName} at GTID ${event.gtid ?? this.current?.gtid ?? '?'} arrived as a partial row image: a session wrote it with binlog_row_image MINIMAL or NOBLOB, and the stream needs every column to apply it exactly. The move cannot continue: find the session that changes binlog_row_image, keep it FULL, and start the move again`,
+        { gtid: event.gtid ?? this.current?.gtid, table: `${map.parentSchema}.${map.tableName}` },
+      );
     const tx = this.current ?? (this.current = { gtid: event.gtid, ops: [], bytes: 0, timestamp: event.timestamp });
     const ops = tx.ops.length;
     const name = event.getEventName();
@@ -200,6 +228,15 @@ export class TransactionAssembler {
           `DDL on a moved table (${kind.tables.join(', ')}) at GTID ${event.gtid ?? '?'}: the stream cannot follow schema changes during a move. Statement: ${query.slice(0, 500)}`,
           { gtid: event.gtid, tables: kind.tables },
         );
+      case 'statement-dml': {
+        // The statement's text may carry row values: only its verb and tables are named.
+        const gtid = event.gtid ?? this.current?.gtid;
+        throw failure(
+          'UnsupportedBinlogEvent',
+          `a change to ${kind.tables.join(', ')} reached the binlog as a statement (${kind.verb} at GTID ${gtid ?? '?'}), not as row images: a session wrote it with binlog_format STATEMENT or MIXED, and the stream applies row images only. The target has missed that change, so the move cannot continue: find the session that changes binlog_format (SET SESSION binlog_format), keep it ROW, and start the move again`,
+          { gtid, tables: kind.tables, verb: kind.verb },
+        );
+      }
       case 'cutover-rename':
         this.complete(kind.direction);
         return;

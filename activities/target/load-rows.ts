@@ -1,10 +1,10 @@
 // A copy chunk written with LOAD DATA LOCAL INFILE: the target reads rows as tab-separated bytes
 // (row-lines.ts) instead of parsing them as SQL, about half the target's time per row of an
 // INSERT of the same rows. LOCAL implies IGNORE (the server cannot stop the client's stream), so
-// the server's count of skipped rows and warnings decides: a skipped row is a duplicate key, a row
-// the stream brought already (newer), kept as the INSERT path keeps it; any other warning is a
-// value stored other than exactly, so the chunk is rolled back and written by INSERTs instead,
-// whose strict mode names the row.
+// the server's warnings decide: a row skipped for a duplicate key is a row the stream brought
+// already (newer), kept as the INSERT path keeps it; a row skipped for any other reason (no
+// partition for it) or a value stored other than exactly means the chunk is rolled back and written
+// by INSERTs instead, whose strict mode names the row.
 import { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import { qualified } from '../../contract/identifiers.js';
@@ -46,10 +46,13 @@ function packets(data: Buffer): Readable {
   );
 }
 
+/** ER_DUP_ENTRY: the only reason a loaded row may be skipped. */
+const DUPLICATE_KEY = 1062;
+
 /**
  * Loads `lines` (LF-ended, as `readLines` joins them) in the connection's open transaction. Returns
- * false when the server stored some value other than exactly (the caller rolls back and takes the
- * INSERT path).
+ * false when the server stored some value other than exactly, or skipped a row for another reason
+ * than a duplicate key (the caller rolls back and takes the INSERT path).
  */
 export async function loadRows(conn: mysql.Connection, statement: string, lines: Buffer): Promise<boolean> {
   const [result] = await conn.query<mysql.ResultSetHeader>({
@@ -57,5 +60,10 @@ export async function loadRows(conn: mysql.Connection, statement: string, lines:
     infileStreamFactory: () => packets(lines),
   });
   const skipped = Number(/Skipped: (\d+)/.exec(result.info)?.[1] ?? 0);
-  return result.warningStatus === skipped;
+  if (result.warningStatus !== skipped) return false;
+  if (skipped === 0) return true;
+  // The server counts any row it skipped; only duplicates may be. All warnings must be listed
+  // (max_error_count) and each must be one.
+  const [warnings] = await conn.query<mysql.RowDataPacket[]>('SHOW WARNINGS');
+  return warnings.length === skipped && warnings.every((w) => Number(w.Code) === DUPLICATE_KEY);
 }

@@ -6,6 +6,7 @@ import { failure } from '../../contract/failures.js';
 export interface ServerError {
   errno?: number;
   code?: string;
+  sqlState?: string;
   sqlMessage?: string;
   message: string;
 }
@@ -18,14 +19,19 @@ const PERMANENT_ROW_ERRORS = new Set([
   1136, // column count does not match
   1146, // table does not exist on the target
   1264, // out of range
+  1265, // data truncated: a legacy value (an ENUM's error value '') strict mode refuses
+  1364, // a NOT NULL column without a default the row does not give (a target column the source lacks)
+  1365, // division by zero in a stored generated column
   1292, // incorrect value (dates, numbers)
   1366, // incorrect string value (charset)
   1406, // data too long
   1416, // cannot get geometry object
   1451, // a foreign key refuses the delete or update
   1452, // a foreign key refuses the insert or update
+  1526, // no partition of the target table for the row
   1906, // MariaDB: a value for a generated column
   3105, // MySQL: a value for a generated column
+  3140, // MySQL: invalid JSON text
   3819, // MySQL: CHECK constraint
   4025, // MariaDB: CHECK constraint
 ]);
@@ -34,9 +40,16 @@ export function asServerError(err: unknown): ServerError | undefined {
   return err instanceof Error && typeof (err as ServerError).errno === 'number' ? (err as ServerError) : undefined;
 }
 
+/**
+ * SQLSTATE classes of a row's own fault: 22 (data exception: a value the column cannot hold) and 23
+ * (integrity constraint). Codes outside the list above in these classes are the row's too.
+ */
+const ROW_SQLSTATE_CLASSES = ['22', '23'];
+
 export function isPermanentRowError(err: unknown): boolean {
-  const errno = asServerError(err)?.errno;
-  return errno !== undefined && PERMANENT_ROW_ERRORS.has(errno);
+  const server = asServerError(err);
+  if (server?.errno === undefined) return false;
+  return PERMANENT_ROW_ERRORS.has(server.errno) || ROW_SQLSTATE_CLASSES.includes(server.sqlState?.slice(0, 2) ?? '');
 }
 
 export interface RejectedRow {

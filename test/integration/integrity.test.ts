@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
 import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
+import { holdCopy } from '../support/copy-progress.js';
 import { rowsCopiedByInsert } from '../support/copy-results.js';
 import { recordFault } from '../support/fault-report.js';
 import { spawnWorkerProcess, sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
@@ -497,6 +498,125 @@ describe('verification after release', () => {
       'the application writes to the target after release, before the verification reads it',
       'the completed move is not failed; the difference is reported with its key',
       'move done; verify MISMATCH after release naming key [42]',
+    );
+  });
+});
+
+/** The outcome of a move, or a note that it was still running after `ms` (a move stuck retrying). */
+async function outcomeWithin(handle: { result: () => Promise<unknown> }, ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`still running after ${ms / 1000} s`), ms);
+  });
+  const outcome = await Promise.race([failureOf(handle.result()).catch((err: Error) => err.message), late]);
+  clearTimeout(timer);
+  return outcome;
+}
+
+describe('rare paths (integrity review II)', () => {
+  it('a legacy ENUM value stored in non-strict mode fails the move at once, naming table, key and column', async () => {
+    const { database, source } = await databaseOnBoth('legacy', "(id INT PRIMARY KEY, e ENUM('a','b') NOT NULL)");
+    await source.query("SET SESSION sql_mode = ''");
+    // 'x' is no member: the server stored the ENUM's error value '' (index 0) with a warning.
+    await source.query(`INSERT INTO ${database}.t VALUES (1, 'a'), (2, 'x'), (3, 'b')`);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'] },
+      await worker(),
+    );
+    const started = Date.now();
+    const message = await outcomeWithin(handle, 60_000);
+    expect(message).toMatch(/^RowRejected: .* refuses the row of .*\.t with key \[2\] \(row copy\): .*column 'e'/);
+    recordFault(
+      "a legacy ENUM value ('' stored by a non-strict session) during the copy",
+      'the move fails at once naming table, key and column (no silent endless retry)',
+      `${message.slice(0, 120)} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  });
+
+  it('a row the target skips for a reason other than a duplicate key is never dropped (no partition for it)', async () => {
+    const { database, source, target } = await databaseOnBoth('part', '(id INT PRIMARY KEY, v INT)');
+    await source.query(`INSERT INTO ${database}.t VALUES (1, 1), (150, 150)`);
+    // Pre-created by an operator, empty, partitioned for recent ids only.
+    await target.query(`CREATE DATABASE ${database}`);
+    await target.query(
+      `CREATE TABLE ${database}.t (id INT PRIMARY KEY, v INT) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (100))`,
+    );
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'] },
+      await worker(),
+    );
+    const message = await outcomeWithin(handle, 60_000);
+    // The server names the value, not the row: the chunk's key range is named.
+    expect(message).toMatch(
+      /^RowRejected: .* with key \[\[1\],\[150\]\] \(row copy, key range of the chunk\): Table has no partition for value 150/,
+    );
+    recordFault(
+      'a pre-created target table without a partition for some rows (LOAD DATA skips them as if duplicates)',
+      'the move fails naming the row; no row is skipped silently',
+      message.slice(0, 140),
+    );
+  });
+
+  it('a change binlogged as a statement fails the move before any RENAME, naming the table and the session setting', async () => {
+    const { database, source } = await databaseOnBoth('stmt', '(id INT PRIMARY KEY, n INT)');
+    await source.query(`INSERT INTO ${database}.t VALUES (1, 1), (2, 2)`);
+    const handle = await moveAtGate(database);
+    const session = await sql('source');
+    defer(() => session.end());
+    await session.query("SET SESSION binlog_format = 'STATEMENT'");
+    await session.query(`UPDATE ${database}.t SET n = n + 1 WHERE id = 1`);
+    const message = await outcomeWithin(handle, 60_000);
+    expect(message).toMatch(
+      new RegExp(
+        `^UnsupportedBinlogEvent: the binlog stream failed: a change to ${database}\\.t reached the binlog as a statement .*binlog_format`,
+      ),
+    );
+    // Row values never reach an error: the statement's text is not repeated.
+    expect(message).not.toContain('n + 1');
+    const [tables] = await source.query<mysql.RowDataPacket[]>(`SHOW TABLES FROM ${database}`);
+    expect(tables.map((r) => Object.values(r)[0])).toEqual(['t']);
+    recordFault(
+      'a session with binlog_format=STATEMENT updates a moved table during the stream',
+      'the move fails naming the table and the setting, before any RENAME (never a silently dropped change)',
+      message.slice(0, 140),
+    );
+  });
+
+  it('a held chunk keeps rows from being inserted inside it even when the source defaults to READ COMMITTED', async () => {
+    const { database, source } = await databaseOnBoth('rc', '(id INT PRIMARY KEY, v INT)');
+    // Keys 10, 20, 30, ...: gaps a concurrent insert could use.
+    await source.query(`INSERT INTO ${database}.t SELECT seq * 10, seq FROM ${database}.seq_1_to_3000`);
+    const admin = await sql('source');
+    defer(async () => {
+      await admin.query('SET GLOBAL TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await admin.end();
+    });
+    await admin.query('SET GLOBAL TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 100 },
+      await worker(),
+    );
+    // The copy stands still holding the source locks of the chunk it cannot write yet.
+    const held = await holdCopy(database, 100, defer);
+    const writer = await sql('source');
+    defer(() => writer.end());
+    await writer.query('SET SESSION innodb_lock_wait_timeout = 1');
+    // Inside the next chunk, between two of its rows.
+    const inside = held.copied * 10 + 15;
+    const outcome = await writer.query(`INSERT INTO ${database}.t VALUES (?, 0)`, [inside]).then(
+      () => 'inserted',
+      (err: { errno?: number }) => (err.errno === 1205 ? 'lock wait timeout' : String(err)),
+    );
+    expect(outcome).toBe('lock wait timeout');
+    await held.release();
+    await handle.cancel();
+    recordFault(
+      'a source whose default isolation is READ COMMITTED (no gap locks) while a chunk is held',
+      "the copy's sessions run REPEATABLE READ: an insert inside the held chunk waits, so a chunk read again by count keeps its rows",
+      `insert of id ${inside} inside the chunk after ${held.copied} rows: ${outcome}`,
     );
   });
 });

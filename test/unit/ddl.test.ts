@@ -85,4 +85,23 @@ describe('classifyQuery', () => {
     for (const q of ['BEGIN', 'COMMIT', 'XA START 0x1', 'SAVEPOINT s1'])
       expect(classifyQuery(q, 'shop', one)).toEqual({ kind: 'control' });
   });
+
+  it('finds row changes to a moved table binlogged as statements, by the tables each statement writes', () => {
+    const dml = (query: string) => classifyQuery(query, 'shop', one);
+    expect(dml('UPDATE shop.orders SET n = n + 1 WHERE id = 1')).toEqual({
+      kind: 'statement-dml',
+      verb: 'UPDATE',
+      tables: ['shop.orders'],
+    });
+    expect(dml('INSERT IGNORE INTO `orders` (id) VALUES (1)')).toMatchObject({ kind: 'statement-dml', verb: 'INSERT' });
+    expect(dml('REPLACE orders SELECT * FROM staging')).toMatchObject({ kind: 'statement-dml', verb: 'REPLACE' });
+    expect(dml('DELETE o FROM shop.orders o JOIN shop.customers c ON c.id = o.c')).toMatchObject({ verb: 'DELETE' });
+    expect(dml("LOAD DATA INFILE '/tmp/x' INTO TABLE orders")).toMatchObject({ verb: 'LOAD DATA' });
+    // The old name too: a write to the frozen table would be lost as well.
+    expect(dml('DELETE FROM _orders_del WHERE id = 3')).toMatchObject({ kind: 'statement-dml' });
+    // Reading a moved table, or writing another table, is not a change to it.
+    expect(dml('INSERT INTO archive SELECT * FROM shop.orders')).toEqual({ kind: 'unrelated' });
+    expect(dml('UPDATE customers SET n = 1 WHERE id IN (SELECT c FROM orders)')).toEqual({ kind: 'unrelated' });
+    expect(dml('DELETE FROM other.orders')).toEqual({ kind: 'unrelated' });
+  });
 });

@@ -233,4 +233,47 @@ describe('TransactionAssembler: values zongji decodes wrongly', () => {
     ]);
     expect(otherColumns[0]!.type).toBe(255);
   });
+
+  it('refuses a change to a moved table binlogged as a statement or as a partial row image, naming no value', () => {
+    const { a } = assembler();
+    a.handle(gtid('1-1-30'));
+    expect(() =>
+      a.handle(event('query', { query: "UPDATE orders SET note = 'secret' WHERE id = 1", schema: 'shop' })),
+    ).toThrow(/^a change to shop\.orders reached the binlog as a statement \(UPDATE at GTID 1-1-30\).*binlog_format/);
+    try {
+      a.handle(event('query', { query: "UPDATE orders SET note = 'secret'", schema: 'shop' }));
+    } catch (err) {
+      expect((err as Error).message).not.toContain('secret');
+    }
+    // Statements on other tables are not the stream's concern.
+    const other = assembler();
+    other.a.handle(gtid('1-1-31'));
+    other.a.handle(event('query', { query: 'UPDATE customers SET n = 1', schema: 'shop' }));
+    expect(other.done).toHaveLength(1);
+    // binlog_row_image=MINIMAL: 1 of 2 columns present.
+    const partial = assembler();
+    partial.a.handle(gtid('1-1-32'));
+    const full = Buffer.from([0b11]);
+    partial.a.handle(
+      event('writerows', {
+        tableMap,
+        tableId: TABLE_ID,
+        rows: [{ id: 1, v: 'a' }],
+        numberOfColumns: 2,
+        columns_present_bitmap: full,
+      }),
+    );
+    expect(() =>
+      partial.a.handle(
+        event('updaterows', {
+          tableMap,
+          tableId: TABLE_ID,
+          rows: [{ before: { id: 1 }, after: { id: 1, v: 'b' } }],
+          numberOfColumns: 2,
+          columns_present_bitmap: Buffer.from([0b01]),
+          columns_present_bitmap2: full,
+        }),
+      ),
+    ).toThrow(/shop\.orders at GTID 1-1-32 arrived as a partial row image: .*binlog_row_image MINIMAL or NOBLOB/);
+  });
 });
