@@ -42,12 +42,13 @@ export function sslOptions(tls: ClusterTls): SslOptions | undefined {
  * tells Node the address it dialled (`_host`, which Node reads when no server name is given), so the
  * certificate's IP names are what is checked.
  */
-export function ipIdentityStream(host: string, port: number, tls: ClusterTls): Pick<ConnectionOptions, 'stream'> {
+export function ipIdentityStream(host: string, tls: ClusterTls): Pick<ConnectionOptions, 'stream'> {
   if (tls.mode !== 'VERIFY_IDENTITY' || net.isIP(host) === 0) return {};
   return {
-    stream: () => {
-      const socket = net.connect(port, host);
-      (socket as net.Socket & { _host?: string })._host = host;
+    // The address from the connection's own settings: options copied with another port still work.
+    stream: (opts: { config: { host: string; port: number } }) => {
+      const socket = net.connect(opts.config.port, opts.config.host);
+      (socket as net.Socket & { _host?: string })._host = opts.config.host;
       socket.setNoDelay(true);
       socket.setKeepAlive(true);
       return socket;

@@ -98,7 +98,7 @@ export class Clusters {
       port,
       user,
       password: this.password(name),
-      ...(ssl ? { ssl, ...ipIdentityStream(host, port, this.tls(name)) } : {}),
+      ...(ssl ? { ssl, ...ipIdentityStream(host, this.tls(name)) } : {}),
       timezone: 'Z',
       dateStrings: true,
       supportBigNumbers: true,

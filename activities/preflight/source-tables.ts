@@ -11,6 +11,20 @@ import { rowKeyOf } from '../table-info.js';
 import { checkSchemaRules } from './schema-rules.js';
 
 /**
+ * A name found under another spelling: a server with lower_case_table_names=1 finds `Orders` when
+ * it stores `orders`, but its binlog carries `orders`, and the stream matches names exactly, so
+ * every change to the table would pass it by. The name must be given as stored.
+ */
+function refuseOtherSpelling(kind: 'database' | 'table', given: string, stored: string, where: string): void {
+  if (given === stored) return;
+  throw failure(
+    'InvalidInput',
+    `${kind} ${given} is stored as ${stored} on ${where} (lower_case_table_names: the server finds names in any case, but its binlog spells them as stored): name it ${stored}`,
+    { [kind]: given, stored },
+  );
+}
+
+/**
  * Both clusters known and two servers; the source binlog streamable; the database and each table
  * present, with a row key, and the table's T1 name free; the schema rules (schema-rules.ts) kept.
  * Returns the warnings of those rules.
@@ -33,12 +47,18 @@ export async function checkSourceTables(clusters: Clusters, tables: MovedTables)
   }
   const where = clusters.describe(tables.source);
   const [databases] = await source.query<mysql.RowDataPacket[]>(
-    'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+    'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
     [tables.database],
   );
   if (!databases.length) throw failure('MissingTable', `database ${tables.database} does not exist on ${where}`);
+  refuseOtherSpelling('database', tables.database, String(databases[0]!.name), where);
   for (const table of tables.tables) {
     await rowKeyOf(source, tables.database, table, where);
+    const [stored] = await source.query<mysql.RowDataPacket[]>(
+      'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+      [tables.database, table],
+    );
+    refuseOtherSpelling('table', table, String(stored[0]!.name), where);
     const old = oldTableName(table, tables.oldTableTemplate);
     if ((await chooseRowKey(source, tables.database, old)).kind !== 'missing') {
       throw failure(

@@ -85,6 +85,44 @@ export async function checkSourceBinlog(clusters: Clusters, source: string): Pro
       throw failure('BinlogMisconfigured', `gtid_mode is ${String(rows[0]?.mode)} on ${where}: it must be ON`);
     }
   }
+  const unreadable = unreadableBinlogSetting(await binlogEncodingVariables(clusters.pool(source)));
+  if (unreadable) throw failure('BinlogMisconfigured', `${unreadable.setting} on ${where}: ${unreadable.why}`);
+}
+
+/**
+ * Settings that make the binlog carry row changes in events the stream cannot read (MariaDB's
+ * log_bin_compress is not one: zongji reads its compressed events).
+ */
+const UNREADABLE_ENCODINGS: Array<{ variable: string; bad: (value: string) => boolean; why: string }> = [
+  {
+    // MySQL 8.0.20+: transactions as one compressed payload event.
+    variable: 'binlog_transaction_compression',
+    bad: (v) => v === 'ON' || v === '1',
+    why: 'the stream cannot read compressed transaction payloads (SET GLOBAL binlog_transaction_compression = OFF; sessions may set it too)',
+  },
+  {
+    // MySQL 8.0.3+: JSON updates as partial diffs instead of whole documents.
+    variable: 'binlog_row_value_options',
+    bad: (v) => /PARTIAL_JSON/i.test(v),
+    why: "the stream needs whole JSON values, not partial updates (SET GLOBAL binlog_row_value_options = '')",
+  },
+];
+
+async function binlogEncodingVariables(pool: Queryable): Promise<Map<string, string>> {
+  const [rows] = await pool.query<mysql.RowDataPacket[]>(
+    `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${UNREADABLE_ENCODINGS.map(() => '?').join(', ')})`,
+    UNREADABLE_ENCODINGS.map((e) => e.variable),
+  );
+  return new Map(rows.map((r) => [String(r.Variable_name), String(r.Value)]));
+}
+
+/** The first setting (of those the server has) that the stream cannot read, with why and the fix. */
+export function unreadableBinlogSetting(variables: Map<string, string>): { setting: string; why: string } | undefined {
+  for (const { variable, bad, why } of UNREADABLE_ENCODINGS) {
+    const value = variables.get(variable);
+    if (value !== undefined && bad(value)) return { setting: `${variable} is ${value}`, why };
+  }
+  return undefined;
 }
 
 /** `host:port#server_id` as the server itself reports it: two names for one server compare equal. */

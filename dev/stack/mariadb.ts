@@ -23,6 +23,8 @@ export interface MariadbServerSpec {
   logBin?: boolean;
   /** The server requires TLS with these certificates, and the stack's account a client certificate. */
   tls?: StackCertificates;
+  /** More option-file lines (`lower-case-table-names=1`), for servers set up as production ones may be. */
+  options?: string[];
 }
 
 export interface MariadbServer {
@@ -68,6 +70,7 @@ function optionFile(spec: MariadbServerSpec, dataDir: string): string {
     'performance-schema=OFF',
     // Which connections hold a table's metadata lock: the cutover's readiness gate asks before T1.
     'plugin-load-add=metadata_lock_info',
+    ...(spec.options ?? []),
     // A local stack for demos and tests: small memory, no fsync per commit.
     'innodb-buffer-pool-size=256M',
     'innodb-log-file-size=128M',

@@ -3,16 +3,31 @@
 // hidden difference cannot fool. Values are compared by the databases themselves, never through
 // the driver's conversion.
 import type { Client } from '@temporalio/client';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type mysql from 'mysql2/promise';
-import { beforeAll, describe, expect, it } from 'vitest';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
+import { startMariadb, type MariadbServer } from '../../dev/stack/mariadb.js';
+import { ensureMariadb } from '../../dev/stack/prereqs.js';
+import { freePort, stopProcess } from '../../dev/stack/processes.js';
 import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { holdCopy } from '../support/copy-progress.js';
 import { rowsCopiedByInsert } from '../support/copy-results.js';
 import { recordFault } from '../support/fault-report.js';
-import { spawnWorkerProcess, sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
+import {
+  spawnWorkerProcess,
+  sql,
+  stack,
+  stackClusterUrl,
+  startWorker,
+  temporalClient,
+  testClusters,
+  uniqueName,
+} from '../support/stack.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { verifyTables } from '../../activities/verify/verify-tables.js';
 import { inspectRename } from '../../activities/source/rename.js';
@@ -617,6 +632,88 @@ describe('rare paths (integrity review II)', () => {
       'a source whose default isolation is READ COMMITTED (no gap locks) while a chunk is held',
       "the copy's sessions run REPEATABLE READ: an insert inside the held chunk waits, so a chunk read again by count keeps its rows",
       `insert of id ${inside} inside the chunk after ${held.copied} rows: ${outcome}`,
+    );
+  });
+});
+
+describe('a source with lower_case_table_names=1 (and a compressed binlog)', () => {
+  let server: MariadbServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-lctn-'));
+    server = await startMariadb(
+      ensureMariadb(),
+      {
+        name: 'lctn',
+        dir,
+        port: await freePort(),
+        serverId: 4,
+        gtidDomainId: 4,
+        ...(stack().tls ? { tls: stack().tls! } : {}),
+        // MariaDB compresses binlog events (zongji reads them): the move below streams through them.
+        options: ['lower-case-table-names=1', 'log-bin-compress=ON', 'log-bin-compress-min-len=10'],
+      },
+      testClusters().settings('source').password!,
+      false,
+    );
+  });
+  afterAll(async () => {
+    await stopProcess(server.pid, server.configFile);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a name typed in another case than stored is refused before any change; the stored spelling moves, changes streamed', async () => {
+    const taskQueue = uniqueName('q');
+    const w = await startWorker(
+      { taskQueue },
+      {
+        MOVE_TABLES_CLUSTER_LCTN: stackClusterUrl(
+          'move_tables',
+          testClusters().settings('source').password!,
+          server.port,
+        ),
+      },
+    );
+    defer(() => w.stop());
+    const lctn = await mysql.createConnection({ ...testClusters().connectionOptions('source'), port: server.port });
+    defer(() => lctn.end());
+    const database = uniqueName('lctn');
+    await lctn.query(`CREATE DATABASE ${database}`);
+    // Created as Orders, stored as orders.
+    await lctn.query(`CREATE TABLE ${database}.Orders (id INT PRIMARY KEY, note VARCHAR(200))`);
+    await lctn.query(`INSERT INTO ${database}.orders VALUES (1, REPEAT('a', 100)), (2, REPEAT('b', 100))`);
+    const move = (db: string, table: string, postpone = false) =>
+      startMove(client, { source: 'lctn', target: 'target', database: db, tables: [table], postpone }, taskQueue);
+    const refused = await failureOf((await move(database, 'Orders')).result());
+    expect(refused).toMatch(
+      new RegExp(
+        `^InvalidInput: table Orders is stored as orders on lctn \\(move_tables@127\\.0\\.0\\.1:\\d+\\) \\(lower_case_table_names.*\\): name it orders$`,
+      ),
+    );
+    expect(await failureOf((await move(database.toUpperCase(), 'orders')).result())).toMatch(
+      new RegExp(`^InvalidInput: database ${database.toUpperCase()} is stored as ${database} on lctn`),
+    );
+    const target = await sql('target');
+    defer(() => target.end());
+    const [created] = await target.query<mysql.RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [database],
+    );
+    expect(Number(created[0]!.n)).toBe(0);
+    // As stored: every change streams (through compressed binlog events).
+    const handle = await move(database, 'orders', true);
+    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    await lctn.query(`INSERT INTO ${database}.Orders VALUES (3, REPEAT('c', 100))`);
+    await lctn.query(`UPDATE ${database}.ORDERS SET note = 'changed' WHERE id = 1`);
+    await eventually('the changes on the target', async () => {
+      const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT id, note FROM ${database}.orders ORDER BY id`);
+      return rows.length === 3 && rows[0]!.note === 'changed' ? true : undefined;
+    });
+    await handle.cancel();
+    recordFault(
+      'a source with lower_case_table_names=1 and a table named in another case than stored (binlog compressed)',
+      'refused in prepare naming the stored spelling; the stored spelling streams every change',
+      refused.slice(0, 120),
     );
   });
 });
