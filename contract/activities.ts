@@ -73,6 +73,11 @@ export interface AutoIncrementSync {
   targetDatabase: string;
   /** The frozen source table (its T1 name) and the table it moved to. */
   tables: Array<{ sourceTable: string; targetTable: string }>;
+  /**
+   * How long the ALTER may wait for the target table's metadata lock (the cutover's lock-wait
+   * bound; 3 s when absent): the source stays renamed meanwhile.
+   */
+  lockWaitTimeoutSeconds?: number;
 }
 
 export interface DrainInput {
@@ -231,8 +236,10 @@ export interface ReadinessInput {
   streamId: string;
   /** The stream must apply the source's current position within this long. */
   maxStreamLagMs: number;
-  /** No transaction open longer than this may hold a moved table. */
+  /** No transaction open longer than this may hold a moved table (on the source, and on the target). */
   maxTransactionAgeSeconds: number;
+  /** The moved tables' database on the target (absent in cutovers started before the target was checked). */
+  targetDatabase?: string;
   /** The stream workflow, when known (a move's): its activity must not be failing. */
   streamWorkflowId?: string;
 }

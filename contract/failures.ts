@@ -32,6 +32,8 @@ export type FailureType =
   | 'RenameFailed'
   | 'RenameStateConflict'
   | 'DrainTimeout'
+  /** A transaction or a backup on the target holds a moved table's metadata lock past the lock-wait bound. */
+  | 'TargetLocked'
   | 'HookFailed'
   | 'CutOverFailed'
   // Verification.

@@ -171,6 +171,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
             source: tables.source,
             target: tables.target,
             database: tables.database,
+            targetDatabase: tables.targetDatabase,
             tables: tables.tables,
             streamId: tables.streamId,
             maxStreamLagMs,
@@ -252,6 +253,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
                   database: tables.database,
                   targetDatabase: tables.targetDatabase,
                   tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })),
+                  lockWaitTimeoutSeconds,
                 },
               }
             : {}),

@@ -7,6 +7,7 @@ import type { Readiness, ReadinessInput } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
 import { serverFlavor, type Clusters } from '../clusters.js';
 import { observeStream } from '../stream/stream-health.js';
+import { undecidedXids } from '../target/pending-xa.js';
 import { measureStreamLag } from '../stream/stream-lag.js';
 
 /**
@@ -40,8 +41,13 @@ const MYSQL_HOLDERS = `
    WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = ? AND m.OBJECT_NAME IN (?) AND th.PROCESSLIST_ID <> CONNECTION_ID()
      AND TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)) / 1e6 > ?`;
 
-/** Transactions older than the limit holding a moved table, or why the server cannot tell. */
-async function longTransactions(pool: mysql.Pool, input: ReadinessInput): Promise<LockHolder[] | { skipped: string }> {
+/** Transactions older than `maxAge` seconds holding one of `tables`, or why the server cannot tell. */
+async function longTransactions(
+  pool: mysql.Pool,
+  database: string,
+  tables: string[],
+  maxAge: number,
+): Promise<LockHolder[] | { skipped: string }> {
   const flavor = await serverFlavor(pool);
   if (flavor === 'mariadb') {
     const [plugin] = await pool.query<mysql.RowDataPacket[]>(
@@ -51,9 +57,9 @@ async function longTransactions(pool: mysql.Pool, input: ReadinessInput): Promis
   }
   try {
     const [rows] = await pool.query<mysql.RowDataPacket[]>(flavor === 'mariadb' ? MARIADB_HOLDERS : MYSQL_HOLDERS, [
-      input.database,
-      input.tables,
-      input.maxTransactionAgeSeconds,
+      database,
+      tables,
+      maxAge,
     ]);
     return rows.map((r) => ({
       id: Number(r.id),
@@ -66,6 +72,44 @@ async function longTransactions(pool: mysql.Pool, input: ReadinessInput): Promis
     if ((err as { errno?: number }).errno === 1227) return { skipped: "the worker's account lacks PROCESS" };
     throw err;
   }
+}
+
+/** NotReady when an old transaction holds one of the tables on `cluster`; a check that cannot run is noted. */
+async function refuseLongTransactions(
+  clusters: Clusters,
+  side: 'source' | 'target',
+  cluster: string,
+  database: string,
+  input: ReadinessInput,
+  notes: string[],
+): Promise<void> {
+  const where = clusters.describe(cluster);
+  const holders = await longTransactions(
+    clusters.pool(cluster),
+    database,
+    input.tables,
+    input.maxTransactionAgeSeconds,
+  );
+  if ('skipped' in holders) {
+    notes.push(`long transactions not checked on ${where}: ${holders.skipped}`);
+    return;
+  }
+  if (!holders.length) return;
+  const list = holders
+    .map(
+      (h) =>
+        `connection ${h.id} (${h.user ?? '?'}) holds ${database}.${h.tbl} in a transaction open ${h.age.toFixed(1)} s`,
+    )
+    .join('; ');
+  const waits =
+    side === 'source'
+      ? 'the RENAME would wait behind it (and every query on the table behind the RENAME)'
+      : "T3's AUTO_INCREMENT update on the target would wait behind it while the source is renamed";
+  throw failure(
+    'NotReady',
+    `a transaction older than ${input.maxTransactionAgeSeconds} s holds a moved table on the ${side} (${where}), so ${waits}: ${list}`,
+    { side, connections: holders.map((h) => h.id) },
+  );
 }
 
 /** Activity `checkReadiness`. */
@@ -85,22 +129,11 @@ export async function checkReadiness(clusters: Clusters, temporal: Client, input
     }
   }
   const notes: string[] = [];
-  const holders = await longTransactions(clusters.pool(input.source), input);
-  if ('skipped' in holders) {
-    notes.push(`long transactions not checked on ${where}: ${holders.skipped}`);
-  } else if (holders.length) {
-    const list = holders
-      .map(
-        (h) =>
-          `connection ${h.id} (${h.user ?? '?'}) holds ${input.database}.${h.tbl} in a transaction open ${h.age.toFixed(1)} s`,
-      )
-      .join('; ');
-    throw failure(
-      'NotReady',
-      `a transaction older than ${input.maxTransactionAgeSeconds} s holds a moved table, so the RENAME would wait behind it (and every query on the table behind the RENAME): ${list}`,
-      { connections: holders.map((h) => h.id) },
-    );
-  }
+  await refuseLongTransactions(clusters, 'source', input.source, input.database, input, notes);
+  // The target too: T3 raises its AUTO_INCREMENT counters while the source is renamed, and that
+  // ALTER waits behind any transaction holding the table.
+  if (input.targetDatabase !== undefined)
+    await refuseLongTransactions(clusters, 'target', input.target, input.targetDatabase, input, notes);
   const lag = await measureStreamLag(clusters, {
     source: input.source,
     target: input.target,
@@ -112,6 +145,15 @@ export async function checkReadiness(clusters: Clusters, temporal: Client, input
       'NotReady',
       `the stream did not apply the source position ${lag.sourcePosition} within ${input.maxStreamLagMs} ms (applied: ${lag.appliedPosition || 'nothing'}): the drain would not finish in time`,
       { sourcePosition: lag.sourcePosition, appliedPosition: lag.appliedPosition },
+    );
+  }
+  // Read once the stream has caught up: every prepare the source binlogged so far is known.
+  const xids = await undecidedXids(clusters.pool(input.target), input.streamId);
+  if (xids.length) {
+    throw failure(
+      'NotReady',
+      `${xids.length} XA transaction(s) prepared on ${where} with rows of the moved tables are not yet committed or rolled back (xid ${xids.join(', ')}): one that commits after the RENAME would land after the drain. Decide them (XA COMMIT or XA ROLLBACK; XA RECOVER lists them)`,
+      { xids },
     );
   }
   return { sourcePosition: lag.sourcePosition, lagMs: lag.lagMs, notes };

@@ -6,7 +6,8 @@ import type { Clusters } from '../clusters.js';
 /** Privileges by server role, and why: shown to the operator when one is missing. */
 export const REQUIRED_PRIVILEGES = {
   source: ['SELECT', 'REPLICATION SLAVE', 'ALTER', 'DROP', 'CREATE', 'INSERT'],
-  target: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE'],
+  // ALTER: T3 raises the target's AUTO_INCREMENT counters to the frozen source's.
+  target: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER'],
 } as const;
 
 interface Grant {

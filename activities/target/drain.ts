@@ -8,6 +8,7 @@ import { failure } from '../../contract/failures.js';
 import type { Clusters } from '../clusters.js';
 import { positionCovers } from '../stream/gtid.js';
 import { syncAutoIncrement } from './auto-increment.js';
+import { undecidedXids } from './pending-xa.js';
 import { readStreamState } from './stream-state.js';
 
 /**
@@ -21,6 +22,7 @@ export async function awaitDrain(clusters: Clusters, input: DrainInput): Promise
   const deadline = ctx.info.scheduledTimestampMs + input.timeoutMs;
   const pool = clusters.pool(input.target);
   let applied = '';
+  let undecided: string[] = [];
   for (;;) {
     const state = await readStreamState(pool, input.streamId);
     if (!state)
@@ -29,7 +31,10 @@ export async function awaitDrain(clusters: Clusters, input: DrainInput): Promise
         `no stream state for ${input.streamId} on ${clusters.describe(input.target)}`,
       );
     applied = state.appliedPosition;
-    if (positionCovers(applied, input.drainGtid)) {
+    // A prepared XA transaction on a moved table may still commit after the RENAME: not drained until decided.
+    const covered = positionCovers(applied, input.drainGtid);
+    undecided = covered ? await undecidedXids(pool, input.streamId) : [];
+    if (covered && undecided.length === 0) {
       // Frozen since T1 and fully applied: the source's counters are final, the target's can follow.
       const raised = input.autoIncrement ? await syncAutoIncrement(clusters, input.autoIncrement) : [];
       return { appliedPosition: applied, attempts: ctx.info.attempt, autoIncrementRaised: raised };
@@ -38,8 +43,10 @@ export async function awaitDrain(clusters: Clusters, input: DrainInput): Promise
     if (Date.now() >= deadline) {
       throw failure(
         'DrainTimeout',
-        `drain timed out after ${input.timeoutMs} ms: the target applied ${applied || '(nothing)'} but the drain GTID is ${input.drainGtid}`,
-        { appliedPosition: applied, drainGtid: input.drainGtid },
+        undecided.length
+          ? `drain timed out after ${input.timeoutMs} ms: XA transaction(s) prepared on a moved table are still undecided (xid ${undecided.join(', ')}); their rows would land after the drain`
+          : `drain timed out after ${input.timeoutMs} ms: the target applied ${applied || '(nothing)'} but the drain GTID is ${input.drainGtid}`,
+        { appliedPosition: applied, drainGtid: input.drainGtid, ...(undecided.length ? { xids: undecided } : {}) },
       );
     }
     await Promise.race([sleep(input.pollIntervalMs), ctx.cancelled.catch(() => undefined)]);

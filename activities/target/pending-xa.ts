@@ -2,6 +2,7 @@
 // on the target in the same transaction as the position that passed their prepare: a stream that
 // resumes after that position still finds them when the decision arrives.
 import type mysql from 'mysql2/promise';
+import type { Queryable } from '../clusters.js';
 import type { Row, RowOp, TargetTable } from './row-apply.js';
 import { PENDING_XA_TABLE } from './state-store.js';
 
@@ -39,6 +40,19 @@ export function decodeOps(text: string, targets: ReadonlyMap<string, TargetTable
     table: targets.get(op.table)!,
     row: Object.fromEntries(Object.entries(op.row).map(([k, v]) => [k, decodeValue(v)])) as Row,
   }));
+}
+
+/**
+ * XA transactions prepared on the source with rows of the moved tables and not decided yet. Such
+ * a transaction may commit after the RENAME (a prepared transaction whose session ended holds no
+ * metadata lock on every server), so its rows would land after the drain: no cutover while any is.
+ */
+export async function undecidedXids(conn: Queryable, streamId: string): Promise<string[]> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    `SELECT xid FROM ${PENDING_XA_TABLE} WHERE stream_id = ? ORDER BY xid`,
+    [streamId],
+  );
+  return rows.map((r) => String(r.xid));
 }
 
 /** Inside the batch transaction that passes the prepare. */

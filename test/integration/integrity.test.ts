@@ -16,6 +16,7 @@ import { freePort, stopProcess } from '../../dev/stack/processes.js';
 import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { holdCopy } from '../support/copy-progress.js';
+import { renamesInSourceBinlog } from '../support/move-fixture.js';
 import { rowsCopiedByInsert } from '../support/copy-results.js';
 import { recordFault } from '../support/fault-report.js';
 import {
@@ -31,6 +32,7 @@ import {
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { verifyTables } from '../../activities/verify/verify-tables.js';
 import { inspectRename } from '../../activities/source/rename.js';
+import { syncAutoIncrement } from '../../activities/target/auto-increment.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { VerifyReport } from '../../contract/activities.js';
 import {
@@ -632,6 +634,153 @@ describe('rare paths (integrity review II)', () => {
       'a source whose default isolation is READ COMMITTED (no gap locks) while a chunk is held',
       "the copy's sessions run REPEATABLE READ: an insert inside the held chunk waits, so a chunk read again by count keeps its rows",
       `insert of id ${inside} inside the chunk after ${held.copied} rows: ${outcome}`,
+    );
+  });
+});
+
+describe('cutover readiness and T3 on the rare paths (integrity review II)', () => {
+  /** A postponed move of `database`.t that retries a not-ready attempt after 1 s. */
+  async function postponedMove(database: string) {
+    const handle = await startMove(
+      client,
+      {
+        source: 'source',
+        target: 'target',
+        database,
+        tables: ['t'],
+        postpone: true,
+        maxTransactionAgeSeconds: 1,
+        cutOverRetryDelaySeconds: 1,
+      },
+      await worker(),
+    );
+    await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    return handle;
+  }
+
+  it('an undecided XA transaction on a moved table (its session gone) keeps T1 from running until it is decided', async () => {
+    const { database, source } = await databaseOnBoth('xa', '(id INT PRIMARY KEY, n INT)');
+    await source.query(`INSERT INTO ${database}.t VALUES (1, 1), (2, 2)`);
+    const handle = await postponedMove(database);
+    const xid = `'mt-${database}'`;
+    const preparer = await sql('source');
+    await preparer.query(`XA START ${xid}`);
+    await preparer.query(`INSERT INTO ${database}.t VALUES (100, 100)`);
+    await preparer.query(`XA END ${xid}`);
+    await preparer.query(`XA PREPARE ${xid}`);
+    // Detached: no session, no thread id for the long-transaction check to see.
+    await preparer.end();
+    // The prepare's group ends (for the stream) when the next transaction begins: another table's write.
+    await source.query(`CREATE TABLE ${database}.other (id INT PRIMARY KEY)`);
+    await source.query(`INSERT INTO ${database}.other VALUES (1)`);
+    const decider = await sql('source');
+    defer(async () => {
+      await decider.query(`XA ROLLBACK ${xid}`).catch(() => undefined);
+      await decider.end();
+    });
+    await handle.signal(releaseCutOverSignal);
+    const first = await moveReaches(handle, 'attempt 1 to fail', (s) => s.attempts?.[0]?.outcome === 'failed');
+    expect(first.attempts![0]).toMatchObject({ step: 'ready', sourceState: 'unchanged' });
+    expect(first.attempts![0]!.cause).toMatch(
+      /XA transaction\(s\) prepared on source .* are not yet committed or rolled back/,
+    );
+    expect(await renamesInSourceBinlog(source, database)).toEqual([]);
+    await decider.query(`XA COMMIT ${xid}`);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    const target = await sql('target');
+    defer(() => target.end());
+    const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT n FROM ${database}.t WHERE id = 100`);
+    expect(rows.map((r) => Number(r.n))).toEqual([100]);
+    recordFault(
+      'an XA transaction prepared on a moved table, its session gone, undecided at the cutover',
+      'no RENAME while it is undecided (readiness names it); after XA COMMIT the cutover completes with its row',
+      `attempt 1 not ready: ${first.attempts![0]!.cause!.slice(0, 90)}…; then completed`,
+    );
+  });
+
+  it('a transaction holding the table on the target keeps T1 from running (T3 would wait behind it)', async () => {
+    const { database, source, target } = await databaseOnBoth('tgtlock', '(id INT AUTO_INCREMENT PRIMARY KEY, n INT)');
+    await source.query(`INSERT INTO ${database}.t (n) VALUES (1), (2)`);
+    const handle = await postponedMove(database);
+    // The source's counter ahead of the target's: a rolled-back insert.
+    await source.query('BEGIN');
+    await source.query(`INSERT INTO ${database}.t (n) VALUES (3)`);
+    await source.query('ROLLBACK');
+    await target.query('BEGIN');
+    await target.query(`SELECT * FROM ${database}.t LIMIT 1`);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await handle.signal(releaseCutOverSignal);
+    const first = await moveReaches(handle, 'attempt 1 to fail', (s) => s.attempts?.[0]?.outcome === 'failed');
+    expect(first.attempts![0]).toMatchObject({ step: 'ready', sourceState: 'unchanged' });
+    expect(first.attempts![0]!.cause).toMatch(/holds a moved table on the target .*AUTO_INCREMENT/);
+    await target.query('ROLLBACK');
+    const result = await handle.result();
+    expect(result.cutOver.stepDurationsMs.T3).toBeLessThan(10_000);
+    const [counter] = await target.query<mysql.RowDataPacket[]>(
+      'SELECT AUTO_INCREMENT AS next FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+      [database, 't'],
+    );
+    expect(Number(counter[0]!.next)).toBe(4);
+    recordFault(
+      'a transaction holds the moved table on the target at the cutover (the source counter ahead)',
+      'no RENAME while it holds the table (readiness names the target); then the counter is raised and the move completes',
+      `attempt 1 not ready on the target; completed, T3 ${result.cutOver.stepDurationsMs.T3} ms, counter 4`,
+    );
+  });
+
+  it("T3's counter update waits at most the lock-wait bound for a table held on the target, then fails naming it", async () => {
+    const { database, source, target } = await databaseOnBoth('ai', '(id INT AUTO_INCREMENT PRIMARY KEY)');
+    await target.query(`CREATE DATABASE ${database}`);
+    await target.query(`CREATE TABLE ${database}.t (id INT AUTO_INCREMENT PRIMARY KEY)`);
+    await source.query(`INSERT INTO ${database}.t VALUES (1), (2), (3)`);
+    await target.query('BEGIN');
+    await target.query(`SELECT * FROM ${database}.t`);
+    const clusters = testClusters();
+    defer(() => clusters.close());
+    const started = Date.now();
+    const outcome = await new MockActivityEnvironment()
+      .run(() =>
+        syncAutoIncrement(clusters, {
+          source: 'source',
+          target: 'target',
+          database,
+          targetDatabase: database,
+          tables: [{ sourceTable: 't', targetTable: 't' }],
+          lockWaitTimeoutSeconds: 1,
+        }),
+      )
+      .then(
+        () => 'raised',
+        (err: Error & { type?: string }) => `${err.type}: ${err.message}`,
+      );
+    await target.query('ROLLBACK');
+    expect(outcome).toMatch(
+      /^TargetLocked: raising the AUTO_INCREMENT of .*\.t on target .* waited 1 s for its metadata lock/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('prepare refuses a target account without ALTER (T3 needs it), naming it', async () => {
+    const { database, source } = await databaseOnBoth('noalter', '(id INT PRIMARY KEY)');
+    await source.query(`INSERT INTO ${database}.t VALUES (1)`);
+    const admin = await sql('target');
+    defer(() => admin.end());
+    const user = uniqueName('noalter');
+    await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY 'pw'`);
+    await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON *.* TO '${user}'@'127.0.0.1'`);
+    defer(async () => {
+      await admin.query(`DROP USER '${user}'@'127.0.0.1'`);
+    });
+    const taskQueue = uniqueName('q');
+    const w = await startWorker(
+      { taskQueue },
+      { MOVE_TABLES_CLUSTER_LIMITED: stackClusterUrl(user, 'pw', stack().servers.target.port) },
+    );
+    defer(() => w.stop());
+    const handle = await startMove(client, { source: 'source', target: 'limited', database, tables: ['t'] }, taskQueue);
+    expect(await failureOf(handle.result())).toMatch(
+      /^MissingPrivilege: the worker's account on limited .* lacks ALTER .*needed on the target/,
     );
   });
 });
