@@ -104,7 +104,29 @@ export async function readTargetTables(
   for (const table of tables) {
     const key = await rowKeyOf(target, database, table, 'the target');
     const generated = (await tableColumns(target, database, table)).filter((c) => c.generated).map((c) => c.name);
-    result.set(table, { database, table, key: key.columns, generated: new Set(generated) });
+    const uniqueKeys = await otherUniqueKeys(target, database, table, key.index);
+    result.set(table, { database, table, key: key.columns, generated: new Set(generated), uniqueKeys });
   }
   return result;
+}
+
+/** The table's unique keys besides `rowKeyIndex`: name → columns in key order. */
+async function otherUniqueKeys(
+  conn: Queryable,
+  database: string,
+  table: string,
+  rowKeyIndex: string,
+): Promise<Map<string, string[]>> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    `SELECT INDEX_NAME AS name, COLUMN_NAME AS col FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 AND INDEX_NAME <> ?
+      ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+    [database, table, rowKeyIndex],
+  );
+  const keys = new Map<string, string[]>();
+  for (const row of rows) {
+    const name = String(row.name);
+    keys.set(name, [...(keys.get(name) ?? []), String(row.col)]);
+  }
+  return keys;
 }

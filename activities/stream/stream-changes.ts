@@ -12,7 +12,8 @@ import type { StreamInput, StreamProgress, StreamResult } from '../../contract/a
 import { oldTableName } from '../../contract/identifiers.js';
 import { serverFlavor, type Clusters } from '../clusters.js';
 import { holdPrepared, takePrepared } from '../target/pending-xa.js';
-import { keyOf, statementsFor, type RowOp, type TargetTable } from '../target/row-apply.js';
+import { keyOf, opGroups, statementsFor, type RowOp, type TargetTable } from '../target/row-apply.js';
+import { applyGroup } from '../target/unique-conflicts.js';
 import { claimStream, readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { readTargetTables } from '../table-info.js';
 import { AppliedPosition, resumePosition } from './gtid.js';
@@ -210,7 +211,17 @@ async function applyBatch(
     // Runs of plain transactions share multi-row statements; XA steps go one by one, in order.
     let run: RowOp[] = [];
     const flush = async () => {
-      for (const statement of statementsFor(run)) await target.query(statement.sql, statement.values);
+      for (const group of opGroups(run)) {
+        for (const evicted of await applyGroup(target, group)) {
+          // Keys only: row values never reach the logs.
+          Context.current().log.info(
+            'a replayed row image took a unique value from a newer row, which a later event writes again',
+            {
+              ...evicted,
+            },
+          );
+        }
+      }
       rows += run.length;
       run = [];
     };

@@ -14,6 +14,8 @@ export interface TargetTable {
   key: string[];
   /** Columns the target computes (generated): left out of every write. */
   generated: ReadonlySet<string>;
+  /** The table's other unique keys (name → columns), which a replayed row image may collide on. */
+  uniqueKeys?: ReadonlyMap<string, string[]>;
 }
 
 export type RowOp = { kind: 'upsert'; table: TargetTable; row: Row } | { kind: 'delete'; table: TargetTable; row: Row };
@@ -132,20 +134,30 @@ function deleteStatement(table: TargetTable, rows: Row[]): Statement {
   };
 }
 
-/**
- * Statements for a sequence of ops, in order: runs of the same kind on the same table (and, for
- * upserts, the same column list) share a multi-row statement.
- */
+/** The one statement for a group of ops of one kind on one table (an upsert group: one column list). */
+export function statementFor(group: RowOp[]): Statement {
+  const first = group[0]!;
+  const rows = group.map((op) => op.row);
+  return first.kind === 'upsert' ? upsertStatement(first.table, rows) : deleteStatement(first.table, rows);
+}
+
+/** Statements for a sequence of ops, in order (see `opGroups`). */
 export function statementsFor(ops: RowOp[]): Statement[] {
-  const statements: Statement[] = [];
+  return opGroups(ops).map(statementFor);
+}
+
+/**
+ * A sequence of ops in groups that can share a statement, in order: runs of the same kind on the
+ * same table (and, for upserts, the same column list).
+ */
+export function opGroups(ops: RowOp[]): RowOp[][] {
+  const groups: RowOp[][] = [];
   let run: RowOp[] = [];
   let runBytes = 0;
   const flush = () => {
     runBytes = 0;
     if (run.length === 0) return;
-    const first = run[0]!;
-    const rows = run.map((op) => op.row);
-    statements.push(first.kind === 'upsert' ? upsertStatement(first.table, rows) : deleteStatement(first.table, rows));
+    groups.push(run);
     run = [];
   };
   for (const op of ops) {
@@ -162,5 +174,5 @@ export function statementsFor(ops: RowOp[]): Statement[] {
     runBytes += rowBytes(Object.values(op.row));
   }
   flush();
-  return statements;
+  return groups;
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
+import { streamIdFor } from '../../contract/tables.js';
 import { startMariadb, type MariadbServer } from '../../dev/stack/mariadb.js';
 import { ensureMariadb } from '../../dev/stack/prereqs.js';
 import { freePort, stopProcess } from '../../dev/stack/processes.js';
@@ -634,6 +635,58 @@ describe('rare paths (integrity review II)', () => {
       'a source whose default isolation is READ COMMITTED (no gap locks) while a chunk is held',
       "the copy's sessions run REPEATABLE READ: an insert inside the held chunk waits, so a chunk read again by count keeps its rows",
       `insert of id ${inside} inside the chunk after ${held.copied} rows: ${outcome}`,
+    );
+  });
+});
+
+describe('a unique value moving between rows while the stream lags (integrity review II)', () => {
+  it('replayed images converge to the source instead of failing the move after its copy', async () => {
+    const { database, source, target } = await databaseOnBoth(
+      'uniq',
+      '(id INT PRIMARY KEY, u VARCHAR(16) NOT NULL, n INT, UNIQUE KEY u (u))',
+    );
+    await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('v', seq), seq FROM ${database}.seq_1_to_2000`);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 100, postpone: true },
+      await worker(),
+    );
+    await moveReaches(handle, 'the copy', (s) => s.phase === 'copy');
+    // The stream stalls: its state row is held, so no batch can commit.
+    const staller = await sql('target');
+    defer(() => staller.end());
+    await staller.query('BEGIN');
+    await staller.query('SELECT * FROM _move_tables.streams WHERE stream_id = ? FOR UPDATE', [
+      streamIdFor('source', database, ['t']),
+    ]);
+    // The copy stands still after its first chunks, before rows 1999 and 2000.
+    const held = await holdCopy(database, 100, defer);
+    // Row 2000 takes 'c', then 'd'; row 1999 then takes 'c'.
+    await source.query(`UPDATE ${database}.t SET u = 'c' WHERE id = 2000`);
+    await source.query(`UPDATE ${database}.t SET u = 'd' WHERE id = 2000`);
+    await source.query(`UPDATE ${database}.t SET u = 'c' WHERE id = 1999`);
+    await held.release();
+    // The copy writes (1999,c) and (2000,d); only then may the stream replay (2000,c).
+    await moveReaches(handle, 'the copy done', (s) => s.phase !== 'copy');
+    await staller.query('ROLLBACK');
+    await moveReaches(
+      handle,
+      'the postpone gate',
+      (s) => s.cutOver?.postponed === true && (s.streamLagMs ?? 0) < 1_000,
+    );
+    await eventually('the stream past the updates', async () => {
+      const [rows] = await target.query<mysql.RowDataPacket[]>(
+        `SELECT id, u FROM ${database}.t WHERE id >= 1999 ORDER BY id`,
+      );
+      return rows.map((r) => `${r.id}:${r.u}`).join(',') === '1999:c,2000:d' ? true : undefined;
+    });
+    await handle.signal(releaseCutOverSignal);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    recordFault(
+      'a unique value moves between rows while the stream lags behind the copy',
+      'replayed images converge to the source; the move completes (no RowRejected after the copy)',
+      `rows 1999:c, 2000:d on the target; verify ${result.verify!.ok ? 'MATCH' : 'MISMATCH'}`,
     );
   });
 });
