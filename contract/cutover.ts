@@ -79,6 +79,8 @@ export interface CutOverResult {
   readiness?: Readiness;
   /** Present when verified before release. */
   verify?: VerifyReport;
+  /** Set when an abort (cancellation) came after T4, the point of no return: the cutover completed anyway. */
+  lateAbort?: string;
 }
 
 /** Where a failed cutover left the source: what decides whether a move can try again. */

@@ -39,6 +39,24 @@ export type FailureType =
   // Verification.
   | 'VerificationFailed';
 
+/**
+ * What a cutover's validation (before any change) fails with: an attempt failing so left the source
+ * unchanged. Any other failure leaves its outcome to the source to say.
+ */
+export const VALIDATION_FAILURES: readonly FailureType[] = [
+  'UnknownCluster',
+  'ClusterConnectionFailed',
+  'InvalidInput',
+  'MissingTable',
+  'NoPrimaryKey',
+  'UnsupportedTable',
+  'BinlogMisconfigured',
+  'MissingPrivilege',
+  'RenameStateConflict',
+  'StreamNotRegistered',
+  'GtidMismatch',
+];
+
 /** A non-retryable typed failure: retrying would not change the outcome, only delay the error. */
 export function failure(
   type: FailureType,

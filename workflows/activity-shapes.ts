@@ -88,11 +88,21 @@ function sourceStateOptions(lockWaitTimeoutSeconds: number): ActivityOptions {
   };
 }
 
-/** A move's own look at the source between attempts: what a failed attempt left, and renaming back from a hold. */
+/** Whether T4 took effect, before anything is undone: read-only, retried. */
+const FLAG_READ: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' },
+};
+
+/**
+ * A move's own look at the source between attempts: what a failed attempt left, renaming back from
+ * a hold, and the flag that says a rename-back is no longer right.
+ */
 export function moveSourceSteps(lockWaitTimeoutSeconds: number) {
   return {
     inspect: shaped(sourceStateOptions(lockWaitTimeoutSeconds), 'inspectRename'),
     compensate: shaped(sourceStateOptions(lockWaitTimeoutSeconds), 'renameBack'),
+    flag: shaped(FLAG_READ, 'readCutOverFlag'),
   };
 }
 
@@ -173,11 +183,7 @@ export function cutOverSteps({
       },
       'setCutOverComplete',
     ),
-    /** Whether T4 took effect, before anything is undone: read-only, retried. */
-    flag: shaped(
-      { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' } },
-      'readCutOverFlag',
-    ),
+    flag: shaped(FLAG_READ, 'readCutOverFlag'),
     compensate: shaped(sourceState, 'renameBack'),
     verify: verifyStep,
   };

@@ -9,10 +9,12 @@ import {
   condition,
   isCancellation,
   ParentClosePolicy,
+  patched,
   startChild,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { CutOverFailureDetails, CutOverInput, CutOverResult, SourceState } from '../contract/cutover.js';
+import { VALIDATION_FAILURES, type FailureType } from '../contract/failures.js';
 import { countCutOverAttempt } from './move-metrics.js';
 import { oldTableName } from '../contract/identifiers.js';
 import type { CutOverAttempt, MovePhase, MoveStatus } from '../contract/move.js';
@@ -81,7 +83,12 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
         record.endedAt = new Date().toISOString();
         if (status.cutOver) record.step = status.cutOver.step;
       });
-    await Promise.race([run.catch(() => undefined), condition(() => ctx.streamFailed())]);
+    const settledOrStreamFailed = () => Promise.race([run.catch(() => undefined), condition(() => ctx.streamFailed())]);
+    // An abort waits for the attempt: it compensates (or, past T4, completes) before the move
+    // decides how it ends. (Moves started before this replay without it.)
+    await (patched('abort-waits-for-attempt')
+      ? CancellationScope.nonCancellable(settledOrStreamFailed)
+      : settledOrStreamFailed());
     if (!settled) {
       scope.cancel();
       await run.catch(() => undefined);
@@ -115,7 +122,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
       if (inner.type === 'CutOverFailed') {
         const details = inner.details?.[0] as CutOverFailureDetails | undefined;
         if (details?.sourceState) return { sourceState: details.sourceState, step: details.step };
-      } else {
+      } else if (!patched('classify-by-inspection') || VALIDATION_FAILURES.includes(inner.type as FailureType)) {
         // The cutover's own validation failed: nothing was changed.
         return { sourceState: 'unchanged', step: 'validate' };
       }
@@ -157,6 +164,40 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
     const plan = renamePlan(`${ctx.moveId}/hold`);
     const renameBack = () =>
       summarized(steps.compensate.renameBack, `rename back on ${tables.source}: ${renameClause(plan, 'back')}`, plan);
+    /**
+     * Never once T4 has set the flag: the stream has stopped, so a source taking writes again
+     * would take them alone. (An attempt classified `renamed` by inspection may have got that far.)
+     */
+    const flagForbidsRenameBack = async () => {
+      if (!patched('hold-reads-flag')) return false;
+      const { cutOverComplete } = await summarized(
+        steps.flag.readCutOverFlag,
+        `before renaming back: read the cutover-complete flag on ${tables.target}`,
+        tables.target,
+        tables.streamId,
+      );
+      if (cutOverComplete)
+        status.lastError = `the cutover-complete flag is set on ${tables.target}: the cutover completed (the stream stopped) and the source tables stay renamed; renaming them back would make the source writable while nothing carries its writes to the target. Route the application to the target (what on-success does), then abort the move`;
+      return cutOverComplete;
+    };
+    /**
+     * An aborted move leaves the source as it was: the tables are renamed back before it ends. A
+     * rename-back that fails holds the move (renamed, saying so) until `retryCutOver` tries again,
+     * rather than ending `cancelled` with the source's tables renamed.
+     */
+    const renameBackOnAbort = async () => {
+      for (;;) {
+        try {
+          if (!(await flagForbidsRenameBack())) await renameBack();
+          return;
+        } catch (err) {
+          if (!patched('abort-holds-until-renamed-back')) throw err;
+          status.lastError = `aborted, but renaming the tables back failed: ${errorMessage(err)}; the move holds with them renamed: retryCutOver tries again`;
+          const seen = ctx.retryRequests();
+          await condition(() => ctx.retryRequests() > seen);
+        }
+      }
+    };
     try {
       for (;;) {
         const seen = ctx.retryRequests();
@@ -164,6 +205,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
         if (ctx.retryRequests() === seen) throw ctx.streamFailure();
         if (!renamed) break;
         try {
+          if (await flagForbidsRenameBack()) continue;
           await renameBack();
           break;
         } catch (err) {
@@ -171,9 +213,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
         }
       }
     } catch (err) {
-      if (isCancellation(err) && renamed) {
-        await CancellationScope.nonCancellable(renameBack);
-      }
+      if (isCancellation(err) && renamed) await CancellationScope.nonCancellable(() => renameBackOnAbort());
       throw err;
     }
     delete status.hold;

@@ -112,24 +112,31 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     });
     hooksRun.push(...ran);
   }
-  /** Fires on-failure (best effort: its own failure is reported, never masks the cause) and fails the workflow. */
+  /**
+   * Fires on-failure (best effort: its own failure is reported, never masks the cause; not when the
+   * attempt stopped before any cut-over hook ran) and fails the workflow.
+   */
   async function fail(
     failedStep: CutOverStep,
     err: unknown,
     sourceState: SourceState,
     outcome: string,
+    fireOnFailure = true,
   ): Promise<never> {
     const message = `cutover failed at ${failedStep}: ${errorMessage(err)}; ${outcome}`;
     status.lastError = message;
     status.step = 'failed';
     report();
     let hookNote = '';
-    await CancellationScope.nonCancellable(() => hook('on-failure', { failureMessage: message })).catch(
-      (hookErr: unknown) => {
-        hookNote = `; on-failure hook also failed: ${errorMessage(hookErr)}`;
-      },
-    );
-    if (isCancellation(err)) throw err;
+    if (fireOnFailure)
+      await CancellationScope.nonCancellable(() => hook('on-failure', { failureMessage: message })).catch(
+        (hookErr: unknown) => {
+          hookNote = `; on-failure hook also failed: ${errorMessage(hookErr)}`;
+        },
+      );
+    // Cancelled with the tables left renamed (a failed compensation): the move must learn that,
+    // so it fails with the source's state instead of ending as cancelled.
+    if (isCancellation(err) && (sourceState === 'unchanged' || !patched('cancelled-attempt-reports-state'))) throw err;
     const details: CutOverFailureDetails = {
       step: failedStep,
       sourceState,
@@ -150,6 +157,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
 
   // Gate, T0 and readiness: nothing has changed yet, so a failure only needs reporting.
   let readiness: Readiness | undefined;
+  let notReadyBeforeHooks = false;
   try {
     if (rawInput.postpone && !status.released) {
       status.postponed = true;
@@ -159,11 +167,8 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
         status.postponed = false;
       });
     }
-    await step('T0', () => hook('on-before-cut-over'));
-    // Right before T1: a RENAME that cannot drain, or that waits behind a long transaction, is an
-    // outage for nothing. (Cutovers started before this gate existed replay without it.)
-    if (patched('readiness-gate')) {
-      readiness = await step('ready', () =>
+    const checkReady = () =>
+      step('ready', () =>
         summarized(
           steps.ready.checkReadiness,
           `ready: stream lag ≤ ${maxStreamLagMs} ms, no transaction on the tables older than ${maxTransactionAgeSeconds} s`,
@@ -180,9 +185,23 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
           },
         ),
       );
+    // Before on-before-cut-over too: an attempt that is not ready fires no hook (hooks that put the
+    // application in a degraded mode would flap for nothing). Cutovers started before replay without it.
+    if (patched('readiness-before-hooks')) {
+      try {
+        readiness = await checkReady();
+      } catch (err) {
+        notReadyBeforeHooks = true;
+        throw err;
+      }
     }
+    await step('T0', () => hook('on-before-cut-over'));
+    // Right before T1: a RENAME that cannot drain, or that waits behind a long transaction, is an
+    // outage for nothing. (Cutovers started before this gate existed replay without it.)
+    if (patched('readiness-gate')) readiness = await checkReady();
   } catch (err) {
-    return fail(status.step, err, 'unchanged', 'nothing was renamed; the source is unchanged');
+    // Not ready before on-before-cut-over: the attempt fires no hook, on-failure neither.
+    return fail(status.step, err, 'unchanged', 'nothing was renamed; the source is unchanged', !notReadyBeforeHooks);
   }
 
   const windowStart = Date.now();
@@ -281,18 +300,27 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     const undo = await CancellationScope.nonCancellable(async (): Promise<[SourceState, string] | 'rolled-forward'> => {
       // T4 may have committed with its outcome lost: the flag decides, never a guess. Set: the
       // stream has stopped, so undoing would strand the target; the cutover rolls forward.
-      if (
-        patched('t4-outcome-read') &&
-        (
-          await summarized(
+      if (patched('t4-outcome-read')) {
+        const readFlag = () =>
+          summarized(
             steps.flag.readCutOverFlag,
             `T4 outcome: read the cutover-complete flag on ${tables.target}`,
             tables.target,
             tables.streamId,
-          )
-        ).cutOverComplete
-      ) {
-        return 'rolled-forward';
+          );
+        if (!patched('flag-unreadable-holds')) {
+          if ((await readFlag()).cutOverComplete) return 'rolled-forward';
+        } else {
+          // Unreadable (the target down through the retries): neither undo nor proceed. Renaming
+          // back with the flag set would make the source writable while nothing carries its writes.
+          const flag = await readFlag().catch((flagErr: unknown) => flagErr as Error);
+          if (flag instanceof Error)
+            return [
+              'renamed',
+              `the cutover-complete flag on ${tables.target} could not be read (${errorMessage(flag)}), so whether T4 happened is unknown: the source tables stay renamed (${oldTables.join(', ')}) until an operator acts`,
+            ];
+          if (flag.cutOverComplete) return 'rolled-forward';
+        }
       }
       if (onFailure === 'hold') {
         return [
@@ -325,19 +353,30 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const cutoverWindowMs = Date.now() - windowStart;
   recordCutOverWindow(cutoverWindowMs);
 
+  // Past T4 the cutover only rolls forward: an abort (or a parent's close) must not kill on-success
+  // mid-run or fire on-failure with the source renamed and the stream stopped. (Cutovers started
+  // before this replay without it.)
+  const rollForward = patched('roll-forward-after-t4');
+  const afterPointOfNoReturn = <T>(fn: () => Promise<T>) => (rollForward ? CancellationScope.nonCancellable(fn) : fn());
   let verify: VerifyReport | undefined;
   if (rawInput.verifyBeforeRelease) {
     // The source is frozen and the target not yet released: parity must be exact.
     try {
-      verify = await step('verify', () =>
-        summarized(steps.verify.verifyTables, `verify before release: checksums of ${tables.tables.length} table(s)`, {
-          source: tables.source,
-          target: tables.target,
-          database: tables.database,
-          targetDatabase: tables.targetDatabase,
-          tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })),
-          chunkSize: rawInput.verifyBeforeRelease!.chunkSize,
-        }),
+      verify = await afterPointOfNoReturn(() =>
+        step('verify', () =>
+          summarized(
+            steps.verify.verifyTables,
+            `verify before release: checksums of ${tables.tables.length} table(s)`,
+            {
+              source: tables.source,
+              target: tables.target,
+              database: tables.database,
+              targetDatabase: tables.targetDatabase,
+              tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })),
+              chunkSize: rawInput.verifyBeforeRelease!.chunkSize,
+            },
+          ),
+        ),
       );
     } catch (err) {
       return fail(
@@ -358,7 +397,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   }
 
   try {
-    await step('T5', () => hook('on-success'));
+    await afterPointOfNoReturn(() => step('T5', () => hook('on-success')));
   } catch (err) {
     return fail(
       'T5',
@@ -367,6 +406,10 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       `the cutover itself completed (drain GTID ${status.drainGtid}, complete flag set, stream stopped); the source tables stay renamed`,
     );
   }
+  const lateAbort =
+    rollForward && CancellationScope.current().consideredCancelled
+      ? 'an abort came after T4, the point of no return: the cutover completed (on-success ran) instead'
+      : undefined;
 
   result = {
     noop: false,
@@ -381,6 +424,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     hooksRun,
     ...(readiness ? { readiness } : {}),
     ...(verify ? { verify } : {}),
+    ...(lateAbort ? { lateAbort } : {}),
   };
   status.step = 'T6';
   return result;

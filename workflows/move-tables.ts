@@ -116,6 +116,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
 
   let streamError: unknown;
   let streamDone: Promise<void> | undefined;
+  let stopStream: (() => void) | undefined;
   /** The stream was stopped on purpose, for the next run to start it again where it stood. */
   let streamHandedOver = false;
   try {
@@ -137,8 +138,13 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     }
 
     // Its own scope, so a hand-over to the next run can stop it (a new run resumes it from the
-    // position stored on the target, as after a lost worker).
-    const streamScope = new CancellationScope();
+    // position stored on the target, as after a lost worker). An abort does not reach it: an
+    // attempt aborted between T1 and T4 needs it while it compensates, so the move stops it itself
+    // once the attempt is done. (Moves started before this replay with it in the move's scope.)
+    const streamScope = patched('stream-outlives-abort')
+      ? new CancellationScope({ cancellable: true, parent: new CancellationScope({ cancellable: false }) })
+      : new CancellationScope();
+    stopStream = () => streamScope.cancel();
     const stream = await streamScope.run(() =>
       startChild(streamTables, {
         workflowId: status.streamWorkflowId,
@@ -287,8 +293,15 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     };
     await streamDone;
 
+    // Aborted after T4: the cutover completed instead; the move ends done and says so, without the
+    // verification the abort asked not to wait for. (Moves started before this replay without it.)
+    const lateAbort =
+      CancellationScope.current().consideredCancelled && patched('late-abort-completes')
+        ? (cutOverResult.lateAbort ?? 'an abort came after T4, the point of no return: the cutover completed instead')
+        : undefined;
+    if (lateAbort) status.lastError = `${lateAbort}; verification after release skipped`;
     let verify: VerifyReport | undefined = cutOverResult.verify;
-    if (verifyMode === 'after-release') {
+    if (verifyMode === 'after-release' && !lateAbort) {
       phase('verify');
       verify = await summarized(
         checker.verifyTables,
@@ -333,6 +346,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       // The stream is cancelled with the move: report cancelled once it has stopped. The target
       // table stays as it is; after T1 the cutover's compensation has run.
       phase('cancelled');
+      streamHandedOver = true;
+      stopStream?.();
       if (streamDone) await CancellationScope.nonCancellable(() => streamDone!);
     } else {
       phase('failed');

@@ -17,6 +17,7 @@ const INPUT: CutOverInput = { source: 'source', target: 'target', database: 'sho
 
 const PROTOCOL = [
   'validateCutOver',
+  'checkReadiness',
   'runHooks:on-before-cut-over',
   'checkReadiness',
   'renameSourceTables',
@@ -61,7 +62,7 @@ describe('cutOver workflow (stub activities)', () => {
     }));
     const result = await env.run(async () => (await start()).result());
     expect(result.drainGtid).toBe('1-1-10');
-    expect(world.calls).toEqual([...PROTOCOL.slice(0, 4), 'inspectRename', ...PROTOCOL.slice(4)]);
+    expect(world.calls).toEqual([...PROTOCOL.slice(0, 5), 'inspectRename', ...PROTOCOL.slice(5)]);
     expect(world.calls.filter((c) => c === 'renameSourceTables')).toHaveLength(1);
   });
 
@@ -73,7 +74,7 @@ describe('cutOver workflow (stub activities)', () => {
     expect(message).toMatch(
       /^CutOverFailed: cutover failed at T1: Lock wait timeout exceeded; the source tables were not renamed/,
     );
-    expect(world.calls).toEqual([...PROTOCOL.slice(0, 4), 'inspectRename', 'runHooks:on-failure']);
+    expect(world.calls).toEqual([...PROTOCOL.slice(0, 5), 'inspectRename', 'runHooks:on-failure']);
   });
 
   it('compensation fails: the failure says the tables stay renamed and names them; on-failure fires', async () => {
@@ -185,6 +186,27 @@ describe('cutOver workflow (stub activities)', () => {
     );
     expect(cause.details?.[0]).toMatchObject({ step: 'ready', sourceState: 'unchanged' });
     expect(world.calls).not.toContain('renameSourceTables');
+    // Not ready before on-before-cut-over: no hook fires, on-failure neither.
+    expect(world.calls).toEqual(['validateCutOver', 'checkReadiness']);
+  });
+
+  it('ready before on-before-cut-over but not right before T1: no RENAME, on-failure fires after the hook', async () => {
+    let checks = 0;
+    const { world, env, start } = await cutOverWith(() => ({
+      async checkReadiness() {
+        if (++checks === 2) throw failure('NotReady', 'the stream did not apply the source position in time');
+        return { sourcePosition: '1-1-5', lagMs: 0, notes: [] };
+      },
+    }));
+    const message = await env.run(async () => failureOf((await start()).result()));
+    expect(message).toMatch(/^CutOverFailed: cutover failed at ready: the stream did not apply/);
+    expect(world.calls).toEqual([
+      'validateCutOver',
+      'checkReadiness',
+      'runHooks:on-before-cut-over',
+      'checkReadiness',
+      'runHooks:on-failure',
+    ]);
   });
 
   it('holds at the postpone gate: on-begin-postponed fires once, status says postponed, the signal releases it', async () => {
@@ -241,5 +263,75 @@ describe('cutOver workflow (stub activities)', () => {
     expect(world.calls).toContain('renameBack');
     expect(world.calls).not.toContain('setCutOverComplete');
     expect(world.renamed).toBe(false);
+  });
+
+  it('cancelled during on-success (after T4): on-success runs to its end, on-failure never fires, the result says the abort came too late', async () => {
+    let releaseHook: () => void = () => undefined;
+    const hookHeld = new Promise<void>((resolve) => (releaseHook = resolve));
+    const { world, env, start } = await cutOverWith((w) => ({
+      async runHooks(request) {
+        w.hooks.push(request.event);
+        if (request.event === 'on-success') await hookHeld;
+        return { ran: [`gh-ost-${request.event}`] };
+      },
+    }));
+    const result = await env.run(async () => {
+      const handle = await start();
+      await eventually('on-success to run', async () => (world.hooks.includes('on-success') ? true : undefined));
+      await handle.cancel();
+      await new Promise((r) => setTimeout(r, 500));
+      releaseHook();
+      return handle.result();
+    });
+    expect(world.hooks).toEqual(['on-before-cut-over', 'on-success']);
+    expect(world.cutOverComplete).toBe(true);
+    expect(result.lateAbort).toMatch(/an abort came after T4, the point of no return: the cutover completed/);
+    recordFault(
+      'abort while on-success runs (after T4)',
+      'on-success is not killed, on-failure never fires; the cutover completes and says the abort came too late',
+      `hooks ${world.hooks.join(', ')}; ${result.lateAbort}`,
+    );
+  });
+
+  it('cancelled during the drain with a compensation that fails: the failure says renamed, not cancelled', async () => {
+    const { world, env, start } = await cutOverWith(() => ({
+      awaitDrain: untilCancelled,
+      renameBack: failsWith('RenameFailed', 'the source is unreachable'),
+    }));
+    const err = await env.run(async () => {
+      const handle = await start();
+      await eventually('the drain to start', async () => (world.calls.includes('awaitDrain') ? true : undefined));
+      await handle.cancel();
+      return handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    });
+    const cause = (err as WorkflowFailedError).cause as Error & { type?: string; details?: unknown[] };
+    expect(cause.type).toBe('CutOverFailed');
+    expect(cause.details?.[0]).toMatchObject({ sourceState: 'renamed' });
+    expect(world.renamed).toBe(true);
+  });
+
+  it('the flag cannot be read after a failed drain: neither undone nor completed, the tables stay renamed for an operator', async () => {
+    const { world, env, start } = await cutOverWith(() => ({
+      awaitDrain: failsWith('DrainTimeout', 'drain timed out'),
+      async readCutOverFlag() {
+        throw failure('ClusterConnectionFailed', 'connect ECONNREFUSED (the target restarts)');
+      },
+    }));
+    const err = await env.run(async () =>
+      (await start()).result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    const cause = (err as WorkflowFailedError).cause as Error & { type?: string; details?: unknown[] };
+    expect(`${cause.type}: ${cause.message}`).toMatch(
+      /^CutOverFailed: cutover failed at T3: drain timed out; the cutover-complete flag on target could not be read .*whether T4 happened is unknown: the source tables stay renamed/,
+    );
+    expect(cause.details?.[0]).toMatchObject({ step: 'T3', sourceState: 'renamed' });
+    expect(world.calls).not.toContain('renameBack');
+    expect(world.renamed).toBe(true);
   });
 });

@@ -286,4 +286,113 @@ describe('moveTables workflow (stub activities)', () => {
     expect(status.phase).toBe('done');
     expect(status.lastError).toMatch(/^verification after release found differences in orders \(1 keys listed\)/);
   });
+
+  it('aborted after T4 (during on-success): the move completes, says the abort came too late, on-failure never fires', async () => {
+    let releaseHook: () => void = () => undefined;
+    const hookHeld = new Promise<void>((resolve) => (releaseHook = resolve));
+    const { world, env, start } = await moveWith((w) => ({
+      async runHooks(request) {
+        w.hooks.push(request.event);
+        if (request.event === 'on-success') await hookHeld;
+        return { ran: [`gh-ost-${request.event}`] };
+      },
+    }));
+    const { result, status } = await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'on-success',
+        () => handle.query(moveStatusQuery),
+        () => world.hooks.includes('on-success'),
+      );
+      await handle.cancel();
+      await new Promise((r) => setTimeout(r, 500));
+      releaseHook();
+      return { result: await handle.result(), status: await handle.query(moveStatusQuery) };
+    });
+    expect(status.phase).toBe('done');
+    expect(status.lastError).toMatch(/abort came after T4, the point of no return.*verification after release skipped/);
+    expect(result.cutOver.lateAbort).toBeDefined();
+    expect(world.hooks).not.toContain('on-failure');
+    expect(count(world.calls, 'verifyTables')).toBe(0);
+  });
+
+  it('aborted during the drain with a rename-back that fails: holds with the tables renamed until retryCutOver renames them back, then ends cancelled', async () => {
+    let renameBacks = 0;
+    const { world, env, start } = await moveWith((w) => ({
+      awaitDrain: async () => {
+        const ctx = Context.current();
+        for (;;) {
+          ctx.heartbeat();
+          await ctx.sleep(50);
+        }
+      },
+      async renameBack() {
+        if (++renameBacks <= 2) throw failure('RenameFailed', 'the source is unreachable');
+        w.renamed = false;
+        return { renamedBack: true };
+      },
+    }));
+    const { held, err } = await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'the drain',
+        () => handle.query(moveStatusQuery),
+        () => world.calls.includes('awaitDrain'),
+      );
+      await handle.cancel();
+      const held = await statusReaches(
+        'holding after the abort',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'holding' && /aborted, but renaming the tables back failed/.test(s.lastError ?? ''),
+      );
+      expect(world.renamed).toBe(true);
+      await handle.signal(retryCutOverSignal);
+      return {
+        held,
+        err: await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      };
+    });
+    expect(held.hold?.renamedTables).toEqual(['shop._orders_del']);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(world.renamed).toBe(false);
+  });
+
+  it('a hold never renames back once the flag is set: retryCutOver is refused with the reason', async () => {
+    let flagReads = 0;
+    const { world, env, start } = await moveWith(
+      (w) => ({
+        // T4 commits but the attempt is lost past it: the move only sees a failure it must inspect.
+        async setCutOverComplete() {
+          w.cutOverComplete = true;
+          throw failure('StreamFailed', 'the attempt was lost after T4');
+        },
+        // Unreadable while the attempt compensates; readable again by the time an operator retries.
+        async readCutOverFlag() {
+          if (++flagReads === 1) throw failure('ClusterConnectionFailed', 'connect ECONNREFUSED');
+          return { cutOverComplete: w.cutOverComplete };
+        },
+      }),
+      { cutOverAttempts: 1 },
+    );
+    const held = await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'holding',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'holding',
+      );
+      await handle.signal(retryCutOverSignal);
+      return statusReaches(
+        'the refusal',
+        () => handle.query(moveStatusQuery),
+        (s) => /the cutover-complete flag is set/.test(s.lastError ?? ''),
+      ).finally(() => handle.terminate('test done'));
+    });
+    expect(held.phase).toBe('holding');
+    expect(world.renamed).toBe(true);
+    expect(world.calls).not.toContain('renameBack');
+  });
 });
