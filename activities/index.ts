@@ -11,7 +11,7 @@ import { checkReadiness } from './preflight/readiness.js';
 import { validateCutOver } from './preflight/validate-cutover.js';
 import { inspectRename, renameBack, renameSourceTables } from './source/rename.js';
 import { captureDrainGtid, describeCluster } from './source/server.js';
-import { observeStream } from './stream/stream-health.js';
+import { observeStream, watchStream } from './stream/stream-health.js';
 import { measureStreamLag } from './stream/stream-lag.js';
 import { streamChanges } from './stream/stream-changes.js';
 import { awaitDrain } from './target/drain.js';
@@ -38,6 +38,7 @@ export function createActivities({ clusters, temporal, hooksDir, hooksEnv = [] }
     streamChanges: (input) => streamChanges(clusters, input),
     measureStreamLag: (input) => measureStreamLag(clusters, input),
     observeStream: (streamWorkflowId) => observeStream(temporal, streamWorkflowId),
+    watchStream: (input) => watchStream(temporal, input),
     verifyTables: (input) => verifyTables(clusters, input),
     checkReadiness: (input) => checkReadiness(clusters, temporal, input),
     runHooks: (request) => runHooks(clusters, hooksDir, request, hooksEnv),

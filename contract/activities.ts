@@ -22,6 +22,19 @@ export interface StreamProgress {
   lagMs: number;
 }
 
+/** Activity `watchStream`: the stream's health once it differs from `last` in what an operator acts on. */
+export interface WatchStreamInput {
+  streamWorkflowId: string;
+  /** What the move last saw; absent: report at once. */
+  last?: StreamHealth;
+  /** Report after this long even when nothing changed (status stays this fresh at most). */
+  maxWaitMs: number;
+  /** A lag that moved to another range reports only after this long (a lag near a range's edge would flap). */
+  lagQuietMs: number;
+  /** An applied position that advanced reports after this long; absent: only with the above. */
+  positionQuietMs?: number;
+}
+
 /** How the stream is doing, as Temporal sees its activity (activity `observeStream`). */
 export interface StreamHealth {
   /** The stream workflow runs (false once it ended, e.g. after the cutover). */
@@ -280,6 +293,7 @@ export interface MoveTablesActivities {
   streamChanges(input: StreamInput): Promise<StreamResult>;
   measureStreamLag(input: StreamLagInput): Promise<StreamLag>;
   observeStream(streamWorkflowId: string): Promise<StreamHealth>;
+  watchStream(input: WatchStreamInput): Promise<StreamHealth>;
   verifyTables(input: VerifyInput): Promise<VerifyReport>;
   // The cutover.
   checkReadiness(input: ReadinessInput): Promise<Readiness>;

@@ -79,6 +79,19 @@ export const observeStep = shaped(
   'observeStream',
 );
 
+/** How long one watch of the stream may wait for a change before it reports anyway. */
+export const WATCH_MAX_WAIT_MS = 60 * 60_000;
+
+/** The same look, held until something an operator acts on changes (a long poll, heartbeating). */
+export const watchStep = shaped(
+  {
+    startToCloseTimeout: WATCH_MAX_WAIT_MS + 60_000,
+    heartbeatTimeout: '30 seconds',
+    retry: { maximumAttempts: 3 },
+  },
+  'watchStream',
+);
+
 /** Reads of the source, and changes made only after reading it: retried. T1's inspection, T2, the compensation. */
 function sourceStateOptions(lockWaitTimeoutSeconds: number): ActivityOptions {
   return {

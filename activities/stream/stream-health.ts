@@ -1,10 +1,12 @@
 // The stream's health as Temporal knows it: its activity's attempt, last failure and last
 // heartbeat (applied position, lag). The workflow cannot see a child's activity retrying; this
 // activity reads it with the worker's Temporal client, so `status` shows a failing stream at once.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import type { StreamHealth, StreamProgress } from '../../contract/activities.js';
+import type { StreamHealth, StreamProgress, WatchStreamInput } from '../../contract/activities.js';
 
 const STARTED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
@@ -46,4 +48,47 @@ export async function observeStream(temporal: Client, streamWorkflowId: string):
       : {}),
     ...(reportedAt ? { reportedAt } : {}),
   };
+}
+
+/** Lag ranges an operator tells apart: caught up, seconds, a minute, many minutes behind. */
+const LAG_EDGES_MS = [1_000, 10_000, 60_000, 600_000];
+const lagRange = (lagMs: number | undefined) => LAG_EDGES_MS.filter((edge) => (lagMs ?? 0) >= edge).length;
+const WATCH_POLL_MS = 2_000;
+
+/**
+ * What makes a new observation worth reporting: the stream started or stopped, a failure came,
+ * changed or cleared; after `input.lagQuietMs` the lag moved to another range; after
+ * `input.positionQuietMs` (when given) the applied position advanced.
+ */
+export function healthChanged(
+  last: StreamHealth,
+  now: StreamHealth,
+  elapsedMs: number,
+  input: Pick<WatchStreamInput, 'lagQuietMs' | 'positionQuietMs'>,
+): boolean {
+  if (last.running !== now.running || last.attempt !== now.attempt || last.lastError !== now.lastError) return true;
+  if (elapsedMs >= input.lagQuietMs && lagRange(last.lagMs) !== lagRange(now.lagMs)) return true;
+  return (
+    input.positionQuietMs !== undefined &&
+    elapsedMs >= input.positionQuietMs &&
+    last.appliedPosition !== now.appliedPosition
+  );
+}
+
+/**
+ * Activity `watchStream`: looks every few seconds (heartbeating) and returns once the health
+ * changed in a way the move asked to hear of, or after `maxWaitMs`. A move waiting days at its
+ * gate then adds a few history events an hour instead of a few a minute.
+ */
+export async function watchStream(temporal: Client, input: WatchStreamInput): Promise<StreamHealth> {
+  const ctx = Context.current();
+  const started = Date.now();
+  for (;;) {
+    const health = await observeStream(temporal, input.streamWorkflowId);
+    const elapsed = Date.now() - started;
+    if (!input.last || elapsed >= input.maxWaitMs || healthChanged(input.last, health, elapsed, input)) return health;
+    ctx.heartbeat();
+    await Promise.race([sleep(WATCH_POLL_MS), ctx.cancelled.catch(() => undefined)]);
+    ctx.cancellationSignal.throwIfAborted();
+  }
 }

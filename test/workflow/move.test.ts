@@ -9,6 +9,7 @@ import { failure } from '../../contract/failures.js';
 import type { MoveTablesInput } from '../../contract/move.js';
 import type { moveTables } from '../../workflows/move-tables.js';
 import { failsWith, stubActivities, stubWorker } from '../support/stub-activities.js';
+import { recordFault } from '../support/fault-report.js';
 import { failureOf, statusReaches } from '../support/waiting.js';
 
 const INPUT: MoveTablesInput = { source: 'source', target: 'target', database: 'shop', tables: ['orders'] };
@@ -394,5 +395,31 @@ describe('moveTables workflow (stub activities)', () => {
     expect(held.phase).toBe('holding');
     expect(world.renamed).toBe(true);
     expect(world.calls).not.toContain('renameBack');
+  });
+
+  it('waiting at the gate adds no history while the stream does not change (a month stays under the limit)', async () => {
+    const { env, start } = await moveWith(() => ({}), { postpone: true });
+    const { atGate, later } = await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'an observation at the gate',
+        () => handle.query(moveStatusQuery),
+        (s) => Boolean(s.cutOver?.postponed && s.stream?.observedAt),
+      );
+      const atGate = (await handle.describe()).historyLength;
+      await new Promise((r) => setTimeout(r, 20_000));
+      const later = (await handle.describe()).historyLength;
+      await handle.signal(releaseCutOverSignal);
+      await handle.result();
+      return { atGate, later };
+    });
+    // Polling every 5 s cost ~11 events a look (~32,000 a day); a held watch costs nothing until
+    // something changes, and at most ~6 events an hour then (docs/moving-tables.md).
+    expect(later - atGate).toBeLessThanOrEqual(6);
+    recordFault(
+      'a move waits at its postpone gate (history growth while nothing changes)',
+      'no events while idle; a month at the gate stays under the 51,200-event limit',
+      `${later - atGate} events in 20 s at the gate (polling added ~44)`,
+    );
   });
 });
