@@ -26,10 +26,12 @@ export function formatStatus(status: MoveStatus): string {
   if (status.stream?.lastError)
     parts.push(`STREAM FAILING (attempt ${status.stream.attempt}): ${status.stream.lastError}`);
   const attempt = status.attempts?.at(-1);
+  // A move that has ended waits for nothing: its last gate is history.
+  const ended = status.phase === 'done' || status.phase === 'failed' || status.phase === 'cancelled';
   if (status.cutOver || attempt) {
     const step = status.cutOver?.step ?? attempt?.step ?? '?';
     parts.push(
-      `cutover${attempt ? ` attempt ${attempt.attempt}` : ''} ${step}${status.cutOver?.postponed ? ' (postponed: release to proceed)' : ''}`,
+      `cutover${attempt ? ` attempt ${attempt.attempt}` : ''} ${step}${status.cutOver?.postponed && !ended ? ' (postponed: release to proceed)' : ''}`,
     );
   }
   if (status.nextAttemptAt) parts.push(`next attempt at ${status.nextAttemptAt}`);

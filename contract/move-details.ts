@@ -110,7 +110,8 @@ function detailsText(headline: string, facts: Array<string | undefined>): string
 /** A cutover attempt's own details (its parent move shows the same step). */
 export function cutOverDetails(tables: MovedTables, status: CutOverStatus, result?: CutOverResult): string {
   const facts: string[] = [];
-  if (status.postponed) facts.push('**next: postponed: send signal releaseCutOver to cut over**');
+  if (status.postponed && status.step === 'postponed')
+    facts.push('**next: postponed: send signal releaseCutOver to cut over**');
   if (status.drainGtid)
     facts.push(
       `drain GTID ${status.drainGtid}${status.appliedPosition ? ` · target applied ${status.appliedPosition}` : ''}`,

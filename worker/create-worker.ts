@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerInterceptors } from '@temporalio/worker';
 import { Clusters } from '../activities/clusters.js';
 import { createActivities } from '../activities/index.js';
+import { withoutRowValues } from '../activities/row-values.js';
 import { temporalConnectError } from '../client/temporal-config.js';
 import type { WorkerConfig } from './config.js';
 import { checkSearchAttributes } from './search-attributes.js';
@@ -43,7 +44,21 @@ export async function createMoveTablesWorker(
     // Heartbeats carry cancellation: a cancelled stream or drain should stop within a second or
     // two, not after 80% of its heartbeat timeout (the SDK default).
     maxHeartbeatThrottleInterval: '1 second',
-    ...(interceptors ? { interceptors } : {}),
+    interceptors: {
+      ...interceptors,
+      activity: [
+        // Outermost: whatever an activity throws is logged and recorded without row values.
+        () => ({
+          inbound: {
+            execute: (input, next) =>
+              next(input).catch((err: unknown) => {
+                throw withoutRowValues(err);
+              }),
+          },
+        }),
+        ...(interceptors?.activity ?? []),
+      ],
+    },
     activities: createActivities({
       clusters,
       temporal,

@@ -374,6 +374,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
               targetDatabase: tables.targetDatabase,
               tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })),
               chunkSize: rawInput.verifyBeforeRelease!.chunkSize,
+              listDifferingKeys: true,
             },
           ),
         ),

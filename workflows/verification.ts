@@ -9,7 +9,8 @@ export function verificationFailure(report: VerifyReport): ApplicationFailure {
     .map((t) => {
       const ranges = t.mismatches.map(
         (m) =>
-          `(${JSON.stringify(m.afterKey)}, ${JSON.stringify(m.upToKey)}] source ${m.sourceRows} rows / target ${m.targetRows}`,
+          `(${JSON.stringify(m.afterKey)}, ${JSON.stringify(m.upToKey)}] source ${m.sourceRows} rows / target ${m.targetRows}` +
+          (m.differingKeys?.length ? `, differing keys ${JSON.stringify(m.differingKeys)}` : ''),
       );
       return `${t.table}: ${t.mismatchedChunks} of ${t.chunks} chunks differ: ${ranges.join('; ')}`;
     });

@@ -12,6 +12,8 @@
 //   source already checked every row and the copy does not run in parent-to-child order.
 // - views that read a moved table: a warning. They stay on the source, where they stop working at
 //   the cutover; they are for the application to recreate on the target.
+// - scheduled events whose body names a moved table: a warning, for the same reason (their writes
+//   reach the target through the stream until the cutover, then fail).
 import type mysql from 'mysql2/promise';
 import { failure } from '../../contract/failures.js';
 import type { MovedTables } from '../../contract/tables.js';
@@ -95,9 +97,36 @@ async function viewWarnings(source: Queryable, tables: MovedTables): Promise<str
   return warnings;
 }
 
+/**
+ * Scheduled events (EVENT ... DO) whose body names a moved table, quoted or not, with or without
+ * its database when the event lives there: they stay behind and fail at the cutover.
+ */
+async function eventWarnings(source: Queryable, tables: MovedTables): Promise<string[]> {
+  const [rows] = await source.query<mysql.RowDataPacket[]>(
+    'SELECT EVENT_SCHEMA AS db, EVENT_NAME AS name, EVENT_DEFINITION AS body, STATUS AS status FROM information_schema.EVENTS',
+  );
+  const escape = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const warnings: string[] = [];
+  for (const event of rows) {
+    const body = String(event.body ?? '');
+    const sameDb = String(event.db) === tables.database;
+    const used = tables.tables.filter((t) => {
+      // `db`.`t`, db.t, or (in the event's own database) t alone, as a whole word.
+      const name = `(?:\`${escape(t)}\`|\\b${escape(t)}\\b)`;
+      const qualified = `(?:\`${escape(tables.database)}\`|\\b${escape(tables.database)}\\b)\\s*\\.\\s*${name}`;
+      return new RegExp(sameDb ? `${qualified}|(?<![.\\w])${name}` : qualified, 'i').test(body);
+    });
+    if (used.length)
+      warnings.push(
+        `event ${String(event.db)}.${String(event.name)} (${String(event.status).toLowerCase()}) writes or reads ${names(tables.database, used)}: it stays on the source and fails from the cutover on; disable it before, and recreate it on the target after`,
+      );
+  }
+  return warnings;
+}
+
 /** Refuses what the move cannot keep exact; returns what it moves without (as warnings). */
 export async function checkSchemaRules(source: Queryable, tables: MovedTables): Promise<string[]> {
   await refuseTriggers(source, tables);
   await refuseForeignKeys(source, tables);
-  return viewWarnings(source, tables);
+  return [...(await viewWarnings(source, tables)), ...(await eventWarnings(source, tables))];
 }

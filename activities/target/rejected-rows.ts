@@ -2,6 +2,7 @@
 // change first. Both the copy and the stream fail fast with RowRejected naming the row.
 import type { ApplicationFailure } from '@temporalio/common';
 import { failure } from '../../contract/failures.js';
+import { withoutQuotedValues } from '../row-values.js';
 
 export interface ServerError {
   errno?: number;
@@ -64,7 +65,7 @@ export function rowRejected({ table, key, origin, err }: RejectedRow, target: st
   const server = asServerError(err)!;
   return failure(
     'RowRejected',
-    `${target} refuses the row of ${table} with key ${JSON.stringify(key)} (${origin}): ${server.sqlMessage ?? server.message}. ` +
+    `${target} refuses the row of ${table} with key ${JSON.stringify(key)} (${origin}): ${withoutQuotedValues(server.sqlMessage ?? server.message)}. ` +
       'Retrying cannot change that: make the target table accept the row (its definition must match the source), then start the move again',
     { table, key, origin, errno: server.errno },
   );

@@ -602,6 +602,18 @@ describe('rare paths (integrity review II)', () => {
     );
   });
 
+  it('a scheduled event that writes a moved table is named in the warnings, as views are', async () => {
+    const { database, source } = await databaseOnBoth('event', '(id INT PRIMARY KEY, n INT)');
+    await source.query(`INSERT INTO ${database}.t VALUES (1, 1)`);
+    await source.query(`CREATE EVENT ${database}.bump ON SCHEDULE EVERY 1 DAY DISABLE DO UPDATE t SET n = n + 1`);
+    const handle = await moveAtGate(database);
+    const { warnings } = await handle.query(moveStatusQuery);
+    expect(warnings).toContainEqual(
+      `event ${database}.bump (disabled) writes or reads ${database}.t: it stays on the source and fails from the cutover on; disable it before, and recreate it on the target after`,
+    );
+    await handle.cancel();
+  });
+
   it('a held chunk keeps rows from being inserted inside it even when the source defaults to READ COMMITTED', async () => {
     const { database, source } = await databaseOnBoth('rc', '(id INT PRIMARY KEY, v INT)');
     // Keys 10, 20, 30, ...: gaps a concurrent insert could use.

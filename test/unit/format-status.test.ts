@@ -16,12 +16,14 @@ const base: MoveStatus = {
 
 describe('move-tables status line', () => {
   it('names the attempt and the step, and says how to proceed at the gate', () => {
-    const line = formatStatus({
+    const atGate: MoveStatus = {
       ...base,
       attempts: [{ attempt: 1, workflowId: 'move:x/cutover/1', startedAt: '', outcome: 'running' }],
       cutOver: { step: 'postponed', postponed: true, released: false },
-    });
-    expect(line).toMatch(/cutover attempt 1 postponed \(postponed: release to proceed\)/);
+    };
+    expect(formatStatus(atGate)).toMatch(/cutover attempt 1 postponed \(postponed: release to proceed\)/);
+    // Once the move has failed (or was cancelled) at its gate, nothing waits for a release.
+    expect(formatStatus({ ...atGate, phase: 'failed', lastError: 'the binlog stream failed' })).not.toMatch(/release/);
   });
 
   it('says a holding move has its tables renamed, and what to do', () => {

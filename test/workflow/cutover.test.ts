@@ -334,4 +334,35 @@ describe('cutOver workflow (stub activities)', () => {
     expect(world.calls).not.toContain('renameBack');
     expect(world.renamed).toBe(true);
   });
+
+  it('a difference found before release names the differing keys, not only the chunk range', async () => {
+    const { world, env, start } = await cutOverWith(
+      () => ({
+        async verifyTables(input) {
+          expect(input.listDifferingKeys).toBe(true);
+          return {
+            ok: false,
+            durationMs: 1,
+            tables: [
+              {
+                table: 'orders',
+                sourceTable: '_orders_del',
+                chunks: 1,
+                mismatchedChunks: 1,
+                sourceRows: 3,
+                targetRows: 2,
+                mismatches: [{ afterKey: null, upToKey: [9], sourceRows: 3, targetRows: 2, differingKeys: [[7]] }],
+              },
+            ],
+          };
+        },
+      }),
+      { verifyBeforeRelease: { chunkSize: 100 } },
+    );
+    const message = await env.run(async () => failureOf((await start()).result()));
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at verify: checksum verification found differences: orders: 1 of 1 chunks differ: \(null, \[9\]\] source 3 rows \/ target 2, differing keys \[\[7\]\]/,
+    );
+    expect(world.hooks).not.toContain('on-success');
+  });
 });
