@@ -24,6 +24,8 @@ export type FailureType =
   | 'GtidMismatch'
   | 'BinlogPurged'
   | 'RowRejected'
+  /** The target refuses the copy for a reason of its own settings that no smaller chunk avoids. */
+  | 'CopyRefused'
   /** Retryable: a stale stream attempt found a newer one owns the stream. */
   | 'StreamSuperseded'
   | 'StreamFailed'

@@ -56,6 +56,19 @@ export const moveSteps = {
       },
       'copyRows',
     ),
+    /**
+     * The same slice, its failures handed to the workflow after 3 attempts, which shows them in
+     * `status` and tries again with the chunk size of the moment (moves from before retry forever
+     * unseen, above).
+     */
+    reported: shaped(
+      {
+        startToCloseTimeout: COPY_SLICE_MS + 120_000,
+        heartbeatTimeout: '10 seconds',
+        retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+      },
+      'copyRows',
+    ),
     /** Read-only: a walk of the key index (two when the estimate was far too high), a heartbeat per candidate. */
     ...shaped(
       { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 5 } },

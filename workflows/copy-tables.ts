@@ -2,14 +2,18 @@
 // once, each range its own series of `copyRows` slices with its own resume point on the target, so
 // several workers can share one table. Slices return every few seconds: progress is reported and
 // pause, chunk-size and stream failures take effect between them.
-import { patched } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
 import type { CopyRange, CopySliceResult } from '../contract/activities.js';
 import type { MoveStatus } from '../contract/move.js';
 import type { MovedTables } from '../contract/tables.js';
 import { COPY_SLICE_MS, moveSteps, summarized } from './activity-shapes.js';
-import { surfaced } from './failures.js';
+import { errorMessage, surfaced } from './failures.js';
 
 const { copy } = moveSteps;
+
+/** Between tries of a failing slice: doubling from 30 s to 5 minutes (a chunk-size change tries at once). */
+const FIRST_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 5 * 60_000;
 
 export interface CopyContext {
   tables: MovedTables;
@@ -95,25 +99,46 @@ export async function copyTables(ctx: CopyContext): Promise<CopyOutcome> {
   ) {
     const name = `${tables.database}.${table}${range ? ` range ${range.index + 1}/${of}` : ''}`;
     if (results[range?.index ?? 0]?.done) return;
+    // A slice that keeps failing shows in status with its cause (moves from before retry unseen).
+    const reported = patched('copy-failures-in-status');
+    let failures = 0;
     for (;;) {
       await ctx.beforeSlice();
       if (handOverDue()) return;
-      const slice = await summarized(copy.copyRows, `copy ${name}: chunks of ${status.chunkSize} rows`, {
-        source: tables.source,
-        target: tables.target,
-        database: tables.database,
-        targetDatabase: tables.targetDatabase,
-        table,
-        streamId: tables.streamId,
-        chunkSize: status.chunkSize,
-        maxSliceMs: COPY_SLICE_MS,
-        maxThreadsRunning: ctx.maxThreadsRunning,
-        ...(range ? { range } : {}),
-      }).catch((err: unknown) => {
-        // A row the target refuses (RowRejected) ends the move with that row named.
-        throw surfaced(err);
+      const chunkSize = status.chunkSize;
+      const slice = await summarized(
+        reported ? copy.reported.copyRows : copy.copyRows,
+        `copy ${name}: chunks of ${chunkSize} rows`,
+        {
+          source: tables.source,
+          target: tables.target,
+          database: tables.database,
+          targetDatabase: tables.targetDatabase,
+          table,
+          streamId: tables.streamId,
+          chunkSize,
+          maxSliceMs: COPY_SLICE_MS,
+          maxThreadsRunning: ctx.maxThreadsRunning,
+          ...(range ? { range } : {}),
+        },
+      ).catch((err: unknown) => {
+        // A row the target refuses (RowRejected), or anything else no retry heals, ends the move with it.
+        const inner = surfaced(err);
+        if (!reported || (inner instanceof ApplicationFailure && inner.nonRetryable)) throw inner;
+        failures++;
+        status.lastError = `the copy of ${name} failed ${failures} time(s) (3 attempts each) and is tried again: ${errorMessage(err)}`;
+        return undefined;
       });
       slices++;
+      if (!slice) {
+        const delay = Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), MAX_RETRY_MS);
+        await condition(() => status.chunkSize !== chunkSize, delay);
+        continue;
+      }
+      if (failures) {
+        failures = 0;
+        status.lastError = undefined;
+      }
       results[range?.index ?? 0] = slice;
       report(table, results);
       if (slice.done) return;

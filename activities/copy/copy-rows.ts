@@ -16,7 +16,8 @@ import { qualified } from '../../contract/identifiers.js';
 import { connectAll, type Clusters } from '../clusters.js';
 import { averageRowLength, estimatedRows, keyColumns, keyValue, rowKeyOf, tableColumns } from '../table-info.js';
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
-import { isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
+import { failure } from '../../contract/failures.js';
+import { asServerError, isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
 import { copyInsertStatements } from '../target/row-apply.js';
 import { acceptsLocalLoad, loadRows, loadStatement } from '../target/load-rows.js';
 import { LineBuffer, readLines } from './read-lines.js';
@@ -25,6 +26,9 @@ import { lineField, printsPlain } from './row-lines.js';
 import { rowLiteral } from './row-literals.js';
 import { countRowsCopied } from '../move-metrics.js';
 import { afterKey, decodeKey, orderBy, upToKey, type Condition, type Key } from './keyset.js';
+
+/** ER_TRANS_CACHE_FULL: a transaction larger than the target's max_binlog_cache_size. */
+const BINLOG_CACHE_FULL = 1197;
 
 /**
  * Most bytes a chunk should hold: `chunkSize` rows of wide rows would otherwise sit in the worker's
@@ -106,6 +110,8 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   // A row's bytes as read (the server's average until a chunk has been read), and so a chunk's rows.
   let rowBytes = Math.max(1, await averageRowLength(sourcePool, input.database, input.table));
   let chunkRows = rowsFitting(rowBytes, input.chunkSize);
+  /** Rows a chunk may hold at most: lowered when the target's binlog cache cannot hold a chunk. */
+  let rowsCap = Number.MAX_SAFE_INTEGER;
 
   // Two source sessions take turns: the next chunk is read (and locked) while this one is written.
   const conns = await connectAll([
@@ -254,7 +260,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
         }
         const lastKey = chunk.lastKey;
         rowBytes = chunk.bytes / chunk.rows;
-        chunkRows = rowsFitting(rowBytes, input.chunkSize);
+        chunkRows = Math.min(rowsFitting(rowBytes, input.chunkSize), rowsCap);
         // The next rows are locked by the other session while these are written: the target's
         // writes, and so its resume point, still advance chunk by chunk in key order.
         if (Date.now() - started < input.maxSliceMs && !ctx.cancellationSignal.aborted) next = readAhead(lastKey);
@@ -267,7 +273,26 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
         countRowsCopied(input.streamId, input.table, chunk.rows);
       } catch (err) {
         await chunk.conn.rollback().catch(() => undefined);
-        throw err;
+        if (asServerError(err)?.errno !== BINLOG_CACHE_FULL) throw err;
+        // The target's binlog cannot hold this chunk's transaction: halve it and read it again.
+        if (chunk.rows <= 1)
+          throw failure(
+            'CopyRefused',
+            `the target's binary log cannot hold even one row of ${input.targetDatabase}.${input.table} in a transaction (${(err as Error).message}): raise max_binlog_cache_size on ${clusters.describe(input.target)}`,
+            { table: input.table },
+          );
+        rowsCap = Math.max(1, Math.floor(chunk.rows / 2));
+        chunkRows = Math.min(chunkRows, rowsCap);
+        ctx.log.warn(
+          `the target's max_binlog_cache_size cannot hold a chunk of ${chunk.rows} rows: chunks of ${rowsCap} from now on`,
+          {
+            table: input.table,
+          },
+        );
+        // The chunk read ahead follows rows not written: it goes, and this one is read again, smaller.
+        await next?.then((ahead) => ahead.conn.rollback()).catch(() => undefined);
+        next = readAhead(chunk.from);
+        continue;
       }
       ctx.heartbeat(result(copied, throttledMs));
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure('copy cancelled');

@@ -14,7 +14,7 @@ import { streamIdFor } from '../../contract/tables.js';
 import { startMariadb, type MariadbServer } from '../../dev/stack/mariadb.js';
 import { ensureMariadb } from '../../dev/stack/prereqs.js';
 import { freePort, stopProcess } from '../../dev/stack/processes.js';
-import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
+import { moveStatusQuery, releaseCutOverSignal, setChunkSizeSignal } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { holdCopy } from '../support/copy-progress.js';
 import { renamesInSourceBinlog } from '../support/move-fixture.js';
@@ -699,6 +699,105 @@ describe('a unique value moving between rows while the stream lags (integrity re
       'a unique value moves between rows while the stream lags behind the copy',
       'replayed images converge to the source; the move completes (no RowRejected after the copy)',
       `rows 1999:c, 2000:d on the target; verify ${result.verify!.ok ? 'MATCH' : 'MISMATCH'}`,
+    );
+  });
+});
+
+describe('a copy the target keeps refusing (integrity review II)', () => {
+  it('a failing copy shows in status with its cause and count; a chunk-size change retries it at once, with that size', async () => {
+    const { database, source } = await databaseOnBoth('copyfail', '(id INT PRIMARY KEY, v VARCHAR(32))');
+    await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('row-', seq) FROM ${database}.seq_1_to_3000`);
+    const admin = await sql('target');
+    defer(() => admin.end());
+    const user = uniqueName('cp');
+    await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY 'pw'`);
+    defer(async () => {
+      await admin.query(`DROP USER '${user}'@'127.0.0.1'`);
+    });
+    await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER ON *.* TO '${user}'@'127.0.0.1'`);
+    const taskQueue = uniqueName('q');
+    // Each copy slice held 2 s on this worker: time to take INSERT away once prepare has passed.
+    const w = await spawnWorkerProcess(
+      {
+        MOVE_TABLES_TASK_QUEUE: taskQueue,
+        MOVE_TABLES_TEST_DELAY: 'copyRows:2000',
+        MOVE_TABLES_CLUSTER_LIMITED: stackClusterUrl(user, 'pw', stack().servers.target.port),
+      },
+      delayingWorker,
+    );
+    defer(() => w.stop());
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'limited', database, tables: ['t'], postpone: true },
+      taskQueue,
+    );
+    await moveReaches(handle, 'the copy', (s) => s.phase === 'copy');
+    // Writes to the moved table refused from now on; the copy's own state stays writable.
+    await admin.query(`REVOKE INSERT ON *.* FROM '${user}'@'127.0.0.1'`);
+    await admin.query(`GRANT INSERT ON _move_tables.* TO '${user}'@'127.0.0.1'`);
+    const failing = await moveReaches(handle, 'the copy failure in status', (s) =>
+      /INSERT command denied/.test(s.lastError ?? ''),
+    );
+    expect(failing.phase).toBe('copy');
+    expect(failing.lastError).toMatch(
+      /^the copy of .*\.t failed 1 time\(s\) \(3 attempts each\) and is tried again: INSERT command denied/,
+    );
+    // The grant takes effect without a worker restart; a new chunk size retries at once, with it.
+    await admin.query(`GRANT INSERT ON ${database}.* TO '${user}'@'127.0.0.1'`);
+    await handle.signal(setChunkSizeSignal, 700);
+    const atGate = await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+    expect(atGate.lastError).toBeUndefined();
+    expect(atGate.rowsCopied).toBe(3_000);
+    const history = await handle.fetchHistory();
+    const sizes = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'copyRows')
+      .map(
+        (e) =>
+          JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString())
+            .chunkSize,
+      );
+    expect(sizes.at(-1)).toBe(700);
+    await handle.signal(releaseCutOverSignal);
+    expect((await handle.result()).verify!.ok).toBe(true);
+    recordFault(
+      'the target refuses every copy slice for a reason a retry can fix (INSERT revoked)',
+      'status shows the cause and the count while it retries; a grant takes effect without a restart; chunk-size applies to the retried slice',
+      `${failing.lastError!.slice(0, 90)}…; then copied 3,000 rows in chunks of ${sizes.at(-1)}`,
+    );
+  });
+
+  it("a chunk larger than the target's max_binlog_cache_size is halved until it fits, instead of failing every slice", async () => {
+    const { database, source, target } = await databaseOnBoth('bincache', '(id INT PRIMARY KEY, v TEXT)');
+    await source.query(`INSERT INTO ${database}.t SELECT seq, REPEAT('x', 200) FROM ${database}.seq_1_to_500`);
+    await source.query(`INSERT INTO ${database}.t VALUES (501, REPEAT('y', 20000))`);
+    const admin = await sql('target');
+    const [before] = await admin.query<mysql.RowDataPacket[]>(
+      'SELECT CAST(@@global.max_binlog_cache_size AS CHAR) AS size',
+    );
+    const size = String(before[0]!.size);
+    if (!/^\d+$/.test(size)) throw new Error(`max_binlog_cache_size ${size}`);
+    defer(async () => {
+      await admin.query(`SET GLOBAL max_binlog_cache_size = ${size}`);
+      await admin.end();
+    });
+    // Its minimum: a chunk of 501 rows of 200 bytes does not fit (ER_TRANS_CACHE_FULL, 1197).
+    await admin.query('SET GLOBAL max_binlog_cache_size = 4096');
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'] },
+      await worker(),
+    );
+    const outcome = await Promise.race([
+      handle.result().then((r) => `done, verify ${r.verify!.ok ? 'MATCH' : 'MISMATCH'}`),
+      new Promise<string>((resolve) => setTimeout(() => resolve('still copying after 60 s'), 60_000)),
+    ]);
+    expect(outcome).toBe('done, verify MATCH');
+    const [copied] = await target.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${database}.t`);
+    expect(Number(copied[0]!.n)).toBe(501);
+    recordFault(
+      "the target's max_binlog_cache_size at its minimum (4096) during the copy (gh-ost's copy-retries-exhausted)",
+      'chunks halve until they fit (a row that never fits fails the move with CopyRefused, naming the setting)',
+      `501 rows copied; ${outcome}`,
     );
   });
 });
