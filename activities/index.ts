@@ -12,6 +12,7 @@ import { validateCutOver } from './preflight/validate-cutover.js';
 import { inspectRename, renameBack, renameSourceTables } from './source/rename.js';
 import { captureDrainGtid, describeCluster } from './source/server.js';
 import { observeStream, watchStream } from './stream/stream-health.js';
+import { discardTarget } from './target/discard-target.js';
 import { measureStreamLag } from './stream/stream-lag.js';
 import { streamChanges } from './stream/stream-changes.js';
 import { awaitDrain } from './target/drain.js';
@@ -39,6 +40,7 @@ export function createActivities({ clusters, temporal, hooksDir, hooksEnv = [] }
     measureStreamLag: (input) => measureStreamLag(clusters, input),
     observeStream: (streamWorkflowId) => observeStream(temporal, streamWorkflowId),
     watchStream: (input) => watchStream(temporal, input),
+    discardTarget: (input) => discardTarget(clusters, input),
     verifyTables: (input) => verifyTables(clusters, input),
     checkReadiness: (input) => checkReadiness(clusters, temporal, input),
     runHooks: (request) => runHooks(clusters, hooksDir, request, hooksEnv),

@@ -27,7 +27,7 @@ Usage: move-tables <command> [options]
 Commands
   start     --database DB (--tables T1,T2 | --table T ...) [--source NAME] [--target NAME] [--target-database DB]
             [--postpone] [--chunk-size N] [--copy-concurrency N] [--drain-timeout SECONDS] [--verify after-release|before-release|skip]
-            [--on-failure rollback|hold] [--attempts N] [--wait]
+            [--on-failure rollback|hold] [--attempts N] [--keep-target-on-abort] [--wait]
             Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end.
   status    <move> [--watch]   Phase, progress bar with rate and ETA, stream lag, cutover step.
   release   <move>             Releases a postponed cutover.
@@ -37,7 +37,9 @@ Commands
   resume    <move>             Resumes the row copy.
   chunk-size <move> N          Rows per copy chunk from the next slice on.
   abort     <move>             Cancels the move (before T1: stops; from T1 on: the cutover compensates; holding with tables
-                               renamed: renames them back). The source is left as it was before the move.
+                               renamed: renames them back; after T4: too late, the cutover completes). The source is left
+                               as it was before the move, and the target too: the tables the move created are dropped
+                               (--keep-target-on-abort at start keeps them).
   list                         Moves in progress.
   help                         This text.
 
@@ -68,6 +70,7 @@ const options = {
   target: { type: 'string', default: 'target' },
   'target-database': { type: 'string' },
   postpone: { type: 'boolean' },
+  'keep-target-on-abort': { type: 'boolean' },
   'chunk-size': { type: 'string' },
   'copy-concurrency': { type: 'string' },
   'drain-timeout': { type: 'string' },
@@ -127,6 +130,7 @@ function moveInput(values: Values): MoveTablesInput {
     ...(verify ? { verify } : {}),
     ...(onFailure ? { onFailure } : {}),
     ...(attempts ? { cutOverAttempts: attempts } : {}),
+    ...(values['keep-target-on-abort'] ? { keepTargetOnAbort: true } : {}),
   };
 }
 

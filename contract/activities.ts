@@ -22,6 +22,17 @@ export interface StreamProgress {
   lagMs: number;
 }
 
+/** Activity `discardTarget`: what an aborted move created or filled on the target. */
+export interface DiscardTargetInput {
+  target: string;
+  targetDatabase: string;
+  streamId: string;
+  /** Created by the move: dropped. */
+  created: string[];
+  /** Found empty by prepare, then filled by the move: emptied again. */
+  emptied: string[];
+}
+
 /** Activity `watchStream`: the stream's health once it differs from `last` in what an operator acts on. */
 export interface WatchStreamInput {
   streamWorkflowId: string;
@@ -293,6 +304,7 @@ export interface MoveTablesActivities {
   streamChanges(input: StreamInput): Promise<StreamResult>;
   measureStreamLag(input: StreamLagInput): Promise<StreamLag>;
   observeStream(streamWorkflowId: string): Promise<StreamHealth>;
+  discardTarget(input: DiscardTargetInput): Promise<void>;
   watchStream(input: WatchStreamInput): Promise<StreamHealth>;
   verifyTables(input: VerifyInput): Promise<VerifyReport>;
   // The cutover.

@@ -43,6 +43,11 @@ export interface MoveTablesInput
   /** Rows per verification chunk; default 10000. */
   verifyChunkSize?: number;
   /**
+   * An aborted move drops the target tables it created, empties those it found empty, and forgets
+   * its state there, so the next move of the tables just works; true keeps them as they are.
+   */
+  keepTargetOnAbort?: boolean;
+  /**
    * A copy whose run has this many history events continues as new (Temporal's limit is 51,200;
    * it also does so when the server suggests it); default 10000.
    */

@@ -45,6 +45,8 @@ export const verifyStep = shaped(
 
 /** The steps of `moveTables` around its stream and cutover children. */
 export const moveSteps = {
+  /** An aborted move's cleanup on the target: idempotent, retried. */
+  discard: shaped({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 10 } }, 'discardTarget'),
   prepare: shaped({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 3 } }, 'prepareMove'),
   copy: {
     ...shaped(

@@ -117,6 +117,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   let streamError: unknown;
   let streamDone: Promise<void> | undefined;
   let stopStream: (() => void) | undefined;
+  /** What prepare did on the target: an aborted move undoes it. */
+  let preparedTarget: { created: string[]; emptied: string[] } | undefined;
   /** The stream was stopped on purpose, for the next run to start it again where it stood. */
   let streamHandedOver = false;
   try {
@@ -130,6 +132,10 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
         throw surfaced(err);
       }));
     status.startPosition = prepared.startPosition;
+    preparedTarget = {
+      created: prepared.createdTables,
+      emptied: tables.tables.filter((t) => !prepared.createdTables.includes(t)),
+    };
     if (prepared.warnings?.length) status.warnings = prepared.warnings;
     if (!resume) {
       for (const table of tables.tables)
@@ -349,6 +355,20 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       streamHandedOver = true;
       stopStream?.();
       if (streamDone) await CancellationScope.nonCancellable(() => streamDone!);
+      // Nothing of the move stays on the target (unless asked): the next move of these tables
+      // finds them as this one did. (Moves started before this replay without it.)
+      if (preparedTarget && !input.keepTargetOnAbort && patched('abort-discards-target')) {
+        const discarded = preparedTarget;
+        await CancellationScope.nonCancellable(() =>
+          summarized(
+            moveSteps.discard.discardTarget,
+            `abort: drop the target tables the move created, empty the others, forget its state on ${tables.target}`,
+            { target: tables.target, targetDatabase: tables.targetDatabase, streamId: tables.streamId, ...discarded },
+          ),
+        ).catch((discardErr: unknown) => {
+          status.lastError = `${status.lastError ?? 'cancelled'}; the target tables were kept: ${errorMessage(discardErr)}`;
+        });
+      }
     } else {
       phase('failed');
     }

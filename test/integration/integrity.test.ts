@@ -602,6 +602,31 @@ describe('rare paths (integrity review II)', () => {
     );
   });
 
+  it('an aborted move leaves nothing on the target: a new move of the same table just works', async () => {
+    const { database, source, target } = await databaseOnBoth('again', '(id INT PRIMARY KEY, n INT)');
+    await source.query(`INSERT INTO ${database}.t SELECT seq, seq FROM ${database}.seq_1_to_2000`);
+    const first = await moveAtGate(database);
+    await first.cancel();
+    await first.result().catch(() => undefined);
+    const [left] = await target.query<mysql.RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [database],
+    );
+    expect(Number(left[0]!.n)).toBe(0);
+    const second = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'] },
+      await worker(),
+    );
+    const result = await second.result();
+    expect(result.rowsCopied).toBe(2_000);
+    recordFault(
+      'abort, then a fresh move of the same table',
+      'the aborted move drops what it created on the target; the next move needs no hand work',
+      `target empty after the abort; second move copied ${result.rowsCopied} rows, verify ${result.verify!.ok ? 'MATCH' : 'MISMATCH'}`,
+    );
+  });
+
   it('a scheduled event that writes a moved table is named in the warnings, as views are', async () => {
     const { database, source } = await databaseOnBoth('event', '(id INT PRIMARY KEY, n INT)');
     await source.query(`INSERT INTO ${database}.t VALUES (1, 1)`);

@@ -422,4 +422,36 @@ describe('moveTables workflow (stub activities)', () => {
       `${later - atGate} events in 20 s at the gate (polling added ~44)`,
     );
   });
+
+  it('an aborted move drops the target tables it created and forgets its state there, unless told to keep them', async () => {
+    const discarded: unknown[] = [];
+    const abortAtGate = async (input: Partial<MoveTablesInput>) => {
+      const { world, env, start } = await moveWith(
+        () => ({
+          async discardTarget(request) {
+            discarded.push(request);
+          },
+        }),
+        { postpone: true, ...input },
+      );
+      await env.run(async () => {
+        const handle = await start();
+        await statusReaches(
+          'the gate',
+          () => handle.query(moveStatusQuery),
+          (s) => s.cutOver?.postponed === true,
+        );
+        await handle.cancel();
+        await handle.result().catch(() => undefined);
+      });
+      return world;
+    };
+    const world = await abortAtGate({});
+    expect(discarded).toEqual([
+      { target: 'target', targetDatabase: 'shop', streamId: 'source/shop/orders', created: ['orders'], emptied: [] },
+    ]);
+    expect(world.calls).not.toContain('renameSourceTables');
+    await abortAtGate({ keepTargetOnAbort: true });
+    expect(discarded).toHaveLength(1);
+  });
 });
