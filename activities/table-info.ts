@@ -4,12 +4,15 @@ import { failure } from '../contract/failures.js';
 import { quoteIdentifier } from '../contract/identifiers.js';
 import type { Queryable } from './clusters.js';
 import { chooseRowKey, type RowKey } from './row-key.js';
+import type { KeyPart } from './copy/keyset.js';
 import type { TargetTable } from './target/row-apply.js';
 
 export interface Column {
   name: string;
   /** information_schema DATA_TYPE, lower case: `int`, `float`, `varchar`... */
   dataType: string;
+  /** information_schema COLUMN_TYPE, lower case: `decimal(20,0) unsigned`, `bit(64)`... */
+  columnType: string;
   /** VIRTUAL or STORED generated: the server computes it, nobody writes it. */
   generated: boolean;
 }
@@ -17,12 +20,13 @@ export interface Column {
 /** Columns in table order (MariaDB's invisible columns included: they hold data too). */
 export async function tableColumns(conn: Queryable, database: string, table: string): Promise<Column[]> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
-    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, COLUMN_TYPE AS columnType, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
     [database, table],
   );
   return rows.map((row) => ({
     name: String(row.name),
     dataType: String(row.type).toLowerCase(),
+    columnType: String(row.columnType).toLowerCase(),
     generated: /\b(VIRTUAL|STORED|PERSISTENT) GENERATED\b/i.test(String(row.extra)),
   }));
 }
@@ -45,6 +49,19 @@ export function keyValue(column: Column): string {
   return column.dataType === 'enum' || column.dataType === 'set'
     ? `(${quoteIdentifier(column.name)} + 0)`
     : exactValue(column);
+}
+
+/**
+ * How a key value is bound against `column` (keyset.ts `KeyPart`): DECIMAL as a DECIMAL of the
+ * column's precision and scale, BIT as an unsigned integer; anything else as it is.
+ */
+export function keyPart(column: Column): KeyPart {
+  const decimal = /^decimal\((\d+),(\d+)\)/.exec(column.columnType);
+  if (decimal) return { name: column.name, placeholder: `CAST(? AS DECIMAL(${decimal[1]}, ${decimal[2]}))` };
+  // A BIT key arrives as bytes (a hex literal when bound); in arithmetic a hex literal becomes a
+  // DOUBLE on MariaDB, so its digits go through text to an exact unsigned integer.
+  if (column.dataType === 'bit') return { name: column.name, placeholder: 'CAST(CONV(HEX(?), 16, 10) AS UNSIGNED)' };
+  return { name: column.name, placeholder: '?' };
 }
 
 /** The key columns of `key`, as `columns` describes them. */
@@ -103,9 +120,18 @@ export async function readTargetTables(
   const result = new Map<string, TargetTable>();
   for (const table of tables) {
     const key = await rowKeyOf(target, database, table, 'the target');
-    const generated = (await tableColumns(target, database, table)).filter((c) => c.generated).map((c) => c.name);
+    const columns = await tableColumns(target, database, table);
+    const generated = columns.filter((c) => c.generated).map((c) => c.name);
     const uniqueKeys = await otherUniqueKeys(target, database, table, key.index);
-    result.set(table, { database, table, key: key.columns, generated: new Set(generated), uniqueKeys });
+    const keyPlaceholders = keyColumns(key, columns).map((c) => keyPart(c).placeholder);
+    result.set(table, {
+      database,
+      table,
+      key: key.columns,
+      generated: new Set(generated),
+      uniqueKeys,
+      keyPlaceholders,
+    });
   }
   return result;
 }

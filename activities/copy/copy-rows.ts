@@ -14,7 +14,15 @@ import type mysql from 'mysql2/promise';
 import type { CopySliceInput, CopySliceResult } from '../../contract/activities.js';
 import { qualified } from '../../contract/identifiers.js';
 import { connectAll, type Clusters } from '../clusters.js';
-import { averageRowLength, estimatedRows, keyColumns, keyValue, rowKeyOf, tableColumns } from '../table-info.js';
+import {
+  averageRowLength,
+  estimatedRows,
+  keyColumns,
+  keyPart,
+  keyValue,
+  rowKeyOf,
+  tableColumns,
+} from '../table-info.js';
 import { markCopyDone, readCopyProgress, recordChunk } from '../target/copy-progress.js';
 import { failure } from '../../contract/failures.js';
 import { asServerError, isPermanentRowError, rowRejected } from '../target/rejected-rows.js';
@@ -91,6 +99,8 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   const written = columnList.filter((c) => !c.generated);
   const columns = written.map((c) => c.name);
   const key = rowKey.columns;
+  // Bound in each key column's own type (keyset.ts KeyPart): the comparison is exact on any server.
+  const keyParts = keyColumns(rowKey, columnList).map(keyPart);
   const target = {
     database: input.targetDatabase,
     table: input.table,
@@ -106,7 +116,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
   const keyOf = (row: unknown[]) => row.slice(1);
   // A range of a parallel copy: its bounds (a whole table: none).
   const rangeStart = input.range?.after === undefined ? null : decodeKey(input.range.after);
-  const upTo = upToKey(key, input.range?.upTo === undefined ? null : decodeKey(input.range.upTo));
+  const upTo = upToKey(keyParts, input.range?.upTo === undefined ? null : decodeKey(input.range.upTo));
   // A row's bytes as read (the server's average until a chunk has been read), and so a chunk's rows.
   let rowBytes = Math.max(1, await averageRowLength(sourcePool, input.database, input.table));
   let chunkRows = rowsFitting(rowBytes, input.chunkSize);
@@ -155,7 +165,7 @@ export async function copyRows(clusters: Clusters, input: CopySliceInput): Promi
       throttledMs += await throttle();
       const turn = reads++ % sources.length;
       const conn = sources[turn]!;
-      const after = afterKey(key, from);
+      const after = afterKey(keyParts, from);
       await conn.beginTransaction();
       try {
         if (load) {

@@ -4,6 +4,19 @@ import { quoteIdentifier } from '../../contract/identifiers.js';
 
 export type Key = unknown[];
 
+/**
+ * A key column and how a value is bound against it: `?`, or a cast to the column's own type where
+ * the server would otherwise compare a bound string as DOUBLE (DECIMAL: MySQL's rule; keys past
+ * 2^53 that round alike would be skipped at chunk boundaries) or as bytes (BIT).
+ */
+export interface KeyPart {
+  name: string;
+  placeholder: string;
+}
+
+const asPart = (column: string | KeyPart): KeyPart =>
+  typeof column === 'string' ? { name: column, placeholder: '?' } : column;
+
 export interface Condition {
   sql: string;
   values: unknown[];
@@ -13,20 +26,22 @@ export interface Condition {
  * `(k1 > ?) OR (k1 = ? AND k2 > ?) OR ...`: rows strictly after `key` in key order. Spelled
  * out rather than as a row comparison so every server plans it as an index range.
  */
-export function afterKey(columns: string[], key: Key | null): Condition {
+export function afterKey(columns: Array<string | KeyPart>, key: Key | null): Condition {
   if (key === null) return { sql: '1 = 1', values: [] };
-  const quoted = columns.map(quoteIdentifier);
+  const parts = columns.map(asPart);
+  const quoted = parts.map((p) => quoteIdentifier(p.name));
   const terms: string[] = [];
   const values: unknown[] = [];
   for (let i = 0; i < quoted.length; i++) {
-    terms.push(`(${[...quoted.slice(0, i).map((c) => `${c} = ?`), `${quoted[i]} > ?`].join(' AND ')})`);
+    const equal = quoted.slice(0, i).map((c, j) => `${c} = ${parts[j]!.placeholder}`);
+    terms.push(`(${[...equal, `${quoted[i]} > ${parts[i]!.placeholder}`].join(' AND ')})`);
     values.push(...key.slice(0, i), key[i]);
   }
   return { sql: `(${terms.join(' OR ')})`, values };
 }
 
 /** Rows up to and including `key`: the complement of `afterKey`. */
-export function upToKey(columns: string[], key: Key | null): Condition {
+export function upToKey(columns: Array<string | KeyPart>, key: Key | null): Condition {
   if (key === null) return { sql: '1 = 1', values: [] };
   const after = afterKey(columns, key);
   return { sql: `NOT ${after.sql}`, values: after.values };

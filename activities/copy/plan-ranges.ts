@@ -8,7 +8,7 @@ import type mysql from 'mysql2/promise';
 import type { CopyRange, CopyRangesInput } from '../../contract/activities.js';
 import { qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
-import { estimatedRows, keyColumns, keyValue, rowKeyOf, tableColumns } from '../table-info.js';
+import { estimatedRows, keyColumns, keyPart, keyValue, rowKeyOf, tableColumns } from '../table-info.js';
 import { afterKey, encodeKey, orderBy, type Key } from './keyset.js';
 
 /** A range smaller than this costs more in coordination than its parallelism gains. */
@@ -83,7 +83,7 @@ export async function planCopyRanges(clusters: Clusters, input: CopyRangesInput)
     let candidates: string[] = [];
     let last: Key | null = null;
     for (;;) {
-      const after = afterKey(rowKey.columns, last);
+      const after = afterKey(columns.map(keyPart), last);
       const [found] = await pool.query<mysql.RowDataPacket[]>({
         sql: `${keysAfter} WHERE ${after.sql} ORDER BY ${orderBy(rowKey.columns)} LIMIT 1 OFFSET ?`,
         values: [...after.values, step - 1],

@@ -16,6 +16,8 @@ export interface TargetTable {
   generated: ReadonlySet<string>;
   /** The table's other unique keys (name → columns), which a replayed row image may collide on. */
   uniqueKeys?: ReadonlyMap<string, string[]>;
+  /** How each key value is bound (keyset.ts `KeyPart`): `?`, or cast to the column's type. */
+  keyPlaceholders?: string[];
 }
 
 export type RowOp = { kind: 'upsert'; table: TargetTable; row: Row } | { kind: 'delete'; table: TargetTable; row: Row };
@@ -126,7 +128,8 @@ function upsertStatement(table: TargetTable, rows: Row[]): Statement {
 
 function deleteStatement(table: TargetTable, rows: Row[]): Statement {
   const key = table.key.map(quoteIdentifier);
-  const tuple = key.length === 1 ? '?' : `(${key.map(() => '?').join(', ')})`;
+  const placeholders = table.keyPlaceholders ?? key.map(() => '?');
+  const tuple = key.length === 1 ? placeholders[0]! : `(${placeholders.join(', ')})`;
   const lhs = key.length === 1 ? key[0]! : `(${key.join(', ')})`;
   return {
     sql: `DELETE FROM ${qualified(table.database, table.table)} WHERE ${lhs} IN (${rows.map(() => tuple).join(', ')})`,

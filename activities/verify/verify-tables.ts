@@ -7,8 +7,8 @@ import type mysql from 'mysql2/promise';
 import type { VerifyInput, VerifyReport, VerifyTableReport } from '../../contract/activities.js';
 import { qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
-import { afterKey, orderBy, upToKey, type Key } from '../copy/keyset.js';
-import { exactValue, keyColumns, keyValue, rowKeyOf, tableColumns, type Column } from '../table-info.js';
+import { afterKey, orderBy, upToKey, type Key, type KeyPart } from '../copy/keyset.js';
+import { exactValue, keyColumns, keyPart, keyValue, rowKeyOf, tableColumns, type Column } from '../table-info.js';
 
 /** Most mismatched ranges listed per table; the count is always exact. */
 const MAX_LISTED_MISMATCHES = 50;
@@ -38,7 +38,7 @@ const MAX_LISTED_KEYS = 20;
 async function rowDigests(
   conn: mysql.Pool,
   table: string,
-  key: string[],
+  key: KeyPart[],
   columns: Column[],
   from: Key | null,
   to: Key | null,
@@ -46,9 +46,9 @@ async function rowDigests(
   const lower = afterKey(key, from);
   const upper = upToKey(key, to);
   const digest = rowDigestSql(columns);
-  const keyValues = key.map((name) => keyValue(columns.find((c) => c.name === name)!));
+  const keyValues = key.map((part) => keyValue(columns.find((c) => c.name === part.name)!));
   const [rows] = await conn.query<mysql.RowDataPacket[]>({
-    sql: `SELECT ${keyValues.join(', ')}, ${digest} FROM ${table} WHERE ${lower.sql} AND ${upper.sql} ORDER BY ${orderBy(key)}`,
+    sql: `SELECT ${keyValues.join(', ')}, ${digest} FROM ${table} WHERE ${lower.sql} AND ${upper.sql} ORDER BY ${orderBy(key.map((part) => part.name))}`,
     values: [...lower.values, ...upper.values],
     rowsAsArray: true,
   });
@@ -60,7 +60,7 @@ async function differingKeys(
   source: mysql.Pool,
   target: mysql.Pool,
   tables: { source: string; target: string },
-  key: string[],
+  key: KeyPart[],
   columns: Column[],
   from: Key | null,
   to: Key | null,
@@ -79,7 +79,7 @@ async function differingKeys(
 async function chunkSummary(
   conn: mysql.Pool,
   table: string,
-  key: string[],
+  key: KeyPart[],
   checksum: string,
   from: Key | null,
   to: Key | null,
@@ -102,8 +102,9 @@ async function verifyTable(
   const sourcePool = clusters.pool(input.source);
   const targetPool = clusters.pool(input.target);
   const rowKey = await rowKeyOf(sourcePool, input.database, pair.sourceTable, clusters.describe(input.source));
-  const key = rowKey.columns;
   const columns = await tableColumns(sourcePool, input.database, pair.sourceTable);
+  // Bound in each key column's own type (keyset.ts KeyPart): chunk bounds compare exactly on any server.
+  const key = keyColumns(rowKey, columns).map(keyPart);
   const keyValues = keyColumns(rowKey, columns).map(keyValue).join(', ');
   const checksum = chunkDigestSql(columns);
   const sourceTable = qualified(input.database, pair.sourceTable);
@@ -122,7 +123,7 @@ async function verifyTable(
     // The chunk's upper bound: the chunkSize-th source key after `from`, or open-ended.
     const after = afterKey(key, from);
     const [bounds] = await sourcePool.query<mysql.RowDataPacket[]>({
-      sql: `SELECT ${keyValues} FROM ${sourceTable} WHERE ${after.sql} ORDER BY ${orderBy(key)} LIMIT 1 OFFSET ?`,
+      sql: `SELECT ${keyValues} FROM ${sourceTable} WHERE ${after.sql} ORDER BY ${orderBy(key.map((part) => part.name))} LIMIT 1 OFFSET ?`,
       values: [...after.values, input.chunkSize - 1],
       rowsAsArray: true,
     });

@@ -140,7 +140,8 @@ describe('cutOver', () => {
     // The drain GTID is the source's GTID state; its last GTID per domain is the source's position.
     expect(resumePosition(result.drainGtid!)).toBe(String(pos[0]!.pos));
     expect(result.renamedTables).toEqual([{ from: `${fixture.database}.t`, to: `${fixture.database}._t_del` }]);
-    expect(Object.keys(result.stepDurationsMs)).toEqual(['validate', 'T0', 'ready', 'T1', 'T2', 'T3', 'T4', 'T5']);
+    // Readiness is checked before on-before-cut-over and again right before T1 (one entry, the last).
+    expect(Object.keys(result.stepDurationsMs)).toEqual(['validate', 'ready', 'T0', 'T1', 'T2', 'T3', 'T4', 'T5']);
     expect(result.cutoverWindowMs).toBeGreaterThan(0);
     expect(hooks.names()).toEqual(['gh-ost-on-before-cut-over', 'gh-ost-on-success']);
     const successLine = hooks.lines()[1]!;

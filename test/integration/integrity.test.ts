@@ -17,6 +17,7 @@ import { freePort, stopProcess } from '../../dev/stack/processes.js';
 import { moveStatusQuery, releaseCutOverSignal, setChunkSizeSignal } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { holdCopy } from '../support/copy-progress.js';
+import { saveHistory } from '../support/histories.js';
 import { renamesInSourceBinlog } from '../support/move-fixture.js';
 import { rowsCopiedByInsert } from '../support/copy-results.js';
 import { recordFault } from '../support/fault-report.js';
@@ -613,6 +614,7 @@ describe('rare paths (integrity review II)', () => {
       [database],
     );
     expect(Number(left[0]!.n)).toBe(0);
+    await saveHistory('move-aborted-target-discarded', first);
     const second = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
@@ -625,6 +627,46 @@ describe('rare paths (integrity review II)', () => {
       'the aborted move drops what it created on the target; the next move needs no hand work',
       `target empty after the abort; second move copied ${result.rowsCopied} rows, verify ${result.verify!.ok ? 'MATCH' : 'MISMATCH'}`,
     );
+  });
+
+  it('DECIMAL(20,0) and BIT(64) keys past 2^53 move whole with one-row chunks and four ranges (keys bound in their own type)', async () => {
+    for (const [kind, ddl, key] of [
+      [
+        'DECIMAL(20,0)',
+        '(id DECIMAL(20,0) PRIMARY KEY, n INT)',
+        (i: number) => `10000000000000000${String(i).padStart(3, '0')}`,
+      ],
+      ['BIT(64)', '(id BIT(64) PRIMARY KEY, n INT)', (i: number) => `b'${(2n ** 63n + BigInt(i)).toString(2)}'`],
+    ] as const) {
+      const { database, source, target } = await databaseOnBoth(kind === 'BIT(64)' ? 'bitkey' : 'deckey', ddl);
+      const values = Array.from({ length: 200 }, (_, i) => `(${kind === 'BIT(64)' ? key(i) : `'${key(i)}'`}, ${i})`);
+      await source.query(`INSERT INTO ${database}.t VALUES ${values.join(', ')}`);
+      const handle = await startMove(
+        client,
+        {
+          source: 'source',
+          target: 'target',
+          database,
+          tables: ['t'],
+          chunkSize: 1,
+          copyConcurrency: 4,
+          postpone: true,
+        },
+        await worker(),
+      );
+      await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
+      // The stream's deletes bind the key in its type too.
+      await source.query(`DELETE FROM ${database}.t WHERE n IN (7, 150)`);
+      await handle.signal(releaseCutOverSignal);
+      const result = await handle.result();
+      expect({ kind, verify: result.verify }).toMatchObject({ kind, verify: { ok: true } });
+      const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS c, SUM(n) AS s FROM ${database}.t`);
+      expect({ kind, count: Number(rows[0]!.c), sum: Number(rows[0]!.s) }).toEqual({
+        kind,
+        count: 198,
+        sum: (199 * 200) / 2 - 157,
+      });
+    }
   });
 
   it('a scheduled event that writes a moved table is named in the warnings, as views are', async () => {
@@ -784,6 +826,7 @@ describe('a copy the target keeps refusing (integrity review II)', () => {
     expect(sizes.at(-1)).toBe(700);
     await handle.signal(releaseCutOverSignal);
     expect((await handle.result()).verify!.ok).toBe(true);
+    await saveHistory('move-copy-failure-reported', handle);
     recordFault(
       'the target refuses every copy slice for a reason a retry can fix (INSERT revoked)',
       'status shows the cause and the count while it retries; a grant takes effect without a restart; chunk-size applies to the retried slice',
@@ -881,6 +924,9 @@ describe('cutover readiness and T3 on the rare paths (integrity review II)', () 
     defer(() => target.end());
     const [rows] = await target.query<mysql.RowDataPacket[]>(`SELECT n FROM ${database}.t WHERE id = 100`);
     expect(rows.map((r) => Number(r.n))).toEqual([100]);
+    // The branches since the second review: readiness before the hooks, the watched stream.
+    await saveHistory('move-xa-undecided-then-completed', handle);
+    await saveHistory('cutover-not-ready-before-hooks', client.workflow.getHandle(first.attempts![0]!.workflowId));
     recordFault(
       'an XA transaction prepared on a moved table, its session gone, undecided at the cutover',
       'no RENAME while it is undecided (readiness names it); after XA COMMIT the cutover completes with its row',

@@ -8,7 +8,7 @@ import { literalValue, rowLiteral } from '../../activities/copy/row-literals.js'
 import type { Column } from '../../activities/table-info.js';
 import { loadStatement } from '../../activities/target/load-rows.js';
 
-const col = (name: string, dataType: string): Column => ({ name, dataType, generated: false });
+const col = (name: string, dataType: string): Column => ({ name, dataType, columnType: dataType, generated: false });
 
 describe('row literals built by the source', () => {
   it('spells each type so the target takes back the same value', () => {

@@ -192,7 +192,8 @@ describe('moveTables workflow (stub activities)', () => {
     expect(held.attempts).toMatchObject([{ outcome: 'failed', sourceState: 'renamed', step: 'T3' }]);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect(world.renamed).toBe(false);
-    expect(world.calls.at(-1)).toBe('renameBack');
+    // Renamed back, then (the abort) what the move made on the target discarded.
+    expect(world.calls.slice(-2)).toEqual(['renameBack', 'discardTarget']);
   });
 
   it('retryCutOver from a renamed hold renames back first, then a new attempt completes', async () => {
