@@ -97,4 +97,34 @@ describe.skipIf(!docker)(`cutover on MySQL 8.4 (testcontainers)${docker ? '' : '
       await worker.stop();
     }
   });
+
+  it('moves DECIMAL(20,0) keys past 2^53 whole in one-row chunks (MySQL compares a DECIMAL with a string as DOUBLE)', async () => {
+    const taskQueue = uniqueName('q');
+    const worker = await startWorker(
+      { taskQueue },
+      { MOVE_TABLES_CLUSTER_MYSQL_SOURCE: url(source), MOVE_TABLES_CLUSTER_MYSQL_TARGET: url(target) },
+    );
+    const src = await connect(source);
+    const dst = await connect(target);
+    try {
+      await src.query('CREATE DATABASE snow');
+      await src.query('CREATE TABLE snow.ids (id DECIMAL(20,0) PRIMARY KEY, n INT)');
+      // Ten keys that are one double apart from none: 10000000000000000..10000000000000009.
+      const keys = Array.from({ length: 10 }, (_, i) => `('1000000000000000${i}', ${i})`);
+      await src.query(`INSERT INTO snow.ids VALUES ${keys.join(', ')}`);
+      const client = await temporalClient();
+      const result = await client.workflow.execute('moveTables', {
+        taskQueue,
+        workflowId: uniqueName('move'),
+        args: [{ source: 'mysql-source', target: 'mysql-target', database: 'snow', tables: ['ids'], chunkSize: 1 }],
+      });
+      expect(result).toMatchObject({ rowsCopied: 10, verify: { ok: true } });
+      const [rows] = await dst.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM snow.ids');
+      expect(Number(rows[0]!.n)).toBe(10);
+    } finally {
+      await src.end();
+      await dst.end();
+      await worker.stop();
+    }
+  });
 });
