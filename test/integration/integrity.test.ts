@@ -927,6 +927,10 @@ describe('cutover readiness and T3 on the rare paths (integrity review II)', () 
     // The branches since the second review: readiness before the hooks, the watched stream.
     await saveHistory('move-xa-undecided-then-completed', handle);
     await saveHistory('cutover-not-ready-before-hooks', client.workflow.getHandle(first.attempts![0]!.workflowId));
+    await saveHistory(
+      'cutover-ready-twice-rolled-forward',
+      client.workflow.getHandle(`${first.attempts![0]!.workflowId.slice(0, -2)}/2`),
+    );
     recordFault(
       'an XA transaction prepared on a moved table, its session gone, undecided at the cutover',
       'no RENAME while it is undecided (readiness names it); after XA COMMIT the cutover completes with its row',
