@@ -65,15 +65,19 @@ async function endT1Connection(pool: mysql.Pool, id: number, user: string): Prom
   if (rows.length) await pool.query('KILL CONNECTION ?', [id]).catch(() => undefined);
 }
 
-/** Waits until no tagged RENAME of this cutover is executing on the source. */
+/**
+ * Waits until no tagged RENAME of this cutover (either direction) is executing on the source. The
+ * tag is matched as an exact substring up to its closing colon: attempt 1's must not match attempt
+ * 10's, and LIKE would read `_` in a tag as a wildcard.
+ */
 async function waitForInFlightRename(conn: mysql.Pool, plan: RenamePlan): Promise<void> {
   const tag = renameTag(plan, 'forward')
     .slice(3, -3)
-    .replace(/:forward$/, '');
+    .replace(/forward$/, '');
   const deadline = Date.now() + (plan.lockWaitTimeoutSeconds + 30) * 1_000;
   for (;;) {
     const [rows] = await conn.query<mysql.RowDataPacket[]>(
-      `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE CONCAT('%', ?, '%') AND ID <> CONNECTION_ID()`,
+      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE LOCATE(?, INFO) > 0 AND ID <> CONNECTION_ID()',
       [tag],
     );
     if (rows.length === 0) return;

@@ -388,6 +388,33 @@ describe('a late RENAME', () => {
       'inspection said not-renamed; the late RENAME failed on its killed connection; source unchanged',
     );
   });
+
+  it("the inspection waits only for its own attempt's RENAME: attempt 10's tag does not match attempt 1's", async () => {
+    const { database } = await databaseOnBoth('tags', '(id INT PRIMARY KEY)');
+    const other = await sql('source');
+    defer(() => other.end().catch(() => undefined));
+    // A statement of attempt 10 in flight (here a sleep carrying its tag).
+    const running = other.query(`SELECT SLEEP(6) /* move-tables:move_x_cutover_10:forward */`);
+    await new Promise((r) => setTimeout(r, 300));
+    const clusters = testClusters();
+    defer(() => clusters.close());
+    const started = Date.now();
+    const outcome = await new MockActivityEnvironment().run(() =>
+      inspectRename(clusters, {
+        source: 'source',
+        database,
+        tables: ['t'],
+        oldTableTemplate: '_{table}_del',
+        lockWaitTimeoutSeconds: 1,
+        tag: 'move_x/cutover/1',
+      }),
+    );
+    expect(outcome).toBe('not-renamed');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const [slept] = (await running) as unknown as [mysql.RowDataPacket[]];
+    // Not killed: SLEEP returns 0 when it ran its course, 1 when interrupted.
+    expect(Number(Object.values(slept[0]!)[0])).toBe(0);
+  });
 });
 
 describe('the stream on adversarial transactions', () => {
