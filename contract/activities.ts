@@ -310,10 +310,11 @@ export interface MoveTablesActivities {
   // The cutover.
   checkReadiness(input: ReadinessInput): Promise<Readiness>;
   runHooks(request: HookRequest): Promise<HookResult>;
-  renameSourceTables(plan: RenamePlan): Promise<void>;
+  /** T1; `renamedOn`: the server it ran on (absent from workers before it was reported). */
+  renameSourceTables(plan: RenamePlan): Promise<{ renamedOn: string } | void>;
   inspectRename(plan: RenamePlan): Promise<RenameOutcome>;
   renameBack(plan: RenamePlan): Promise<{ renamedBack: boolean }>;
-  captureDrainGtid(source: string): Promise<string>;
+  captureDrainGtid(source: string, renamedOn?: string): Promise<string>;
   awaitDrain(input: DrainInput): Promise<DrainResult>;
   setCutOverComplete(target: string, streamId: string, drainGtid: string): Promise<void>;
   readCutOverFlag(target: string, streamId: string): Promise<{ cutOverComplete: boolean }>;

@@ -34,6 +34,8 @@ export type FailureType =
   | 'RenameFailed'
   | 'RenameStateConflict'
   | 'DrainTimeout'
+  /** T2 read its position on another server than T1 renamed on (a proxy splitting reads). */
+  | 'ServerMismatch'
   /** A transaction or a backup on the target holds a moved table's metadata lock past the lock-wait bound. */
   | 'TargetLocked'
   | 'HookFailed'

@@ -208,15 +208,18 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   // Not cancellable: a cancellation must not leave the RENAME's outcome unknown.
   /** T1 failed, and the source says not renamed (`unchanged`) or cannot say (`unknown`). */
   type T1Failure = { err: unknown; outcome: 'unchanged' | 'unknown' };
+  /** The server T1 renamed on, as it reported it (unknown when its outcome was settled by inspection). */
+  let renamedOn: string | undefined;
   const t1Failure = await CancellationScope.nonCancellable(async (): Promise<T1Failure | undefined> => {
     try {
-      await step('T1', () =>
+      const renamed = await step('T1', () =>
         summarized(
           steps.T1.renameSourceTables,
           `T1 on ${tables.source}: ${renameClause(plan, 'forward')} (lock wait ≤ ${lockWaitTimeoutSeconds} s)`,
           plan,
         ),
       );
+      renamedOn = renamed?.renamedOn;
       return undefined;
     } catch (err) {
       // The RENAME may have happened (timeout, lost worker, dropped connection): ask the source,
@@ -251,8 +254,16 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
 
   let appliedPosition = '';
   try {
+    // On the server that renamed, or T2 fails (ServerMismatch) and the attempt compensates. (Cutovers
+    // started before T1 reported its server replay without it.)
+    const sameServer = renamedOn !== undefined && patched('drain-same-server') ? [renamedOn] : [];
     status.drainGtid = await step('T2', () =>
-      summarized(steps.T2.captureDrainGtid, `T2: capture the drain GTID on ${tables.source}`, tables.source),
+      summarized(
+        steps.T2.captureDrainGtid,
+        `T2: capture the drain GTID on ${tables.source}`,
+        tables.source,
+        ...sameServer,
+      ),
     );
     ({ appliedPosition } = await step('T3', () =>
       summarized(

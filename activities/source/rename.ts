@@ -12,15 +12,19 @@ import { renamePairs, renameStatement, renameTag, type RenameDirection } from '.
 import { recordRenameDuration } from '../move-metrics.js';
 import type { Clusters } from '../clusters.js';
 import { whileHeartbeating } from '../heartbeat.js';
+import { serverIdentity } from './server.js';
 
 const IN_FLIGHT_POLL_MS = 200;
 
-async function runRename(clusters: Clusters, plan: RenamePlan, direction: RenameDirection): Promise<void> {
+/** Runs the RENAME; returns the identity of the server it ran on (server.ts `serverIdentity`). */
+async function runRename(clusters: Clusters, plan: RenamePlan, direction: RenameDirection): Promise<string> {
   const conn = await clusters.connect(plan.source);
   try {
     // Bounded wait for the metadata lock: a long-running transaction on the table must not
     // leave the RENAME (and every write queued behind it) waiting indefinitely.
     await conn.query('SET SESSION lock_wait_timeout = ?', [plan.lockWaitTimeoutSeconds]);
+    // Read on the session that renames, before it does: nothing can fail after the RENAME.
+    const renamedOn = await serverIdentity(conn);
     // Reported before sending: if this worker goes silent, the inspection kills this connection
     // first, so a RENAME sent late (after a pause) finds it gone.
     const ctx = Context.current();
@@ -30,6 +34,7 @@ async function runRename(clusters: Clusters, plan: RenamePlan, direction: Rename
     const sent = Date.now();
     await whileHeartbeating(conn.query(renameStatement(plan, direction)), progress);
     recordRenameDuration(plan.source, plan.database, direction, Date.now() - sent);
+    return renamedOn;
   } catch (err) {
     if (err instanceof CancelledFailure) throw err;
     const e = err as { code?: string; sqlMessage?: string; message: string };
@@ -43,9 +48,12 @@ async function runRename(clusters: Clusters, plan: RenamePlan, direction: Rename
   }
 }
 
-/** Activity `renameSourceTables` (T1): one atomic RENAME TABLE statement for all tables. */
-export async function renameSourceTables(clusters: Clusters, plan: RenamePlan): Promise<void> {
-  await runRename(clusters, plan, 'forward');
+/**
+ * Activity `renameSourceTables` (T1): one atomic RENAME TABLE statement for all tables. Returns the
+ * server it ran on, read on the same session, so T2 can tell that its position is that server's.
+ */
+export async function renameSourceTables(clusters: Clusters, plan: RenamePlan): Promise<{ renamedOn: string }> {
+  return { renamedOn: await runRename(clusters, plan, 'forward') };
 }
 
 async function tablesPresent(conn: mysql.Pool, database: string, names: string[]): Promise<Set<string>> {

@@ -34,29 +34,48 @@ export async function describeCluster(clusters: Clusters, name: string): Promise
   };
 }
 
+/** `@@hostname`, `@@port` and `@@server_id` in a select list; `identityOf` reads them back. */
+const IDENTITY = '@@hostname AS host, @@port AS port, @@server_id AS id';
+const identityOf = (row: mysql.RowDataPacket) => `${String(row.host)}:${String(row.port)}#${String(row.id)}`;
+
 /**
- * The server's GTID position now: every transaction it has binlogged. MariaDB: its full state
- * (each server id of each domain, `gtid_binlog_state`), the last GTID per domain last.
+ * The server's GTID position now (every transaction it has binlogged; MariaDB: its full state,
+ * each server id of each domain, the last GTID per domain last) and which server said so, both
+ * read by one statement, so a proxy cannot send them to two servers.
  */
-export async function currentGtidPosition(conn: Queryable): Promise<string> {
+async function positionAndServer(conn: Queryable): Promise<{ position: string; server: string }> {
   if ((await serverFlavor(conn)) === 'mysql') {
-    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_executed AS position');
-    return normalizePosition(String(rows[0]!.position ?? ''));
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT @@global.gtid_executed AS position, ${IDENTITY}`);
+    return { position: normalizePosition(String(rows[0]!.position ?? '')), server: identityOf(rows[0]!) };
   }
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
-    'SELECT @@global.gtid_binlog_pos AS pos, @@global.gtid_binlog_state AS state',
+    `SELECT @@global.gtid_binlog_pos AS pos, @@global.gtid_binlog_state AS state, ${IDENTITY}`,
   );
   const pos = normalizePosition(String(rows[0]!.pos ?? ''));
   const state = normalizePosition(String(rows[0]!.state ?? ''));
-  return MariadbGtidState.fromServer(pos, state).toString();
+  return { position: MariadbGtidState.fromServer(pos, state).toString(), server: identityOf(rows[0]!) };
+}
+
+/** The server's GTID position now (see `positionAndServer`). */
+export async function currentGtidPosition(conn: Queryable): Promise<string> {
+  return (await positionAndServer(conn)).position;
 }
 
 /**
  * Activity `captureDrainGtid` (T2). Read strictly after T1 returned, the position includes every
- * write that reached the tables before the RENAME, and the RENAME itself.
+ * write that reached the tables before the RENAME, and the RENAME itself, when it is read on the
+ * server that renamed (`renamedOn`, T1's own report): behind a proxy that sends reads to a replica,
+ * a lagging replica's position would let T3 pass before the last writes were applied.
  */
-export async function captureDrainGtid(clusters: Clusters, source: string): Promise<string> {
-  return currentGtidPosition(clusters.pool(source));
+export async function captureDrainGtid(clusters: Clusters, source: string, renamedOn?: string): Promise<string> {
+  const { position, server } = await positionAndServer(clusters.pool(source));
+  if (renamedOn !== undefined && server !== renamedOn)
+    throw failure(
+      'ServerMismatch',
+      `the drain position was read on ${server}, but the RENAME ran on ${renamedOn} (${clusters.describe(source)} reaches more than one server: a read/write-splitting proxy?). The worker must reach the source's primary directly`,
+      { renamedOn, readOn: server },
+    );
+  return position;
 }
 
 /** The source can be streamed: binary log on, ROW format, FULL row images, GTIDs (MySQL). */
@@ -127,8 +146,6 @@ export function unreadableBinlogSetting(variables: Map<string, string>): { setti
 
 /** `host:port#server_id` as the server itself reports it: two names for one server compare equal. */
 export async function serverIdentity(conn: Queryable): Promise<string> {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(
-    'SELECT @@hostname AS host, @@port AS port, @@server_id AS id',
-  );
-  return `${String(rows[0]!.host)}:${String(rows[0]!.port)}#${String(rows[0]!.id)}`;
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT ${IDENTITY}`);
+  return identityOf(rows[0]!);
 }

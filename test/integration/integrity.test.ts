@@ -34,6 +34,7 @@ import {
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { verifyTables } from '../../activities/verify/verify-tables.js';
 import { inspectRename } from '../../activities/source/rename.js';
+import { captureDrainGtid, serverIdentity } from '../../activities/source/server.js';
 import { syncAutoIncrement } from '../../activities/target/auto-increment.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { VerifyReport } from '../../contract/activities.js';
@@ -386,6 +387,19 @@ describe('a late RENAME', () => {
       'T1 stalled after connecting, woken after the inspection',
       "the inspection kills T1's reported connection first: the late RENAME cannot run",
       'inspection said not-renamed; the late RENAME failed on its killed connection; source unchanged',
+    );
+  });
+
+  it('T2 refuses a drain position read on another server than the one T1 renamed on', async () => {
+    const clusters = testClusters();
+    defer(() => clusters.close());
+    const source = await sql('source');
+    defer(() => source.end());
+    const here = await serverIdentity(source);
+    const env = new MockActivityEnvironment();
+    await expect(env.run(() => captureDrainGtid(clusters, 'source', here))).resolves.toEqual(expect.any(String));
+    await expect(env.run(() => captureDrainGtid(clusters, 'source', 'replica.example:3306#2'))).rejects.toThrow(
+      /^the drain position was read on .*#1, but the RENAME ran on replica\.example:3306#2 .*reach the source's primary directly/,
     );
   });
 

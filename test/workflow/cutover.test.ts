@@ -365,4 +365,27 @@ describe('cutOver workflow (stub activities)', () => {
     );
     expect(world.hooks).not.toContain('on-success');
   });
+
+  it('T2 reads the drain position on the server T1 renamed on; another server fails T2 and the attempt compensates', async () => {
+    const seen: unknown[] = [];
+    const { world, env, start } = await cutOverWith((w) => ({
+      async renameSourceTables() {
+        w.renamed = true;
+        return { renamedOn: 'db-primary:3306#1' };
+      },
+      async captureDrainGtid(_source, renamedOn) {
+        seen.push(renamedOn);
+        throw failure(
+          'ServerMismatch',
+          'the drain position was read on db-replica:3306#2, but the RENAME ran on db-primary:3306#1',
+        );
+      },
+    }));
+    const message = await env.run(async () => failureOf((await start()).result()));
+    expect(seen).toEqual(['db-primary:3306#1']);
+    expect(message).toMatch(
+      /^CutOverFailed: cutover failed at T2: the drain position was read on db-replica.*compensated/,
+    );
+    expect(world.renamed).toBe(false);
+  });
 });
