@@ -128,6 +128,23 @@ export function stubActivities(overrides: (world: StubWorld) => Partial<MoveTabl
   return { world, activities };
 }
 
+/**
+ * A `runHooks` stub whose `event` hook runs until `release()` (a routing flip that takes a while);
+ * the others return at once.
+ */
+export function heldHook(event: HookEvent) {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  return {
+    release: () => release(),
+    runHooks: (world: StubWorld) => async (request: { event: HookEvent }) => {
+      world.hooks.push(request.event);
+      if (request.event === event) await held;
+      return { ran: [`gh-ost-${request.event}`] };
+    },
+  };
+}
+
 /** An activity stub that fails with a typed, non-retryable error. */
 export function failsWith(type: Parameters<typeof failure>[0], message: string) {
   return async (): Promise<never> => {

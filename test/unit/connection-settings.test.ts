@@ -1,29 +1,15 @@
 // How a user configures TLS and secrets: the clusters file and URL options (MySQL's spelling), the
 // password file read again for every connection, and Temporal through the SDK's environment
 // configuration. Configuration mistakes fail at start, naming the setting, never a secret.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { configFiles, errorOf } from '../support/config-files.js';
 import { Clusters } from '../../activities/clusters.js';
 import { loadTemporalSettings } from '../../client/temporal-config.js';
 import { loadClusterConfig } from '../../worker/cluster-config.js';
 import { loadWorkerConfig } from '../../worker/config.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-connection-test-'));
-function file(name: string, content: unknown): string {
-  const full = path.join(dir, name);
-  writeFileSync(full, typeof content === 'string' ? content : JSON.stringify(content));
-  return full;
-}
-function errorOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return 'no error';
-}
+const file = configFiles('move-tables-connection-test-');
 const ca = file('ca.pem', '-----BEGIN CERTIFICATE-----\n');
 const cert = file('client.pem', 'cert');
 const key = file('client-key.pem', 'key');

@@ -1,25 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configFiles, errorOf } from '../support/config-files.js';
 import { loadClusterConfig } from '../../worker/cluster-config.js';
 import { loadWorkerConfig } from '../../worker/config.js';
 import { recordFault } from '../support/fault-report.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-config-test-'));
-function file(name: string, content: unknown): string {
-  const full = path.join(dir, name);
-  writeFileSync(full, typeof content === 'string' ? content : JSON.stringify(content));
-  return full;
-}
-function errorOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return 'no error';
-}
+const file = configFiles('move-tables-config-test-');
 
 describe('cluster config', () => {
   it('reads the clusters file, passwordEnv, and URL variables that override it', () => {

@@ -9,7 +9,14 @@ import { cutOverStatusQuery, releaseCutOverSignal } from '../../contract/definit
 import { failure } from '../../contract/failures.js';
 import type { CutOverInput } from '../../contract/cutover.js';
 import type { cutOver } from '../../workflows/cutover.js';
-import { failsWith, stubActivities, stubWorker, untilCancelled, type StubWorld } from '../support/stub-activities.js';
+import {
+  failsWith,
+  heldHook,
+  stubActivities,
+  stubWorker,
+  untilCancelled,
+  type StubWorld,
+} from '../support/stub-activities.js';
 import { recordFault } from '../support/fault-report.js';
 import { eventually, failureOf, statusReaches } from '../support/waiting.js';
 
@@ -266,21 +273,14 @@ describe('cutOver workflow (stub activities)', () => {
   });
 
   it('cancelled during on-success (after T4): on-success runs to its end, on-failure never fires, the result says the abort came too late', async () => {
-    let releaseHook: () => void = () => undefined;
-    const hookHeld = new Promise<void>((resolve) => (releaseHook = resolve));
-    const { world, env, start } = await cutOverWith((w) => ({
-      async runHooks(request) {
-        w.hooks.push(request.event);
-        if (request.event === 'on-success') await hookHeld;
-        return { ran: [`gh-ost-${request.event}`] };
-      },
-    }));
+    const onSuccess = heldHook('on-success');
+    const { world, env, start } = await cutOverWith((w) => ({ runHooks: onSuccess.runHooks(w) }));
     const result = await env.run(async () => {
       const handle = await start();
       await eventually('on-success to run', async () => (world.hooks.includes('on-success') ? true : undefined));
       await handle.cancel();
       await new Promise((r) => setTimeout(r, 500));
-      releaseHook();
+      onSuccess.release();
       return handle.result();
     });
     expect(world.hooks).toEqual(['on-before-cut-over', 'on-success']);

@@ -8,7 +8,7 @@ import { moveStatusQuery, releaseCutOverSignal, retryCutOverSignal } from '../..
 import { failure } from '../../contract/failures.js';
 import type { MoveTablesInput } from '../../contract/move.js';
 import type { moveTables } from '../../workflows/move-tables.js';
-import { failsWith, stubActivities, stubWorker } from '../support/stub-activities.js';
+import { failsWith, heldHook, stubActivities, stubWorker } from '../support/stub-activities.js';
 import { recordFault } from '../support/fault-report.js';
 import { failureOf, statusReaches } from '../support/waiting.js';
 
@@ -290,15 +290,8 @@ describe('moveTables workflow (stub activities)', () => {
   });
 
   it('aborted after T4 (during on-success): the move completes, says the abort came too late, on-failure never fires', async () => {
-    let releaseHook: () => void = () => undefined;
-    const hookHeld = new Promise<void>((resolve) => (releaseHook = resolve));
-    const { world, env, start } = await moveWith((w) => ({
-      async runHooks(request) {
-        w.hooks.push(request.event);
-        if (request.event === 'on-success') await hookHeld;
-        return { ran: [`gh-ost-${request.event}`] };
-      },
-    }));
+    const onSuccess = heldHook('on-success');
+    const { world, env, start } = await moveWith((w) => ({ runHooks: onSuccess.runHooks(w) }));
     const { result, status } = await env.run(async () => {
       const handle = await start();
       await statusReaches(
@@ -308,7 +301,7 @@ describe('moveTables workflow (stub activities)', () => {
       );
       await handle.cancel();
       await new Promise((r) => setTimeout(r, 500));
-      releaseHook();
+      onSuccess.release();
       return { result: await handle.result(), status: await handle.query(moveStatusQuery) };
     });
     expect(status.phase).toBe('done');
