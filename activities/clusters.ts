@@ -52,9 +52,11 @@ export const SESSION_SETUP =
 /**
  * Sessions that write the moved rows to the target also skip foreign-key checks, as a replica's
  * applier does: the source checked every row already, and the copy does not run parent first.
- * (Keys the move could not keep exact are refused in prepare: schema-rules.ts.)
+ * (Keys the move could not keep exact are refused in prepare: schema-rules.ts.) They keep every
+ * warning a load raises (the default keeps 64): each row a load skipped must be seen to be a
+ * duplicate (load-rows.ts).
  */
-const TARGET_WRITER_SETUP = 'SET foreign_key_checks = 0';
+const TARGET_WRITER_SETUP = 'SET foreign_key_checks = 0, max_error_count = 65535';
 
 /**
  * A statement without values goes as it is: mysql2 would first scan all of it for placeholders,

@@ -36,6 +36,7 @@ import { verifyTables } from '../../activities/verify/verify-tables.js';
 import { inspectRename } from '../../activities/source/rename.js';
 import { captureDrainGtid, serverIdentity } from '../../activities/source/server.js';
 import { syncAutoIncrement } from '../../activities/target/auto-increment.js';
+import { loadRows, loadStatement } from '../../activities/target/load-rows.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { VerifyReport } from '../../contract/activities.js';
 import {
@@ -592,6 +593,30 @@ describe('rare paths (integrity review II)', () => {
       'the move fails at once naming table, key and column (no silent endless retry)',
       `${message.slice(0, 120)} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
+  });
+
+  it('a chunk whose rows the stream already wrote loads as duplicates, however many (past the default 64 warnings)', async () => {
+    const { database, target } = await databaseOnBoth('dups', '(id INT PRIMARY KEY, v VARCHAR(8))');
+    await target.query(`CREATE DATABASE ${database}`);
+    await target.query(`CREATE TABLE ${database}.t (id INT PRIMARY KEY, v VARCHAR(8))`);
+    await target.query(`INSERT INTO ${database}.t SELECT seq, 'stream' FROM ${database}.seq_1_to_100`);
+    const clusters = testClusters();
+    defer(() => clusters.close());
+    const writer = await clusters.connectTargetWriter('target');
+    defer(() => writer.end());
+    const columns = [
+      { name: 'id', dataType: 'int', columnType: 'int(11)', generated: false },
+      { name: 'v', dataType: 'varchar', columnType: 'varchar(8)', generated: false },
+    ];
+    const lines = Buffer.from(Array.from({ length: 150 }, (_, i) => `${i + 1}\tcopy\n`).join(''));
+    await writer.beginTransaction();
+    const loaded = await loadRows(writer, loadStatement(database, 't', columns), lines);
+    await writer.commit();
+    expect(loaded).toBe(true);
+    const [rows] = await target.query<mysql.RowDataPacket[]>(
+      `SELECT v, COUNT(*) AS n FROM ${database}.t GROUP BY v ORDER BY v`,
+    );
+    expect(rows.map((r) => `${r.v}:${r.n}`)).toEqual(['copy:50', 'stream:100']);
   });
 
   it('a row the target skips for a reason other than a duplicate key is never dropped (no partition for it)', async () => {
