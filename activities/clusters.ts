@@ -131,16 +131,19 @@ export class Clusters {
 
   /**
    * Options for a connection opened by another library (the binlog reader): a PREFERRED cluster's
-   * TLS is settled first, by one connection of our own when no connection has settled it yet.
+   * TLS is settled first, by one connection of our own, unless a server without TLS taught it.
    */
   async settledConnectionOptions(name: string): Promise<mysql.ConnectionOptions> {
-    if (this.tls(name).mode === 'PREFERRED' && !this.plaintext.has(name) && !this.pools.has(name))
-      await (await this.connect(name)).end();
+    if (this.tls(name).mode === 'PREFERRED' && !this.plaintext.has(name)) await (await this.connect(name)).end();
     return this.connectionOptions(name);
   }
 
-  /** A connection error for the operator: configuration problems fail at once, naming the cluster. */
+  /**
+   * A connection error for the operator: configuration problems fail at once, naming the cluster.
+   * A PREFERRED cluster's server without TLS is learned here too; that error is left retryable.
+   */
   connectionError(name: string, err: unknown): unknown {
+    if (this.learnedPlaintext(name, err)) return err;
     const tls = this.tls(name);
     return connectionFailure(err, this.describe(name), tls, tls.mode !== 'DISABLED' && !this.plaintext.has(name));
   }
