@@ -11,6 +11,7 @@ import { qualified } from '../../contract/identifiers.js';
 import { loadColumns } from '../copy/row-lines.js';
 import type { Queryable } from '../clusters.js';
 import type { Column } from '../table-info.js';
+import { DUPLICATE_KEY } from './rejected-rows.js';
 
 /** Bytes per packet sent: the protocol's packets hold at most 16 MB. */
 const PACKET_BYTES = 1024 * 1024;
@@ -45,9 +46,6 @@ function packets(data: Buffer): Readable {
     })(),
   );
 }
-
-/** ER_DUP_ENTRY: the only reason a loaded row may be skipped. */
-const DUPLICATE_KEY = 1062;
 
 /**
  * Loads `lines` (LF-ended, as `readLines` joins them) in the connection's open transaction. Returns

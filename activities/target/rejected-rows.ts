@@ -12,11 +12,14 @@ export interface ServerError {
   message: string;
 }
 
+/** ER_DUP_ENTRY: a row whose key (primary or unique) another row holds. */
+export const DUPLICATE_KEY = 1062;
+
 /** Errors a row gets from the target every time it is applied: the row or the target schema must change. */
 const PERMANENT_ROW_ERRORS = new Set([
   1048, // column cannot be null
   1054, // unknown column: the target table differs
-  1062, // duplicate entry for a unique secondary key
+  DUPLICATE_KEY, // a unique secondary key
   1136, // column count does not match
   1146, // table does not exist on the target
   1264, // out of range

@@ -8,11 +8,9 @@
 // to the source's rows; refusing would end the move after its whole copy.
 import type mysql from 'mysql2/promise';
 import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
-import { asServerError } from './rejected-rows.js';
+import { asServerError, DUPLICATE_KEY } from './rejected-rows.js';
 import { keyOf, statementFor, type RowOp, type Statement, type TargetTable } from './row-apply.js';
 
-/** ER_DUP_ENTRY. */
-const DUPLICATE_KEY = 1062;
 /** At most this many rows taken out of the way for one op (one per unique key it collides on). */
 const MAX_EVICTIONS_PER_OP = 16;
 
