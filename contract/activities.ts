@@ -80,6 +80,15 @@ export interface RenamePlan {
    * sending its RENAME. It is killed first, so a stalled T1 cannot send the RENAME later.
    */
   t1ConnectionId?: number;
+  /**
+   * The fence of the attempt (or hold) that renames: an id unique to it within the move. Each of its
+   * RENAMEs also renames a fence table to a claim named for the direction, and whoever settles the
+   * outcome without that RENAME creates the claim first: a RENAME sent later fails as a whole
+   * (rename-fence.ts). Absent in plans of moves started before fences.
+   */
+  fence?: string;
+  /** Fences of earlier attempts whose RENAMEs, either way, must never land from now on. */
+  settles?: string[];
 }
 
 /** What T1 reports (heartbeat details) before it sends the RENAME. */

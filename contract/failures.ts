@@ -32,6 +32,8 @@ export type FailureType =
   // The cutover.
   | 'NotReady'
   | 'RenameFailed'
+  /** A RENAME sent after its attempt was settled without it: its fence was claimed, nothing renamed. */
+  | 'RenameFenced'
   | 'RenameStateConflict'
   | 'DrainTimeout'
   /** T2 read its position on another server than T1 renamed on (a proxy splitting reads). */

@@ -17,9 +17,29 @@ export function renamePairs(
   return plan.tables.map((table) => ({ from: table, to: oldTableName(table, plan.oldTableTemplate) }));
 }
 
-/** `RENAME TABLE a TO _a_del, b TO _b_del` (without the tag), all tables in one atomic statement. */
+/** FNV-1a, 64 bits: pure, so the workflow shows the same names the activity uses. */
+function fnv64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) hash = BigInt.asUintN(64, (hash ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n);
+  return hash.toString(16).padStart(16, '0');
+}
+
+/**
+ * A fence's tables in the moved tables' database: the fence table each RENAME of the fence also
+ * renames, and the claim it renames it to (one per direction). A claim that exists, made by that
+ * RENAME or by whoever settled its outcome without it, makes any later RENAME of the fence fail.
+ */
+export function fenceTables(fence: string): { fence: string; claim: Record<RenameDirection, string> } {
+  const base = `_mt_fence_${fnv64(fence)}`;
+  return { fence: base, claim: { forward: `${base}_fwd`, back: `${base}_back` } };
+}
+
+/**
+ * `RENAME TABLE a TO _a_del, b TO _b_del` (without the tag), all tables in one atomic statement; with
+ * a fence, its fence table renamed to the direction's claim in the same statement.
+ */
 export function renameClause(
-  plan: Pick<RenamePlan, 'database' | 'tables' | 'oldTableTemplate'>,
+  plan: Pick<RenamePlan, 'database' | 'tables' | 'oldTableTemplate' | 'fence'>,
   direction: RenameDirection,
 ): string {
   const list = renamePairs(plan).map(({ from, to }) =>
@@ -27,6 +47,10 @@ export function renameClause(
       ? `${qualified(plan.database, from)} TO ${qualified(plan.database, to)}`
       : `${qualified(plan.database, to)} TO ${qualified(plan.database, from)}`,
   );
+  if (plan.fence !== undefined) {
+    const tables = fenceTables(plan.fence);
+    list.push(`${qualified(plan.database, tables.fence)} TO ${qualified(plan.database, tables.claim[direction])}`);
+  }
   return `RENAME TABLE ${list.join(', ')}`;
 }
 

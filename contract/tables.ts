@@ -150,8 +150,16 @@ export function positive(name: string, value: unknown, fallback: number): number
   return value;
 }
 
-/** What T1, its inspection and the compensation act on; `tag` marks the statements (a workflow id). */
-export function renamePlanFor(tables: MovedTables, lockWaitTimeoutSeconds: number, tag: string): RenamePlan {
+/**
+ * What T1, its inspection and the compensation act on; `tag` marks the statements (a workflow id),
+ * `fence` makes a RENAME sent after its outcome was settled fail (RenamePlan).
+ */
+export function renamePlanFor(
+  tables: MovedTables,
+  lockWaitTimeoutSeconds: number,
+  tag: string,
+  fence?: Pick<RenamePlan, 'fence' | 'settles'>,
+): RenamePlan {
   return {
     source: tables.source,
     database: tables.database,
@@ -159,5 +167,6 @@ export function renamePlanFor(tables: MovedTables, lockWaitTimeoutSeconds: numbe
     oldTableTemplate: tables.oldTableTemplate,
     lockWaitTimeoutSeconds,
     tag,
+    ...fence,
   };
 }

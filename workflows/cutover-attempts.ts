@@ -11,6 +11,7 @@ import {
   ParentClosePolicy,
   patched,
   startChild,
+  workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { CutOverFailureDetails, CutOverInput, CutOverResult, SourceState } from '../contract/cutover.js';
@@ -19,6 +20,7 @@ import { countCutOverAttempt } from './move-metrics.js';
 import { oldTableName } from '../contract/identifiers.js';
 import type { CutOverAttempt, MovePhase, MoveStatus } from '../contract/move.js';
 import { renamePlanFor, type MovedTables } from '../contract/tables.js';
+import type { RenamePlan } from '../contract/activities.js';
 import { moveSourceSteps, summarized } from './activity-shapes.js';
 import { moveSummary } from '../contract/move-details.js';
 import { renameClause } from '../contract/rename-statement.js';
@@ -51,8 +53,11 @@ type AttemptOutcome = { result: CutOverResult } | { error: unknown; sourceState:
 export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverResult> {
   const { status, tables } = ctx;
   const steps = moveSourceSteps(ctx.lockWaitTimeoutSeconds);
-  const renamePlan = (tag: string) => renamePlanFor(tables, ctx.lockWaitTimeoutSeconds, tag);
+  const renamePlan = (tag: string, fence?: Pick<RenamePlan, 'fence' | 'settles'>) =>
+    renamePlanFor(tables, ctx.lockWaitTimeoutSeconds, tag, fence);
   const attempts: CutOverAttempt[] = (status.attempts = []);
+  /** Each started attempt's fence (its run id, which its RENAMEs use): settled before anything acts after it. */
+  const attemptFences: string[] = [];
   let allowed = ctx.maxAttempts;
 
   /** Runs attempt `n` to its end; a stream failure meanwhile cancels it (compensating after T1) and ends the move. */
@@ -65,6 +70,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
     ctx.phase('cutover');
     const scope = new CancellationScope();
     let settled = false;
+    let fence: string | undefined;
     const run = scope
       .run(async () => {
         const handle = await startChild(cutOver, {
@@ -75,6 +81,8 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
         });
+        fence = handle.firstExecutionRunId;
+        attemptFences.push(fence);
         await ctx.onAttempt(handle);
         return handle.result();
       })
@@ -105,7 +113,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
       return { result };
     } catch (err) {
       if (isCancellation(err)) throw err;
-      const { sourceState, step } = await classify(err, workflowId);
+      const { sourceState, step } = await classify(err, workflowId, fence);
       Object.assign(record, { outcome: 'failed', sourceState, cause: errorMessage(err), ...(step ? { step } : {}) });
       countCutOverAttempt('failed');
       return { error: surfaced(err), sourceState, cause: errorMessage(err) };
@@ -116,6 +124,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
   async function classify(
     err: unknown,
     workflowId: string,
+    fence: string | undefined,
   ): Promise<Pick<CutOverFailureDetails, 'sourceState'> & { step?: CutOverFailureDetails['step'] }> {
     const inner = surfaced(err);
     if (inner instanceof ApplicationFailure) {
@@ -127,11 +136,12 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
         return { sourceState: 'unchanged', step: 'validate' };
       }
     }
-    // Terminated or timed out from outside: only the source can say.
+    // Terminated or timed out from outside: only the source can say, once no RENAME of the
+    // attempt (its T1 or a compensation it had under way) can land any more.
     const state = await summarized(
       steps.inspect.inspectRename,
       `attempt outcome: ask ${tables.source} whether the RENAME happened`,
-      renamePlan(workflowId),
+      renamePlan(workflowId, fence === undefined ? undefined : { fence, settles: [fence] }),
     );
     return { sourceState: state === 'renamed' ? 'renamed' : 'unchanged' };
   }
@@ -151,7 +161,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
    * Waits for `retryCutOver`. Tables left renamed are renamed back before the next attempt, and on
    * abort (cancellation) before the move ends, so an aborted move leaves the source as it was.
    */
-  async function hold(reason: string, sourceState: SourceState): Promise<void> {
+  async function hold(reason: string, sourceState: SourceState, afterAttempt: number): Promise<void> {
     const renamed = sourceState === 'renamed';
     status.hold = {
       reason,
@@ -161,7 +171,12 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
         : [],
     };
     ctx.phase('holding');
-    const plan = renamePlan(`${ctx.moveId}/hold`);
+    // Its own fence, and the attempts' settled first: a compensation of theirs still under way
+    // must not rename back after this hold has (or after the next attempt's T1).
+    const plan = renamePlan(`${ctx.moveId}/hold`, {
+      fence: `${workflowInfo().firstExecutionRunId}/hold/${afterAttempt}`,
+      settles: [...attemptFences],
+    });
     const renameBack = () =>
       summarized(steps.compensate.renameBack, `rename back on ${tables.source}: ${renameClause(plan, 'back')}`, plan);
     /**
@@ -226,10 +241,10 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
     // After T4 there is nothing to retry: the cutover happened; a later step failed.
     if (outcome.sourceState === 'complete') throw outcome.error;
     if (outcome.sourceState === 'renamed') {
-      await hold(`attempt ${n} left the source tables renamed: ${outcome.cause}`, 'renamed');
+      await hold(`attempt ${n} left the source tables renamed: ${outcome.cause}`, 'renamed', n);
       allowed = n + 1;
     } else if (n >= allowed) {
-      await hold(`${n} cutover attempt(s) failed; the last: ${outcome.cause}`, 'unchanged');
+      await hold(`${n} cutover attempt(s) failed; the last: ${outcome.cause}`, 'unchanged', n);
       allowed = n + 1;
     } else {
       await backoff(n);

@@ -69,7 +69,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
     return { noop: true, renamedTables: [], stepDurationsMs: {}, hooksRun };
   }
 
-  const { workflowId, startTime, parent } = workflowInfo();
+  const { workflowId, runId, startTime, parent } = workflowInfo();
   /** A parent move shows the cutover's progress in its own status. */
   function report(): void {
     if (parent)
@@ -78,7 +78,9 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
         .catch(() => undefined);
   }
   const oldTables = tables.tables.map((t) => oldTableName(t, tables.oldTableTemplate));
-  const plan = renamePlanFor(tables, lockWaitTimeoutSeconds, workflowId);
+  // The run id fences this attempt's RENAMEs: unique even when a move id is used again, and known
+  // to the parent (the child's first run id) when it must settle the attempt from outside.
+  const plan = renamePlanFor(tables, lockWaitTimeoutSeconds, workflowId, { fence: runId });
 
   const steps = cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs, maxStreamLagMs });
 

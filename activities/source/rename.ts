@@ -8,8 +8,15 @@ import { CancelledFailure } from '@temporalio/common';
 import type mysql from 'mysql2/promise';
 import type { RenameOutcome, RenamePlan, RenameProgress } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
-import { renamePairs, renameStatement, renameTag, type RenameDirection } from '../../contract/rename-statement.js';
+import {
+  fenceTables,
+  renamePairs,
+  renameStatement,
+  renameTag,
+  type RenameDirection,
+} from '../../contract/rename-statement.js';
 import { recordRenameDuration } from '../move-metrics.js';
+import { claimFence, fenced, placeFence, settleFences } from './rename-fence.js';
 import type { Clusters } from '../clusters.js';
 import { whileHeartbeating } from '../heartbeat.js';
 import { serverIdentity } from './server.js';
@@ -25,6 +32,7 @@ async function runRename(clusters: Clusters, plan: RenamePlan, direction: Rename
     await conn.query('SET SESSION lock_wait_timeout = ?', [plan.lockWaitTimeoutSeconds]);
     // Read on the session that renames, before it does: nothing can fail after the RENAME.
     const renamedOn = await serverIdentity(conn);
+    await placeFence(conn, plan);
     // Reported before sending: if this worker goes silent, the inspection kills this connection
     // first, so a RENAME sent late (after a pause) finds it gone.
     const ctx = Context.current();
@@ -38,6 +46,12 @@ async function runRename(clusters: Clusters, plan: RenamePlan, direction: Rename
   } catch (err) {
     if (err instanceof CancelledFailure) throw err;
     const e = err as { code?: string; sqlMessage?: string; message: string };
+    if (fenced(plan, direction, err))
+      throw failure(
+        'RenameFenced',
+        `RENAME ${direction === 'forward' ? '' : 'back '}on ${clusters.describe(plan.source)} refused: it came after the cutover had settled its outcome without it (fence ${fenceTables(plan.fence!).claim[direction]} claimed), so nothing was renamed`,
+        { direction },
+      );
     throw failure(
       'RenameFailed',
       `RENAME ${direction === 'forward' ? '' : 'back '}on ${clusters.describe(plan.source)} failed: ${e.sqlMessage ?? e.message}`,
@@ -108,6 +122,9 @@ export async function inspectRename(clusters: Clusters, plan: RenamePlan): Promi
   if (plan.t1ConnectionId !== undefined)
     await endT1Connection(pool, plan.t1ConnectionId, clusters.settings(plan.source).user);
   await waitForInFlightRename(pool, plan);
+  // Settled from here on: a RENAME of this attempt (or of the earlier ones it settles) that
+  // arrives later finds its claim taken and fails as a whole.
+  await settleFences(clusters, plan);
   const names = renamePairs(plan);
   const present = await tablesPresent(
     pool,
@@ -131,7 +148,11 @@ export async function inspectRename(clusters: Clusters, plan: RenamePlan): Promi
 
 /** Activity `renameBack`, the compensation: renames the tables back when (and only when) the source shows them renamed. */
 export async function renameBack(clusters: Clusters, plan: RenamePlan): Promise<{ renamedBack: boolean }> {
-  if ((await inspectRename(clusters, plan)) === 'not-renamed') return { renamedBack: false };
+  if ((await inspectRename(clusters, plan)) === 'not-renamed') {
+    // Nothing to undo: no earlier attempt of this compensation may undo anything later either.
+    await claimFence(clusters, plan, 'back');
+    return { renamedBack: false };
+  }
   await runRename(clusters, plan, 'back');
   return { renamedBack: true };
 }

@@ -26,10 +26,10 @@ import { TransactionAssembler, type CompletedTransaction, type XaStep } from './
 const MAX_BATCH_ROWS = 5_000;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Queued rows or bytes at which the binlog connection pauses (memory bound: wide rows count by size), and resumes. */
-const PAUSE_AT_ROWS = 100_000;
-const RESUME_AT_ROWS = 20_000;
-const PAUSE_AT_BYTES = 64 * 1024 * 1024;
-const RESUME_AT_BYTES = 16 * 1024 * 1024;
+const PAUSE_AT_ROWS = 10_000;
+const RESUME_AT_ROWS = 2_500;
+const PAUSE_AT_BYTES = 8 * 1024 * 1024;
+const RESUME_AT_BYTES = 2 * 1024 * 1024;
 const FLAG_CHECK_MS = 200;
 const HEARTBEAT_MS = 1_000;
 const IDLE_WAIT_MS = 10;
@@ -76,6 +76,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     let queuedRows = 0;
     let queuedBytes = 0;
     let fatal: unknown;
+    let paused = false;
     const enqueue = (tx: CompletedTransaction) => {
       const last = queue.at(-1);
       const gtids = tx.gtid === undefined ? [] : [tx.gtid];
@@ -87,6 +88,12 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       queue.push({ ops: tx.ops, gtids, timestamp: tx.timestamp, bytes: tx.bytes, ...(tx.xa ? { xa: tx.xa } : {}) });
       queuedRows += tx.ops.length;
       queuedBytes += tx.bytes;
+      // Paused as the queue fills, not after the next apply: the reader parses events while an
+      // apply waits on the target, and one big transaction would fill memory meanwhile.
+      if (!paused && (queuedRows >= PAUSE_AT_ROWS || queuedBytes >= PAUSE_AT_BYTES)) {
+        zongji?.connection?.pause();
+        paused = true;
+      }
     };
     const assembler = new TransactionAssembler({ database: input.database, renames }, targets, enqueue);
 
@@ -132,7 +139,6 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     };
     const apply = (batch: QueuedTransaction[]) =>
       applyBatch(target, input, owner, targets, applied, batch, progress, targetName);
-    let paused = false;
     let lastFlagCheck = 0;
     let lastHeartbeat = 0;
     for (;;) {
@@ -149,7 +155,10 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       }
       if (now - lastHeartbeat >= HEARTBEAT_MS) {
         lastHeartbeat = now;
-        progress.lagMs = queue.length ? Math.max(0, now - queue[0]!.timestamp) : 0;
+        // The oldest change read and not applied: queued, or still being read (a huge transaction
+        // is handed on in parts, and between parts nothing may be queued).
+        const oldest = queue[0]?.timestamp ?? assembler.openSince();
+        progress.lagMs = oldest === undefined ? 0 : Math.max(0, now - oldest);
         setStreamLag(input.streamId, progress.lagMs);
         ctx.heartbeat(progress);
       }
@@ -171,10 +180,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       await apply(queue.splice(0, take));
       queuedRows -= rows;
       queuedBytes -= bytes;
-      if (!paused && (queuedRows >= PAUSE_AT_ROWS || queuedBytes >= PAUSE_AT_BYTES)) {
-        stream.connection?.pause();
-        paused = true;
-      } else if (paused && queuedRows <= RESUME_AT_ROWS && queuedBytes <= RESUME_AT_BYTES) {
+      if (paused && queuedRows <= RESUME_AT_ROWS && queuedBytes <= RESUME_AT_BYTES) {
         stream.connection?.resume();
         paused = false;
       }

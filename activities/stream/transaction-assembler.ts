@@ -123,9 +123,14 @@ export class TransactionAssembler {
     /** Source table name → where its rows go on the target. */
     private readonly targets: ReadonlyMap<string, TargetTable>,
     private readonly onComplete: (tx: CompletedTransaction) => void,
-    private readonly partialRows = 50_000,
-    private readonly partialBytes = 32 * 1024 * 1024,
+    private readonly partialRows = 2_500,
+    private readonly partialBytes = 4 * 1024 * 1024,
   ) {}
+
+  /** Binlog time of the transaction being read, if one is under way: the stream trails at least that far. */
+  openSince(): number | undefined {
+    return this.current?.timestamp;
+  }
 
   handle(event: BinlogEventLike): void {
     switch (event.getEventName()) {

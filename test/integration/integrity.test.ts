@@ -33,7 +33,8 @@ import {
 } from '../support/stack.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { verifyTables } from '../../activities/verify/verify-tables.js';
-import { inspectRename } from '../../activities/source/rename.js';
+import { inspectRename, renameBack, renameSourceTables } from '../../activities/source/rename.js';
+import type { RenamePlan } from '../../contract/activities.js';
 import { captureDrainGtid, serverIdentity } from '../../activities/source/server.js';
 import { syncAutoIncrement } from '../../activities/target/auto-increment.js';
 import { loadRows, loadStatement } from '../../activities/target/load-rows.js';
@@ -391,6 +392,77 @@ describe('a late RENAME', () => {
     );
   });
 
+  it('a T1 still connecting when its heartbeat timed out cannot rename later: the inspection claimed its fence', async () => {
+    const { database, source, target } = await databaseOnBoth('fence', '(id INT PRIMARY KEY, v VARCHAR(32))');
+    await source.query(`INSERT INTO ${database}.t VALUES (1, 'a'), (2, 'b')`);
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+    // Attempt 1's T1 held 8 s before it connects: its 5 s heartbeat timeout passes with no
+    // connection id reported, the inspection finds nothing renamed, and then the RENAME is sent,
+    // while the move waits 15 s before attempt 2.
+    const w = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'renameSourceTables:8000:1' }, delayingWorker);
+    defer(() => w.stop().catch(() => undefined));
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], cutOverRetryDelaySeconds: 15 },
+      env.MOVE_TABLES_TASK_QUEUE,
+    );
+    const waiting = await moveReaches(handle, 'attempt 1 to fail', (s) => s.attempts?.[0]?.outcome === 'failed');
+    expect(waiting.attempts![0]).toMatchObject({ sourceState: 'unchanged', step: 'T1' });
+    await eventually('the late RENAME to be refused', async () =>
+      w.output().includes('"type":"RenameFenced"') ? true : undefined,
+    );
+    // Refused as a whole: the table is still in place, nothing renamed in the binlog.
+    expect(await renamesInSourceBinlog(source, database)).toEqual([]);
+    await source.query(`INSERT INTO ${database}.t VALUES (3, 'written after the late RENAME')`);
+    const result = await handle.result();
+    expect(result.verify!.ok).toBe(true);
+    expect(await renamesInSourceBinlog(source, database)).toHaveLength(1);
+    const exprs = ['id', 'v'];
+    expect(await exactRows(target, database, 't', exprs)).toEqual(await exactRows(source, database, '_t_del', exprs));
+    recordFault(
+      'T1 still connecting when its heartbeat timed out (no connection id reported); its RENAME sent after the inspection',
+      "the inspection claims the attempt's fence first: the late RENAME fails as a whole; attempt 2 completes",
+      `attempt 1 unchanged at T1; late RENAME refused (RenameFenced); attempt 2 completed; 1 RENAME in the binlog`,
+    );
+  });
+
+  it("a compensation's rename-back still under way cannot land after the hold renamed back and the next attempt renamed again", async () => {
+    const { database, source } = await databaseOnBoth('lateback', '(id INT PRIMARY KEY)');
+    const clusters = testClusters();
+    defer(() => clusters.close());
+    const run = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run(fn);
+    const plan = (fence: string, settles?: string[]): RenamePlan => ({
+      source: 'source',
+      database,
+      tables: ['t'],
+      oldTableTemplate: '_{table}_del',
+      lockWaitTimeoutSeconds: 3,
+      tag: `lateback-${fence}`,
+      fence,
+      ...(settles ? { settles } : {}),
+    });
+    const names = async () => {
+      const [rows] = await source.query<mysql.RowDataPacket[]>(
+        "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME NOT LIKE '\\_mt\\_fence%'",
+        [database],
+      );
+      return rows.map((r) => String(r.t));
+    };
+    // Attempt 1 renamed; its compensation failed (say its worker stalled): the move holds renamed.
+    await run(() => renameSourceTables(clusters, plan('attempt-1')));
+    // The hold renames back, settling attempt 1; attempt 2 renames again and drains.
+    await expect(run(() => renameBack(clusters, plan('hold-1', ['attempt-1'])))).resolves.toEqual({
+      renamedBack: true,
+    });
+    await run(() => renameSourceTables(clusters, plan('attempt-2')));
+    expect(await names()).toEqual(['_t_del']);
+    // Attempt 1's stalled compensation wakes up: the source shows renamed, and it renames back.
+    await expect(run(() => renameBack(clusters, plan('attempt-1')))).rejects.toMatchObject({ type: 'RenameFenced' });
+    // Refused as a whole: attempt 2's drain still sees a frozen source.
+    expect(await names()).toEqual(['_t_del']);
+    expect(await renamesInSourceBinlog(source, database)).toHaveLength(3);
+  });
+
   it('T2 refuses a drain position read on another server than the one T1 renamed on', async () => {
     const clusters = testClusters();
     defer(() => clusters.close());
@@ -492,7 +564,7 @@ describe('the stream on adversarial transactions', () => {
     expect(Number(changed[0]!.n)).toBe(120_000);
     recordFault(
       'one 120,000-row UPDATE during the stream',
-      'applied in parts of at most 50,000 rows (bounded memory), position committed with the last part; parity',
+      'applied in parts of at most 2,500 rows (bounded memory), position committed with the last part; parity',
       `${changed[0]!.n} rows updated on the target; verification ${result.verify!.ok ? 'MATCH' : 'MISMATCH'}`,
     );
   });

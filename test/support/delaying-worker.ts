@@ -1,6 +1,7 @@
 // A worker process for fault tests: the real worker, with an activity interceptor that holds the
-// activities named in MOVE_TABLES_TEST_DELAY ("type:ms,type:ms") before they run and says so on
-// stdout, so a test can SIGKILL the process while that step is under way.
+// activities named in MOVE_TABLES_TEST_DELAY ("type:ms,type:ms:times") before they run and says so on
+// stdout, so a test can SIGKILL the process while that step is under way (`times`: only the first
+// that many runs of the type are held).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exitOnFailure, runWorkerProcess } from '../../worker/run-worker.js';
 
@@ -8,9 +9,9 @@ const delays = new Map(
   (process.env.MOVE_TABLES_TEST_DELAY ?? '')
     .split(',')
     .filter(Boolean)
-    .map((pair) => {
-      const [type, ms] = pair.split(':');
-      return [type!, Number(ms)] as const;
+    .map((spec) => {
+      const [type, ms, times] = spec.split(':');
+      return [type!, { ms: Number(ms), left: times === undefined ? Infinity : Number(times) }];
     }),
 );
 
@@ -19,10 +20,11 @@ runWorkerProcess({
     (ctx) => ({
       inbound: {
         async execute(input, next) {
-          const ms = delays.get(ctx.info.activityType);
-          if (ms) {
-            process.stdout.write(`test-delay: ${ctx.info.activityType} held for ${ms} ms\n`);
-            await sleep(ms);
+          const delay = delays.get(ctx.info.activityType);
+          if (delay && delay.left > 0) {
+            delay.left--;
+            process.stdout.write(`test-delay: ${ctx.info.activityType} held for ${delay.ms} ms\n`);
+            await sleep(delay.ms);
           }
           return next(input);
         },

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyQuery, type WatchedTables } from '../../activities/stream/ddl.js';
+import type { RenamePlan } from '../../contract/activities.js';
+import { renameClause, renameStatement } from '../../contract/rename-statement.js';
 
 const moved: WatchedTables = {
   database: 'shop',
@@ -23,6 +25,22 @@ describe('classifyQuery', () => {
       kind: 'cutover-rename',
       direction: 'back',
     });
+  });
+
+  it('recognizes the cutover RENAME with its fence, as the activity builds it, both ways', () => {
+    const plan = {
+      database: 'shop',
+      tables: ['orders', 'items'],
+      oldTableTemplate: '_{table}_del',
+      fence: 'run-1',
+      tag: 'move/cutover/1',
+    } as RenamePlan;
+    for (const direction of ['forward', 'back'] as const)
+      expect(classifyQuery(renameStatement(plan, direction), 'x', moved)).toEqual({
+        kind: 'cutover-rename',
+        direction,
+      });
+    expect(renameClause(plan, 'forward')).toMatch(/`_mt_fence_[0-9a-f]{16}` TO `shop`\.`_mt_fence_[0-9a-f]{16}_fwd`$/);
   });
 
   it('reads names with backticks, spaces, dots, commas and non-ASCII letters', () => {

@@ -150,6 +150,24 @@ describe('TransactionAssembler: XA and big transactions', () => {
     ]);
   });
 
+  it('says since when a transaction is being read, parts handed on or not, until it completes', () => {
+    const done: CompletedTransaction[] = [];
+    const a = new TransactionAssembler(
+      { database: 'shop', renames: new Map() },
+      new Map([['orders', orders]]),
+      (tx) => done.push(tx),
+      2,
+    );
+    expect(a.openSince()).toBeUndefined();
+    a.handle(event('mariadbgtid', { gtid: '1-1-12', timestamp: 5_000 }));
+    for (let id = 1; id <= 4; id++) a.handle(rows_('writerows', TABLE_ID, [{ id }]));
+    // Two parts handed on, nothing queued may remain: the stream still trails since 5,000.
+    expect(done).toHaveLength(2);
+    expect(a.openSince()).toBe(5_000);
+    a.handle(event('xid'));
+    expect(a.openSince()).toBeUndefined();
+  });
+
   it('hands on a transaction of wide rows in parts by size, with the size of each part', () => {
     const done: CompletedTransaction[] = [];
     const a = new TransactionAssembler(

@@ -222,6 +222,50 @@ describe('moveTables workflow (stub activities)', () => {
     expect(order).toEqual(['renameSourceTables', 'renameBack', 'renameSourceTables']);
   });
 
+  it('every RENAME is fenced: each attempt its own fence, and a hold settles the attempts before it renames back', async () => {
+    let drains = 0;
+    const plans: Array<{ step: string; fence?: string; settles?: string[] }> = [];
+    const { env, start } = await moveWith(
+      (w) => ({
+        async renameSourceTables(plan) {
+          plans.push({ step: 'T1', fence: plan.fence });
+          w.renamed = true;
+        },
+        async renameBack(plan) {
+          plans.push({ step: 'rename back', fence: plan.fence, settles: plan.settles });
+          const renamedBack = w.renamed;
+          w.renamed = false;
+          return { renamedBack };
+        },
+        async awaitDrain() {
+          if (++drains === 1) throw failure('DrainTimeout', 'drain timed out');
+          return { appliedPosition: '1-1-10', attempts: 1 };
+        },
+      }),
+      { onFailure: 'hold' },
+    );
+    const attempts = await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'holding',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'holding',
+      );
+      await handle.signal(retryCutOverSignal);
+      await handle.result();
+      const { attempts } = await handle.query(moveStatusQuery);
+      const runIds = [];
+      for (const a of attempts!) runIds.push((await env.client.workflow.getHandle(a.workflowId).describe()).runId);
+      return runIds;
+    });
+    expect(plans).toEqual([
+      { step: 'T1', fence: attempts[0] },
+      { step: 'rename back', fence: expect.stringMatching(/\/hold\/1$/), settles: [attempts[0]] },
+      { step: 'T1', fence: attempts[1] },
+    ]);
+    expect(attempts[0]).not.toBe(attempts[1]);
+  });
+
   it('a stream that fails while an attempt waits at the gate cancels it before any RENAME and ends the move with its error', async () => {
     const { world, env, start } = await moveWith(
       (w) => ({

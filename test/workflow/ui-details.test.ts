@@ -82,11 +82,11 @@ describe('a move in the Temporal UI (stub activities)', () => {
     expect(seen.done.signals.every((s) => s.description && s.description !== s.name)).toBe(true);
     expect(seen.done.queries.find((q) => q.name === 'status')?.description).toMatch(/phase, rows copied/);
 
-    // Every activity carries a summary; T1's is the RENAME it runs.
+    // Every activity carries a summary; T1's is the RENAME it runs, its fence included.
     expect(seen.moveSummaries.every((a) => a.summary)).toBe(true);
     expect(seen.cutOverSummaries.every((a) => a.summary)).toBe(true);
-    expect(seen.cutOverSummaries.find((a) => a.activity === 'renameSourceTables')?.summary).toBe(
-      'T1 on source: RENAME TABLE `shop`.`order-lines` TO `shop`.`_order-lines_del`, `shop`.`items` TO `shop`.`_items_del` (lock wait ≤ 3 s)',
+    expect(seen.cutOverSummaries.find((a) => a.activity === 'renameSourceTables')?.summary).toMatch(
+      /^T1 on source: RENAME TABLE `shop`\.`order-lines` TO `shop`\.`_order-lines_del`, `shop`\.`items` TO `shop`\.`_items_del`, `shop`\.`(_mt_fence_[0-9a-f]{16})` TO `shop`\.`\1_fwd` \(lock wait ≤ 3 s\)$/,
     );
     expect(seen.cutOverSummaries.find((a) => a.activity === 'awaitDrain')?.summary).toMatch(
       /^T3: wait until target has applied 1-1-10 /,
