@@ -2,6 +2,7 @@
 // activity runs exactly what the workflow's timeline summary shows.
 import type { RenamePlan } from './activities.js';
 import { oldTableName, qualified } from './identifiers.js';
+import { digest } from './tables.js';
 
 export type RenameDirection = 'forward' | 'back';
 
@@ -17,20 +18,13 @@ export function renamePairs(
   return plan.tables.map((table) => ({ from: table, to: oldTableName(table, plan.oldTableTemplate) }));
 }
 
-/** FNV-1a, 64 bits: pure, so the workflow shows the same names the activity uses. */
-function fnv64(text: string): string {
-  let hash = 0xcbf29ce484222325n;
-  for (let i = 0; i < text.length; i++) hash = BigInt.asUintN(64, (hash ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n);
-  return hash.toString(16).padStart(16, '0');
-}
-
 /**
  * A fence's tables in the moved tables' database: the fence table each RENAME of the fence also
  * renames, and the claim it renames it to (one per direction). A claim that exists, made by that
  * RENAME or by whoever settled its outcome without it, makes any later RENAME of the fence fail.
  */
 export function fenceTables(fence: string): { fence: string; claim: Record<RenameDirection, string> } {
-  const base = `_mt_fence_${fnv64(fence)}`;
+  const base = `_mt_fence_${digest(fence)}`;
   return { fence: base, claim: { forward: `${base}_fwd`, back: `${base}_back` } };
 }
 

@@ -63,7 +63,7 @@ function idPart(name: string): string {
 }
 
 /** 64-bit FNV-1a (as two 32-bit halves) in hex: a short, deterministic digest a workflow may compute. */
-function digest(text: string): string {
+export function digest(text: string): string {
   let a = 0x811c9dc5;
   let b = 0xcbf29ce4;
   for (let i = 0; i < text.length; i++) {

@@ -14,6 +14,7 @@ import {
   renamesInSourceBinlog,
   startStream,
   streamRegistered,
+  fenceTableNames,
   tableNames,
 } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
@@ -149,6 +150,10 @@ describe('cutOver', () => {
     expect(successLine).toMatch(new RegExp(`table=t old=_t_del target=127\\.0\\.0\\.1:\\d+/${fixture.database}`));
 
     expect(await tableNames(fixture.source, fixture.database)).toEqual(['_t_del']);
+    // The attempt's fence, renamed to its forward claim by the same RENAME.
+    expect(await fenceTableNames(fixture.source, fixture.database)).toEqual([
+      expect.stringMatching(/^_mt_fence_[0-9a-f]{16}_fwd$/),
+    ]);
     expect(await cutOverFlag(fixture)).toEqual({ complete: true, drainGtid: result.drainGtid });
     const sourceRows = await allRows(fixture.source, fixture.database, '_t_del');
     expect(sourceRows).toHaveLength(101);

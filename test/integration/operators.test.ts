@@ -10,7 +10,7 @@ import { freePort } from '../../dev/stack/processes.js';
 import { ensureTemporal } from '../../dev/stack/prereqs.js';
 import { TASK_QUEUE } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
-import { createSourceTable } from '../support/move-fixture.js';
+import { createSourceTable, tableNames } from '../support/move-fixture.js';
 import { spawnWorkerProcess, stack, startWorker, uniqueName } from '../support/stack.js';
 import { eventually } from '../support/waiting.js';
 
@@ -96,11 +96,7 @@ describe('move-tables CLI', () => {
     expect(followed.stdout).toMatch(
       /move complete: 5000 rows copied at \d+ rows\/s; cutover window \d+ ms; drain GTID (?:\d+-\d+-\d+,)*1-1-\d+; checksum MATCH/,
     );
-    const [tables] = await source.query<mysql.RowDataPacket[]>(
-      'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
-      [database],
-    );
-    expect(tables.map((r) => r.t)).toEqual(['_t_del']);
+    expect(await tableNames(source, database)).toEqual(['_t_del']);
   });
 
   it('aborts a move before T1: the source table stays, the move ends cancelled', async () => {

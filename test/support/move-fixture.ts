@@ -104,7 +104,19 @@ export async function streamRegistered(fixture: MoveFixture): Promise<void> {
   );
 }
 
+/** The tables of `database`, sorted, without the cutover's fence tables (`fenceTableNames`). */
 export async function tableNames(conn: mysql.Connection, database: string): Promise<string[]> {
+  return (await allTableNames(conn, database)).filter((name) => !FENCE.test(name));
+}
+
+/** The cutover's fence tables in `database` (docs/cutover.md, "The RENAME's fence"), sorted. */
+export async function fenceTableNames(conn: mysql.Connection, database: string): Promise<string[]> {
+  return (await allTableNames(conn, database)).filter((name) => FENCE.test(name));
+}
+
+const FENCE = /^_mt_fence_[0-9a-f]{16}(_fwd|_back)?$/;
+
+async function allTableNames(conn: mysql.Connection, database: string): Promise<string[]> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
     'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1',
     [database],
