@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import {
+  completeMoveSignal,
   moveStatusQuery,
   pauseSignal,
   releaseCutOverSignal,
@@ -27,8 +28,10 @@ Usage: move-tables <command> [options]
 Commands
   start     --database DB (--tables T1,T2 | --table T ...) [--source NAME] [--target NAME] [--target-database DB]
             [--postpone] [--chunk-size N] [--copy-concurrency N] [--drain-timeout SECONDS] [--verify after-release|before-release|skip]
-            [--on-failure rollback|hold] [--attempts N] [--keep-target-on-abort] [--wait]
+            [--on-failure rollback|hold] [--attempts N] [--keep-target-on-abort] [--reversible [--complete-after SECONDS]] [--wait]
             Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end.
+            --reversible: after the cutover, the target's changes stream back to the source's renamed tables and
+            the move stays open (phase on-target) until complete, or --complete-after (default 7 days).
   status    <move> [--watch]   Phase, progress bar with rate and ETA, stream lag, cutover step.
   release   <move>             Releases a postponed cutover.
   retry     <move>             A holding move starts a new cutover attempt now (tables left renamed are renamed back first);
@@ -36,6 +39,8 @@ Commands
   pause     <move>             Holds the row copy after the current slice (the stream keeps applying).
   resume    <move>             Resumes the row copy.
   chunk-size <move> N          Rows per copy chunk from the next slice on.
+  complete  <move>             Ends a reversible move after its cutover: the reverse stream stops; the source's renamed
+                               tables are kept.
   abort     <move>             Cancels the move (before T1: stops; from T1 on: the cutover compensates; holding with tables
                                renamed: renames them back; after T4: too late, the cutover completes). The source is left
                                as it was before the move, and the target too: the tables the move created are dropped
@@ -71,6 +76,8 @@ const options = {
   'target-database': { type: 'string' },
   postpone: { type: 'boolean' },
   'keep-target-on-abort': { type: 'boolean' },
+  reversible: { type: 'boolean' },
+  'complete-after': { type: 'string' },
   'chunk-size': { type: 'string' },
   'copy-concurrency': { type: 'string' },
   'drain-timeout': { type: 'string' },
@@ -117,6 +124,9 @@ function moveInput(values: Values): MoveTablesInput {
   const drain = positiveInt('drain-timeout', values['drain-timeout']);
   const attempts = positiveInt('attempts', values.attempts);
   const copyConcurrency = positiveInt('copy-concurrency', values['copy-concurrency']);
+  const completeAfter = positiveInt('complete-after', values['complete-after']);
+  if (completeAfter !== undefined && !values.reversible)
+    throw new UsageError('--complete-after applies to a --reversible move only');
   return {
     source: values.source!,
     target: values.target!,
@@ -131,6 +141,8 @@ function moveInput(values: Values): MoveTablesInput {
     ...(onFailure ? { onFailure } : {}),
     ...(attempts ? { cutOverAttempts: attempts } : {}),
     ...(values['keep-target-on-abort'] ? { keepTargetOnAbort: true } : {}),
+    ...(values.reversible ? { reversible: true } : {}),
+    ...(completeAfter ? { completeAfterSeconds: completeAfter } : {}),
   };
 }
 
@@ -240,13 +252,15 @@ async function run(argv: string[]): Promise<number> {
       case 'release':
       case 'retry':
       case 'pause':
-      case 'resume': {
+      case 'resume':
+      case 'complete': {
         const handle = handleOf();
         const signals = {
           release: releaseCutOverSignal,
           retry: retryCutOverSignal,
           pause: pauseSignal,
           resume: resumeSignal,
+          complete: completeMoveSignal,
         };
         await handle.signal(signals[command]);
         print(values, { workflowId: handle.workflowId, signal: command }, `${command}: sent to ${handle.workflowId}`);

@@ -7,6 +7,11 @@ import type { MovedTables, TablesInput } from './tables.js';
 export interface StreamStart {
   /** GTID position to stream from when the target holds no position for this stream yet. */
   startPosition: string;
+  /**
+   * Rows go to each table's old name (`oldTableTemplate`) in `targetDatabase`: the reverse stream
+   * keeps the source's renamed tables current after the cutover.
+   */
+  intoOldTables?: boolean;
 }
 
 export type StreamInput = MovedTables & StreamStart;
@@ -306,7 +311,7 @@ export interface MoveTablesActivities {
   // Preflight and prepare.
   describeCluster(name: string): Promise<ClusterDescription>;
   validateCutOver(tables: MovedTables): Promise<void>;
-  prepareMove(tables: MovedTables): Promise<PrepareResult>;
+  prepareMove(input: PrepareInput): Promise<PrepareResult>;
   // Copy, stream, catch-up, verify.
   planCopyRanges(input: CopyRangesInput): Promise<CopyRange[]>;
   copyRows(input: CopySliceInput): Promise<CopySliceResult>;
@@ -326,5 +331,19 @@ export interface MoveTablesActivities {
   captureDrainGtid(source: string, renamedOn?: string): Promise<string>;
   awaitDrain(input: DrainInput): Promise<DrainResult>;
   setCutOverComplete(target: string, streamId: string, drainGtid: string): Promise<void>;
-  readCutOverFlag(target: string, streamId: string): Promise<{ cutOverComplete: boolean }>;
+  readCutOverFlag(target: string, streamId: string): Promise<CutOverFlag>;
 }
+
+/** The stream's cutover-complete flag (T4), and the target's position T4 read with it. */
+export interface CutOverFlag {
+  cutOverComplete: boolean;
+  /**
+   * The target's GTID position read in T4's transaction, before the flag: the application writes to
+   * the target only after on-success (T5), so a reverse stream from here misses none of its writes
+   * and replays none of the forward stream's. Absent on flags set before it was recorded.
+   */
+  reverseStart?: string;
+}
+
+/** Activity `prepareMove`: the moved tables, and whether the move keeps the source current after its cutover. */
+export type PrepareInput = MovedTables & { reversible?: boolean };

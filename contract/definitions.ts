@@ -25,6 +25,22 @@ export const resumeSignal = defineSignal('resume');
 /** Rows per copy chunk from the next slice on. */
 export const setChunkSizeSignal = defineSignal<[number]>('setChunkSize');
 
+/** Ends a reversible move after its cutover: the reverse stream stops; the source's renamed tables are kept. */
+export const completeMoveSignal = defineSignal('completeMove');
+
+/**
+ * Sent by a reversible move to its parent workflow (when it runs as a child) once its cutover has
+ * completed: the application may use the target from now, long before the move's result.
+ */
+export const moveCutOverSignal = defineSignal<[MoveCutOverNotice]>('moveCutOver');
+
+export interface MoveCutOverNotice {
+  moveId: string;
+  drainGtid?: string;
+  /** The target's position at T4, where the reverse stream starts. */
+  reverseStart: string;
+}
+
 /** What the UI (and the `__temporal_workflow_metadata` query) says of each signal and query. */
 const DESCRIPTIONS: Record<string, string> = {
   [releaseCutOverSignal.name]: 'Releases a postponed cutover: the cutover goes on from T0 (no input).',
@@ -37,6 +53,10 @@ const DESCRIPTIONS: Record<string, string> = {
   [pauseSignal.name]: 'Holds the copy after its current slice; the stream keeps applying.',
   [resumeSignal.name]: 'Resumes a paused copy.',
   [setChunkSizeSignal.name]: 'Rows per copy chunk from the next slice on (input: a positive integer).',
+  [completeMoveSignal.name]:
+    "Ends a reversible move after its cutover: stops the reverse stream; the source's renamed tables are kept (no input).",
+  [moveCutOverSignal.name]:
+    "Sent by a reversible move to its parent workflow once its cutover completed (not for operators; the parent's handler).",
 };
 
 /** Handler options with the definition's description. */

@@ -49,6 +49,21 @@ function streamLine(status: MoveStatus): string | undefined {
   return parts.length ? `stream: ${parts.join(' · ')}` : undefined;
 }
 
+/** A reversible move after its cutover: the live side and how current the source is kept. */
+export function reverseText(status: MoveStatus): string | undefined {
+  const reverse = status.reverse;
+  if (!reverse) return undefined;
+  const stream = reverse.stream;
+  const health = stream?.lastError
+    ? `reverse stream FAILING (attempt ${stream.attempt}): ${stream.lastError}`
+    : [
+        'reverse stream',
+        ...(stream?.lagMs === undefined ? [] : [`lag ${thousands(stream.lagMs)} ms`]),
+        `applied ${stream?.appliedPosition ?? reverse.startPosition}`,
+      ].join(' · ');
+  return `live on the target, the source kept current: ${health}`;
+}
+
 function cutOverLine(status: MoveStatus): string | undefined {
   const attempt = status.attempts?.at(-1);
   if (!status.cutOver && !attempt) return undefined;
@@ -82,6 +97,8 @@ function nextAction(status: MoveStatus): string | undefined {
   if (status.nextAttemptAt)
     return `next cutover attempt at ${status.nextAttemptAt}: send signal retryCutOver to try now`;
   if (status.paused) return 'copy paused: send signal resume';
+  if (status.phase === 'on-target' && status.reverse)
+    return `the application is on the target: send signal completeMove to finish (completes by itself at ${status.reverse.completeAt})`;
   return undefined;
 }
 
@@ -95,7 +112,7 @@ export function moveDetails(tables: MovedTables, status: MoveStatus, result?: Mo
     next && `**next: ${next}**`,
     outcome || undefined,
     status.phase === 'prepare' ? undefined : copyLine(status),
-    streamLine(status),
+    reverseText(status) ?? streamLine(status),
     cutOverLine(status),
     ...(status.warnings ?? []).map((warning) => `warning: ${warning}`),
   ];

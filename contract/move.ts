@@ -52,6 +52,14 @@ export interface MoveTablesInput
    * it also does so when the server suggests it); default 10000.
    */
   historyEventsBeforeContinueAsNew?: number;
+  /**
+   * After the cutover, a reverse stream applies the application's writes on the target to the
+   * source's renamed tables, and the move stays open (phase `on-target`) until `completeMove` or
+   * `completeAfterSeconds`; default false (docs/moving-tables.md, "After the cutover").
+   */
+  reversible?: boolean;
+  /** A reversible move left open completes by itself after this long in `on-target`; default 7 days, at most 30. */
+  completeAfterSeconds?: number;
   /** Set by the move itself when it continues as new during its copy: where the new run picks up. */
   resume?: MoveResume;
 }
@@ -86,6 +94,8 @@ export type MovePhase =
   /** Waiting for an operator: `retryCutOver` or abort (see `hold`). */
   | 'holding'
   | 'verify'
+  /** A reversible move after its cutover: the application on the target, the source kept current. */
+  | 'on-target'
   | 'done'
   | 'failed'
   | 'cancelled';
@@ -147,7 +157,33 @@ export interface MoveStatus {
   warnings?: string[];
   /** Earlier runs of this move (it continues as new during long copies). */
   previousRuns?: number;
+  /** Which side the application uses: the source until the cutover completes (T4), the target after. */
+  liveSide?: 'source' | 'target';
+  /** A reversible move after its cutover. */
+  reverse?: ReverseStatus;
   lastError?: string;
+}
+
+/** The reverse stream of a reversible move: the target's changes applied to the source's renamed tables. */
+export interface ReverseStatus {
+  streamWorkflowId: string;
+  /** The target's position at T4, where it started. */
+  startPosition: string;
+  /** When the move completes by itself (`completeAfterSeconds`). */
+  completeAt: string;
+  /** As last observed: applied position, lag, a failure (the source is then no longer current). */
+  stream?: StreamHealth & { observedAt: string };
+}
+
+/** How a reversible move's `on-target` phase ended. */
+export interface ReverseResult {
+  streamWorkflowId: string;
+  startPosition: string;
+  /** The last position the reverse stream applied, as last observed. */
+  appliedPosition?: string;
+  completedBecause: 'complete' | 'complete-after' | 'abort';
+  /** The reverse stream's error, when it had stopped with one. */
+  streamError?: string;
 }
 
 export interface MoveTablesResult {
@@ -157,4 +193,6 @@ export interface MoveTablesResult {
   copyRowsPerSecond: number;
   cutOver: CutOverResult;
   verify?: VerifyReport;
+  /** A reversible move's time after the cutover. */
+  reverse?: ReverseResult;
 }

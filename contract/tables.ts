@@ -81,6 +81,22 @@ export function streamIdFor(source: string, database: string, tables: string[]):
   return `${id.slice(0, MAX_STREAM_ID_LENGTH - 17)}~${digest(id)}`;
 }
 
+/**
+ * The same tables the other way: from the target (its database, the moved names) to the source's
+ * renamed tables, the stream's state on the source under the target's stream id.
+ */
+export function reversed(tables: MovedTables): MovedTables {
+  return {
+    source: tables.target,
+    target: tables.source,
+    database: tables.targetDatabase,
+    targetDatabase: tables.database,
+    tables: tables.tables,
+    oldTableTemplate: tables.oldTableTemplate,
+    streamId: streamIdFor(tables.target, tables.targetDatabase, tables.tables),
+  };
+}
+
 /** One move per source table set: its workflow id, derived so a second start collides. */
 export function moveWorkflowId(input: TablesInput): string {
   return `move:${input.streamId ?? streamIdFor(input.source, input.database, input.tables)}`;

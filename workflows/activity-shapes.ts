@@ -122,6 +122,9 @@ const FLAG_READ: ActivityOptions = {
   retry: { maximumAttempts: 20, initialInterval: '500 milliseconds' },
 };
 
+/** The cutover-complete flag, and the target position T4 read with it (where a reverse stream starts). */
+export const flagStep = shaped(FLAG_READ, 'readCutOverFlag');
+
 /**
  * A move's own look at the source between attempts: what a failed attempt left, renaming back from
  * a hold, and the flag that says a rename-back is no longer right.
@@ -130,7 +133,7 @@ export function moveSourceSteps(lockWaitTimeoutSeconds: number) {
   return {
     inspect: shaped(sourceStateOptions(lockWaitTimeoutSeconds), 'inspectRename'),
     compensate: shaped(sourceStateOptions(lockWaitTimeoutSeconds), 'renameBack'),
-    flag: shaped(FLAG_READ, 'readCutOverFlag'),
+    flag: flagStep,
   };
 }
 

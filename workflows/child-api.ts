@@ -18,8 +18,11 @@ import { moveWorkflowId } from '../contract/tables.js';
 import type { moveTables } from './move-tables.js';
 
 export type { MoveStatus, MoveTablesInput, MoveTablesResult, MovePhase, VerifyMode } from '../contract/move.js';
+export type { MoveCutOverNotice } from '../contract/definitions.js';
 export type { CutOverResult, CutOverStatus } from '../contract/cutover.js';
 export {
+  completeMoveSignal,
+  moveCutOverSignal,
   moveStatusQuery,
   pauseSignal,
   releaseCutOverSignal,

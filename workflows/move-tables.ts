@@ -17,6 +17,7 @@ import {
 import type { VerifyReport } from '../contract/activities.js';
 import { CUTOVER_DEFAULTS, type CutOverInput, type CutOverResult } from '../contract/cutover.js';
 import {
+  completeMoveSignal,
   cutOverProgressSignal,
   movePhaseSearchAttribute,
   moveStatusQuery,
@@ -31,6 +32,7 @@ import { oldTableName } from '../contract/identifiers.js';
 import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
 import { moveDetails, moveSummary } from '../contract/move-details.js';
 import { invalid, normalizeTables, positive } from '../contract/tables.js';
+import { keepSourceCurrent } from './keep-source-current.js';
 import { LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
 import { copyTables } from './copy-tables.js';
 import { publishDetails } from './current-details.js';
@@ -42,6 +44,8 @@ import { observeStream } from './stream-observer.js';
 import { streamTables } from './stream-tables.js';
 
 const { prepare, catchUp, verify: checker } = moveSteps;
+/** A reversible move's `on-target` phase at most: the history its watches add stays far under Temporal's limit. */
+const MAX_COMPLETE_AFTER_SECONDS = 30 * 86_400;
 
 function isVerifyMode(value: unknown): value is VerifyMode {
   return value === 'after-release' || value === 'before-release' || value === 'skip';
@@ -68,6 +72,14 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   const withAttempts = patched('cutover-attempts');
   const cutOverAttempts = Math.floor(positive('cutOverAttempts', input.cutOverAttempts, 5));
   const retryDelayMs = positive('cutOverRetryDelaySeconds', input.cutOverRetryDelaySeconds, 10) * 1_000;
+  if (input.reversible !== undefined && typeof input.reversible !== 'boolean')
+    invalid('"reversible" must be true or false');
+  const reversible = input.reversible === true;
+  const completeAfterSeconds = positive('completeAfterSeconds', input.completeAfterSeconds, 7 * 86_400);
+  if (completeAfterSeconds > MAX_COMPLETE_AFTER_SECONDS)
+    invalid(
+      `"completeAfterSeconds" must be at most ${MAX_COMPLETE_AFTER_SECONDS} (30 days), got ${completeAfterSeconds}`,
+    );
 
   const status: MoveStatus = {
     phase: resume ? 'copy' : 'prepare',
@@ -84,6 +96,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   };
   let released = resume?.released ?? false;
   let retryRequests = 0;
+  let completeRequested = false;
   let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
   let result: MoveTablesResult | undefined;
   publishDetails(() => moveDetails(tables, status, result));
@@ -103,6 +116,9 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   });
   setDescribedHandler(retryCutOverSignal, () => {
     retryRequests++;
+  });
+  setDescribedHandler(completeMoveSignal, () => {
+    completeRequested = true;
   });
   setDescribedHandler(cutOverProgressSignal, (progress) => {
     status.cutOver = progress;
@@ -126,8 +142,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       resume?.prepared ??
       (await summarized(
         prepare.prepareMove,
-        'prepare: check both clusters, the binlog settings and the schemas; create the target tables',
-        tables,
+        `prepare: check both clusters, the binlog settings and the schemas${reversible ? ' (the reverse path too)' : ''}; create the target tables`,
+        reversible ? { ...tables, reversible } : tables,
       ).catch((err: unknown) => {
         throw surfaced(err);
       }));
@@ -289,6 +305,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       });
     }
     status.appliedGtid = cutOverResult.appliedPosition;
+    status.liveSide = 'target';
     // The child's last step reports may still be in flight: its result is final.
     status.cutOver = {
       step: 'T6',
@@ -335,6 +352,20 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       }
     }
 
+    // The application now writes to the target: a reversible move keeps the source current until completed.
+    const reverse =
+      reversible && !lateAbort
+        ? await keepSourceCurrent({
+            moveId,
+            tables,
+            status,
+            phase,
+            completeAfterMs: completeAfterSeconds * 1_000,
+            completeRequested: () => completeRequested,
+            ...(cutOverResult.drainGtid ? { drainGtid: cutOverResult.drainGtid } : {}),
+          })
+        : undefined;
+
     result = {
       startPosition: prepared.startPosition,
       rowsCopied: status.rowsCopied,
@@ -342,6 +373,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       copyRowsPerSecond: Math.round(status.rowsCopied / Math.max(copySeconds, 0.001)),
       cutOver: cutOverResult,
       ...(verify ? { verify } : {}),
+      ...(reverse ? { reverse } : {}),
     };
     phase('done');
     return result;

@@ -34,34 +34,40 @@ function closelyWatched(status: MoveStatus, cutOverSince: number | undefined): b
 const enteredCutOver = (status: MoveStatus, phase: string) => status.phase !== phase && status.phase === 'cutover';
 
 /**
- * One watch: the health once it changed from `last` (at once without `last`), or undefined when the
- * cutover began meanwhile (the caller looks again at once, so the gate is observed without delay).
+ * One watch of the stream `workflowId`: its health once it changed from `last` (at once without
+ * `last`), or undefined when `wake` turned true meanwhile (the caller looks again at once).
  */
-async function watchOnce(
-  status: MoveStatus,
+export async function watchStreamOnce(
+  workflowId: string,
   last: StreamHealth | undefined,
   closely: boolean,
+  wake: () => boolean,
 ): Promise<StreamHealth | undefined> {
-  const phase = status.phase;
   const quietMs = closely ? FAST_MS : QUIET_MS;
   const watch = new CancellationScope();
   try {
     return await watch.run(() =>
       Promise.race([
         summarized(watchStep.watchStream, 'watch the stream: report a failure, a stop or a change of lag', {
-          streamWorkflowId: status.streamWorkflowId,
+          streamWorkflowId: workflowId,
           ...(last ? { last } : {}),
           maxWaitMs: WATCH_MAX_WAIT_MS,
           lagQuietMs: quietMs,
           positionQuietMs: quietMs,
         }),
-        condition(() => enteredCutOver(status, phase)).then(() => undefined),
+        condition(wake).then(() => undefined),
       ]),
     );
   } finally {
     // Whichever lost: the watch or the wait for the phase.
     watch.cancel();
   }
+}
+
+/** A watch of the move's stream that ends early when the cutover begins, so the gate is observed without delay. */
+function watchOnce(status: MoveStatus, last: StreamHealth | undefined, closely: boolean) {
+  const phase = status.phase;
+  return watchStreamOnce(status.streamWorkflowId, last, closely, () => enteredCutOver(status, phase));
 }
 
 /** Starts observing; the returned function stops it. */

@@ -3,15 +3,16 @@
 // copied, so the stream covers every change the copy might miss).
 import { Context } from '@temporalio/activity';
 import type mysql from 'mysql2/promise';
-import type { PrepareResult } from '../../contract/activities.js';
-import { failure } from '../../contract/failures.js';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { PrepareInput, PrepareResult } from '../../contract/activities.js';
+import { failure, type FailureType } from '../../contract/failures.js';
 import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
-import type { MovedTables } from '../../contract/tables.js';
+import { reversed, type MovedTables } from '../../contract/tables.js';
 import type { Clusters } from '../clusters.js';
 import { readRetentionFacts, retentionWarning } from '../source/managed-platform.js';
 import { checkPrivileges } from '../source/privileges.js';
-import { currentGtidPosition } from '../source/server.js';
-import { resetMoveState } from '../target/state-store.js';
+import { checkSourceBinlog, currentGtidPosition } from '../source/server.js';
+import { resetMoveState, STATE_DATABASE } from '../target/state-store.js';
 import { chooseRowKey } from '../row-key.js';
 import { estimatedRows } from '../table-info.js';
 import { checkSourceTables } from './source-tables.js';
@@ -27,11 +28,32 @@ async function targetTableState(
   return rows.length ? 'has-rows' : 'empty';
 }
 
+/**
+ * A reversible move streams the other way after its cutover: everything that needs is checked
+ * now, never discovered after the application has moved.
+ */
+async function checkReversePath(clusters: Clusters, tables: MovedTables): Promise<void> {
+  try {
+    await checkSourceBinlog(clusters, tables.target);
+  } catch (err) {
+    const cause = err as ApplicationFailure;
+    throw failure(
+      (cause.type ?? 'BinlogMisconfigured') as FailureType,
+      `a reversible move streams the target's changes back to the source after the cutover, so the target's binlog must be streamable too: ${cause.message} (or start the move with reversible: false)`,
+    );
+  }
+  await checkPrivileges(clusters, 'reverse source', tables.source, tables.database);
+  await checkPrivileges(clusters, 'reverse state', tables.source, STATE_DATABASE);
+  await checkPrivileges(clusters, 'reverse target', tables.target, tables.targetDatabase);
+}
+
 /** Activity `prepareMove`. */
-export async function prepareMove(clusters: Clusters, tables: MovedTables): Promise<PrepareResult> {
+export async function prepareMove(clusters: Clusters, input: PrepareInput): Promise<PrepareResult> {
+  const { reversible, ...tables } = input;
   const warnings = await checkSourceTables(clusters, tables);
   await checkPrivileges(clusters, 'source', tables.source, tables.database);
   await checkPrivileges(clusters, 'target', tables.target, tables.targetDatabase);
+  if (reversible) await checkReversePath(clusters, tables);
   const source = clusters.pool(tables.source);
   const target = clusters.pool(tables.target);
   if (!(await acceptsLocalLoad(target))) warnings.push(LOCAL_LOAD_OFF);
@@ -54,6 +76,8 @@ export async function prepareMove(clusters: Clusters, tables: MovedTables): Prom
   }
 
   await resetMoveState(target, tables.streamId);
+  // The reverse stream starts from the position its cutover records, never from an earlier move's.
+  if (reversible) await resetMoveState(source, reversed(tables).streamId);
   // Read the start position before the copy reads any row.
   const startPosition = await currentGtidPosition(source);
   await target.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(tables.targetDatabase)}`);

@@ -8,6 +8,11 @@ export const REQUIRED_PRIVILEGES = {
   source: ['SELECT', 'REPLICATION SLAVE', 'ALTER', 'DROP', 'CREATE', 'INSERT'],
   // ALTER: T3 raises the target's AUTO_INCREMENT counters to the frozen source's.
   target: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER'],
+  // A reversible move: the reverse stream reads the target's binlog and writes the source's renamed
+  // tables, keeping its state next to them (in `_move_tables`, as on the target).
+  'reverse source': ['UPDATE', 'DELETE'],
+  'reverse state': ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE'],
+  'reverse target': ['REPLICATION SLAVE'],
 } as const;
 
 interface Grant {

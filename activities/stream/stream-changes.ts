@@ -68,7 +68,10 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         stoppedBecause: 'cut-over-complete',
       };
     const flavor = await serverFlavor(clusters.pool(input.source));
-    const targets = await readTargetTables(target, input.targetDatabase, input.tables);
+    // Each moved table's rows go to its own name, or (the reverse stream) to its old one.
+    const destination = (t: string) => (input.intoOldTables ? oldTableName(t, input.oldTableTemplate) : t);
+    const read = await readTargetTables(target, input.targetDatabase, input.tables.map(destination));
+    const targets = new Map(input.tables.map((t) => [t, read.get(destination(t))!]));
     const applied = AppliedPosition.parse(state.appliedPosition, flavor);
     const renames = new Map(input.tables.map((t) => [t, oldTableName(t, input.oldTableTemplate)]));
 

@@ -34,10 +34,12 @@ export function encodeOps(ops: RowOp[]): string {
   return JSON.stringify(stored);
 }
 
+/** `targets` by moved table; ops are stored under the table they write (an old name, for a reverse stream). */
 export function decodeOps(text: string, targets: ReadonlyMap<string, TargetTable>): RowOp[] {
+  const written = new Map([...targets.values()].map((t) => [t.table, t]));
   return (JSON.parse(text) as Stored[]).map((op) => ({
     kind: op.kind,
-    table: targets.get(op.table)!,
+    table: written.get(op.table)!,
     row: Object.fromEntries(Object.entries(op.row).map(([k, v]) => [k, decodeValue(v)])) as Row,
   }));
 }

@@ -1,5 +1,6 @@
 // The move's durable state on the target, next to the rows it covers: database `_move_tables`
-// with one row per stream (applied GTID position, cut-over flag), one per copied table range
+// with one row per stream (applied GTID position, cut-over flag and the target position read with
+// it, where a reverse stream starts), one per copied table range
 // (last copied key), and one per prepared XA transaction the source has not decided yet. The schema is created by prepare and by a stream's registration, the two ways a
 // move's state comes to exist; everything else reads and writes rows.
 import type mysql from 'mysql2/promise';
@@ -24,6 +25,7 @@ export async function ensureStateSchema(conn: Queryable): Promise<void> {
     applied_position TEXT NOT NULL,
     cut_over_complete TINYINT NOT NULL DEFAULT 0,
     drain_gtid TEXT NULL,
+    reverse_start TEXT NULL,
     owner VARCHAR(64) NULL,
     updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
   ) ENGINE=InnoDB DEFAULT ${STATE_CHARSET}`);
@@ -40,6 +42,13 @@ export async function ensureStateSchema(conn: Queryable): Promise<void> {
   );
   if (!owner.length)
     await conn.query(`ALTER TABLE ${STREAMS_TABLE} ADD COLUMN owner VARCHAR(64) NULL AFTER drain_gtid`);
+  // State created by a version before the reverse stream: where it starts is recorded with the flag.
+  const [reverseStart] = await conn.query<mysql.RowDataPacket[]>(
+    "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'streams' AND COLUMN_NAME = 'reverse_start'",
+    [STATE_DATABASE],
+  );
+  if (!reverseStart.length)
+    await conn.query(`ALTER TABLE ${STREAMS_TABLE} ADD COLUMN reverse_start TEXT NULL AFTER drain_gtid`);
   await conn.query(`CREATE TABLE IF NOT EXISTS ${COPY_PROGRESS_TABLE} (
     stream_id VARCHAR(191) NOT NULL,
     table_name VARCHAR(64) NOT NULL,

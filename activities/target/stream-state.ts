@@ -6,12 +6,16 @@ import { failure, retryableFailure } from '../../contract/failures.js';
 import type { Clusters, Queryable } from '../clusters.js';
 import { whileHeartbeating } from '../heartbeat.js';
 import { ensureStateSchema, STREAMS_TABLE } from './state-store.js';
+import { currentGtidPosition } from '../source/server.js';
+import type { CutOverFlag } from '../../contract/activities.js';
 
 export interface StreamState {
   streamId: string;
   appliedPosition: string;
   cutOverComplete: boolean;
   drainGtid: string | null;
+  /** The target's position read with the flag (CutOverFlag). */
+  reverseStart: string | null;
 }
 
 /** Registers a stream at its start position; an existing row (a resumed stream) is kept. */
@@ -27,7 +31,7 @@ export async function readStreamState(conn: Queryable, streamId: string): Promis
   let rows: mysql.RowDataPacket[];
   try {
     [rows] = await conn.query<mysql.RowDataPacket[]>(
-      `SELECT applied_position, cut_over_complete, drain_gtid FROM ${STREAMS_TABLE} WHERE stream_id = ?`,
+      `SELECT applied_position, cut_over_complete, drain_gtid, reverse_start FROM ${STREAMS_TABLE} WHERE stream_id = ?`,
       [streamId],
     );
   } catch (err) {
@@ -42,6 +46,7 @@ export async function readStreamState(conn: Queryable, streamId: string): Promis
     appliedPosition: String(row.applied_position),
     cutOverComplete: Number(row.cut_over_complete) === 1,
     drainGtid: row.drain_gtid === null ? null : String(row.drain_gtid),
+    reverseStart: row.reverse_start === null || row.reverse_start === undefined ? null : String(row.reverse_start),
   };
 }
 
@@ -78,31 +83,42 @@ export async function saveAppliedPosition(
   }
 }
 
-/** Activity `setCutOverComplete` (T4). Idempotent: setting it again changes nothing. */
+/**
+ * Activity `setCutOverComplete` (T4). Idempotent: setting it again changes nothing. The target's
+ * position is read in the flag's transaction, before it: where a reverse stream starts (CutOverFlag).
+ */
 export async function setCutOverComplete(
   clusters: Clusters,
   target: string,
   streamId: string,
   drainGtid: string,
 ): Promise<void> {
-  const update = clusters
-    .pool(target)
-    .query<mysql.ResultSetHeader>(
-      `UPDATE ${STREAMS_TABLE} SET cut_over_complete = 1, drain_gtid = ? WHERE stream_id = ?`,
-      [drainGtid, streamId],
-    );
-  const [result] = await whileHeartbeating(update);
-  if (result.affectedRows !== 1) {
-    throw failure('StreamNotRegistered', `no stream "${streamId}" on ${clusters.describe(target)} to mark complete`);
+  const conn = await clusters.connect(target);
+  try {
+    const set = async () => {
+      await conn.beginTransaction();
+      const position = await currentGtidPosition(conn);
+      const [result] = await conn.query<mysql.ResultSetHeader>(
+        `UPDATE ${STREAMS_TABLE} SET cut_over_complete = 1, drain_gtid = ?, reverse_start = COALESCE(reverse_start, ?) WHERE stream_id = ?`,
+        [drainGtid, position, streamId],
+      );
+      await conn.commit();
+      return result;
+    };
+    const result = await whileHeartbeating(set());
+    if (result.affectedRows !== 1) {
+      throw failure('StreamNotRegistered', `no stream "${streamId}" on ${clusters.describe(target)} to mark complete`);
+    }
+  } finally {
+    await conn.end().catch(() => undefined);
   }
 }
 
 /** Activity `readCutOverFlag`: whether T4 took effect, when its own outcome was lost. */
-export async function readCutOverFlag(
-  clusters: Clusters,
-  target: string,
-  streamId: string,
-): Promise<{ cutOverComplete: boolean }> {
+export async function readCutOverFlag(clusters: Clusters, target: string, streamId: string): Promise<CutOverFlag> {
   const state = await readStreamState(clusters.pool(target), streamId);
-  return { cutOverComplete: state?.cutOverComplete ?? false };
+  return {
+    cutOverComplete: state?.cutOverComplete ?? false,
+    ...(state?.reverseStart ? { reverseStart: state.reverseStart } : {}),
+  };
 }

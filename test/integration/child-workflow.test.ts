@@ -41,6 +41,22 @@ async function setup(rows: number) {
 }
 
 describe('moveTables as a child workflow', () => {
+  it('a reversible move tells its parent of the cutover at once (moveCutOver); the parent completes it', async () => {
+    const { database, client, moveQueue, parentQueue } = await setup(2_000);
+    const result = await client.workflow.execute(relocateTenant, {
+      taskQueue: parentQueue,
+      workflowId: uniqueName('relocate'),
+      args: [{ tenantDatabase: database, tables: ['t'], targetTaskQueue: moveQueue, keepSourceSeconds: 1 }],
+    });
+    expect(result).toMatchObject({
+      rowsCopied: 2_000,
+      verified: true,
+      cutOver: { moveId: `move:source/${database}/t`, reverseStart: expect.any(String), drainGtid: expect.any(String) },
+    });
+    const move = await client.workflow.getHandle(result.moveWorkflowId).result();
+    expect(move.reverse).toMatchObject({ completedBecause: 'complete', startPosition: result.cutOver!.reverseStart });
+  });
+
   it('runs under a parent in its own task queue and returns the move summary', async () => {
     const { database, client, moveQueue, parentQueue } = await setup(4_000);
     const result = await client.workflow.execute(relocateTenant, {

@@ -55,7 +55,9 @@ export function stubActivities(overrides: (world: StubWorld) => Partial<MoveTabl
         throttledMs: 0,
       };
     },
-    async streamChanges() {
+    async streamChanges(input) {
+      // The reverse stream runs until stopped.
+      if (input.intoOldTables) return untilCancelled();
       // Runs until T4, as the real stream does; cancellation ends it (Context.sleep throws).
       const ctx = Context.current();
       while (!world.cutOverComplete) {
@@ -111,7 +113,7 @@ export function stubActivities(overrides: (world: StubWorld) => Partial<MoveTabl
       world.cutOverComplete = true;
     },
     async readCutOverFlag() {
-      return { cutOverComplete: world.cutOverComplete };
+      return { cutOverComplete: world.cutOverComplete, ...(world.cutOverComplete ? { reverseStart: '2-2-20' } : {}) };
     },
   };
   const implementations = { ...defaults, ...overrides(world) };
