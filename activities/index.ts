@@ -16,7 +16,7 @@ import { discardTarget } from './target/discard-target.js';
 import { measureStreamLag } from './stream/stream-lag.js';
 import { streamChanges } from './stream/stream-changes.js';
 import { awaitDrain } from './target/drain.js';
-import { readCutOverFlag, setCutOverComplete } from './target/stream-state.js';
+import { readCutOverFlag, restartStream, setCutOverComplete } from './target/stream-state.js';
 import { verifyTables } from './verify/verify-tables.js';
 
 export interface ActivityDeps {
@@ -51,5 +51,6 @@ export function createActivities({ clusters, temporal, hooksDir, hooksEnv = [] }
     awaitDrain: (input) => awaitDrain(clusters, input),
     setCutOverComplete: (target, streamId, drainGtid) => setCutOverComplete(clusters, target, streamId, drainGtid),
     readCutOverFlag: (target, streamId) => readCutOverFlag(clusters, target, streamId),
+    restartStream: (cluster, streamId, startPosition) => restartStream(clusters, cluster, streamId, startPosition),
   };
 }

@@ -5,6 +5,7 @@ import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '
 import {
   completeMoveSignal,
   moveStatusQuery,
+  revertCutOverSignal,
   pauseSignal,
   releaseCutOverSignal,
   resumeSignal,
@@ -33,14 +34,16 @@ Commands
             --reversible: after the cutover, the target's changes stream back to the source's renamed tables and
             the move stays open (phase on-target) until complete, or --complete-after (default 7 days).
   status    <move> [--watch]   Phase, progress bar with rate and ETA, stream lag, cutover step.
-  release   <move>             Releases a postponed cutover.
+  release   <move>             Releases a postponed cutover (a reverted reversible move: cuts over again).
   retry     <move>             A holding move starts a new cutover attempt now (tables left renamed are renamed back first);
                                between attempts, starts the next one without waiting for the backoff.
   pause     <move>             Holds the row copy after the current slice (the stream keeps applying).
   resume    <move>             Resumes the row copy.
   chunk-size <move> N          Rows per copy chunk from the next slice on.
-  complete  <move>             Ends a reversible move after its cutover: the reverse stream stops; the source's renamed
-                               tables are kept.
+  revert    <move>             A reversible move on the target switches the application back to the source (the cutover
+                               protocol reversed, same hooks with GH_OST_REVERT=true); release then cuts over again.
+  complete  <move>             Ends a reversible move after its cutover: the stream keeping the unused side current stops;
+                               that side's renamed tables are kept.
   abort     <move>             Cancels the move (before T1: stops; from T1 on: the cutover compensates; holding with tables
                                renamed: renames them back; after T4: too late, the cutover completes). The source is left
                                as it was before the move, and the target too: the tables the move created are dropped
@@ -253,7 +256,8 @@ async function run(argv: string[]): Promise<number> {
       case 'retry':
       case 'pause':
       case 'resume':
-      case 'complete': {
+      case 'complete':
+      case 'revert': {
         const handle = handleOf();
         const signals = {
           release: releaseCutOverSignal,
@@ -261,6 +265,7 @@ async function run(argv: string[]): Promise<number> {
           pause: pauseSignal,
           resume: resumeSignal,
           complete: completeMoveSignal,
+          revert: revertCutOverSignal,
         };
         await handle.signal(signals[command]);
         print(values, { workflowId: handle.workflowId, signal: command }, `${command}: sent to ${handle.workflowId}`);

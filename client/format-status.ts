@@ -1,7 +1,7 @@
 // One line of human-readable move status, with a progress bar: what `move-tables status` and the
 // demo print.
 import type { MoveStatus } from '../contract/move.js';
-import { reverseText } from '../contract/move-details.js';
+import { standbyText } from '../contract/move-details.js';
 
 const BAR_WIDTH = 24;
 
@@ -36,13 +36,12 @@ export function formatStatus(status: MoveStatus): string {
     );
   }
   if (status.nextAttemptAt) parts.push(`next attempt at ${status.nextAttemptAt}`);
-  const reverse = reverseText(status);
-  if (reverse)
-    parts.push(
-      status.phase === 'on-target'
-        ? `${reverse}; complete to finish (by itself at ${status.reverse!.completeAt})`
-        : reverse,
-    );
+  const standby = standbyText(status);
+  if (standby) parts.push(standby);
+  if (status.phase === 'on-target')
+    parts.push(`revert to switch back, complete to finish (by itself at ${status.standby?.completeAt})`);
+  if (status.phase === 'on-source')
+    parts.push(`release to cut over again, complete to finish (by itself at ${status.standby?.completeAt})`);
   if (status.hold) {
     const renamed = status.hold.renamedTables.length
       ? `source tables RENAMED (${status.hold.renamedTables.join(', ')}): writes to them fail`

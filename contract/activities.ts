@@ -153,6 +153,8 @@ export interface HookRequest {
   drainGtid?: string;
   hint?: string;
   failureMessage?: string;
+  /** A reversible move's switch back is `revert` (GH_OST_REVERT=true); absent: forward. */
+  direction?: 'forward' | 'revert';
 }
 
 export interface HookResult {
@@ -280,6 +282,8 @@ export interface ReadinessInput {
   targetDatabase?: string;
   /** The stream workflow, when known (a move's): its activity must not be failing. */
   streamWorkflowId?: string;
+  /** The tables' names on the target when not `tables` (they wait under their old names). */
+  targetTables?: string[];
 }
 
 export interface Readiness {
@@ -310,7 +314,7 @@ export interface StreamLag {
 export interface MoveTablesActivities {
   // Preflight and prepare.
   describeCluster(name: string): Promise<ClusterDescription>;
-  validateCutOver(tables: MovedTables): Promise<void>;
+  validateCutOver(input: ValidateInput): Promise<void>;
   prepareMove(input: PrepareInput): Promise<PrepareResult>;
   // Copy, stream, catch-up, verify.
   planCopyRanges(input: CopyRangesInput): Promise<CopyRange[]>;
@@ -332,6 +336,7 @@ export interface MoveTablesActivities {
   awaitDrain(input: DrainInput): Promise<DrainResult>;
   setCutOverComplete(target: string, streamId: string, drainGtid: string): Promise<void>;
   readCutOverFlag(target: string, streamId: string): Promise<CutOverFlag>;
+  restartStream(cluster: string, streamId: string, startPosition: string): Promise<void>;
 }
 
 /** The stream's cutover-complete flag (T4), and the target's position T4 read with it. */
@@ -347,3 +352,6 @@ export interface CutOverFlag {
 
 /** Activity `prepareMove`: the moved tables, and whether the move keeps the source current after its cutover. */
 export type PrepareInput = MovedTables & { reversible?: boolean };
+
+/** Activity `validateCutOver`: the moved tables, and whether the target's tables wait under their old names. */
+export type ValidateInput = MovedTables & { targetRenamed?: boolean };

@@ -37,6 +37,13 @@ export interface CutOverInput extends TablesInput {
   hooksHint?: string;
   /** Checksum the frozen source against the target between T4 and T5 (before the target is released). */
   verifyBeforeRelease?: { chunkSize: number };
+  /**
+   * The target's tables wait under their old names, kept current there by the stream (a reversible
+   * move switching back, or again): once T4 has stopped the stream, step T4b renames them into place.
+   */
+  targetRenamed?: boolean;
+  /** What this switch is, for the hooks (`GH_OST_REVERT`): `forward` (default) or `revert`. */
+  direction?: 'forward' | 'revert';
 }
 
 export type CutOverStep =
@@ -48,6 +55,8 @@ export type CutOverStep =
   | 'T2'
   | 'T3'
   | 'T4'
+  /** A switch onto tables waiting under their old names: renamed into place (rolls forward). */
+  | 'T4b'
   | 'verify'
   | 'T5'
   | 'T6'

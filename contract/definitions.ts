@@ -25,20 +25,26 @@ export const resumeSignal = defineSignal('resume');
 /** Rows per copy chunk from the next slice on. */
 export const setChunkSizeSignal = defineSignal<[number]>('setChunkSize');
 
-/** Ends a reversible move after its cutover: the reverse stream stops; the source's renamed tables are kept. */
+/** Ends a reversible move after its cutover: the standby stream stops; the unused side's renamed tables are kept. */
 export const completeMoveSignal = defineSignal('completeMove');
+
+/** A reversible move on the target switches the application back to the source (the cutover's protocol, reversed). */
+export const revertCutOverSignal = defineSignal('revertCutOver');
 
 /**
  * Sent by a reversible move to its parent workflow (when it runs as a child) once its cutover has
- * completed: the application may use the target from now, long before the move's result.
+ * completed, and again after each switch: where the application may write from now, long before
+ * the move's result.
  */
 export const moveCutOverSignal = defineSignal<[MoveCutOverNotice]>('moveCutOver');
 
 export interface MoveCutOverNotice {
   moveId: string;
+  /** Where the application is now: `target` after the cutover (and a cutover again), `source` after a revert. */
+  liveSide: 'source' | 'target';
   drainGtid?: string;
-  /** The target's position at T4, where the reverse stream starts. */
-  reverseStart: string;
+  /** The live side's position at T4, where the stream keeping the other side current starts. */
+  standbyStart: string;
 }
 
 /** What the UI (and the `__temporal_workflow_metadata` query) says of each signal and query. */
@@ -54,9 +60,11 @@ const DESCRIPTIONS: Record<string, string> = {
   [resumeSignal.name]: 'Resumes a paused copy.',
   [setChunkSizeSignal.name]: 'Rows per copy chunk from the next slice on (input: a positive integer).',
   [completeMoveSignal.name]:
-    "Ends a reversible move after its cutover: stops the reverse stream; the source's renamed tables are kept (no input).",
+    "Ends a reversible move after its cutover: stops the stream keeping the unused side current; that side's renamed tables are kept (no input).",
+  [revertCutOverSignal.name]:
+    'A reversible move on the target switches the application back to the source, by the cutover protocol reversed (no input); releaseCutOver then switches it to the target again.',
   [moveCutOverSignal.name]:
-    "Sent by a reversible move to its parent workflow once its cutover completed (not for operators; the parent's handler).",
+    "Sent by a reversible move to its parent workflow after its cutover and each switch (not for operators; the parent's handler).",
 };
 
 /** Handler options with the definition's description. */

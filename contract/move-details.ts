@@ -49,19 +49,30 @@ function streamLine(status: MoveStatus): string | undefined {
   return parts.length ? `stream: ${parts.join(' · ')}` : undefined;
 }
 
-/** A reversible move after its cutover: the live side and how current the source is kept. */
-export function reverseText(status: MoveStatus): string | undefined {
-  const reverse = status.reverse;
-  if (!reverse) return undefined;
-  const stream = reverse.stream;
+/** A reversible move after its cutover: the live side and how current the standby side is kept. */
+export function standbyText(status: MoveStatus): string | undefined {
+  const standby = status.standby;
+  if (!standby) return undefined;
+  const stream = standby.stream;
   const health = stream?.lastError
-    ? `reverse stream FAILING (attempt ${stream.attempt}): ${stream.lastError}`
+    ? `standby stream FAILING (attempt ${stream.attempt}): ${stream.lastError}`
     : [
-        'reverse stream',
+        'standby stream',
         ...(stream?.lagMs === undefined ? [] : [`lag ${thousands(stream.lagMs)} ms`]),
-        `applied ${stream?.appliedPosition ?? reverse.startPosition}`,
+        `applied ${stream?.appliedPosition ?? standby.startPosition}`,
       ].join(' · ');
-  return `live on the target, the source kept current: ${health}`;
+  return `live on the ${status.liveSide}, the ${standby.side} kept current: ${health}`;
+}
+
+/** What a reversible move after its cutover can be asked to do now. */
+export function afterCutOverActions(status: MoveStatus): string | undefined {
+  if (!status.standby) return undefined;
+  const when = `completes by itself at ${status.standby.completeAt}`;
+  if (status.phase === 'on-target')
+    return `the application is on the target: send signal revertCutOver to switch it back, completeMove to finish (${when})`;
+  if (status.phase === 'on-source')
+    return `reverted, the application is on the source: send signal releaseCutOver to cut over again, completeMove to finish (${when})`;
+  return undefined;
 }
 
 function cutOverLine(status: MoveStatus): string | undefined {
@@ -97,9 +108,7 @@ function nextAction(status: MoveStatus): string | undefined {
   if (status.nextAttemptAt)
     return `next cutover attempt at ${status.nextAttemptAt}: send signal retryCutOver to try now`;
   if (status.paused) return 'copy paused: send signal resume';
-  if (status.phase === 'on-target' && status.reverse)
-    return `the application is on the target: send signal completeMove to finish (completes by itself at ${status.reverse.completeAt})`;
-  return undefined;
+  return afterCutOverActions(status);
 }
 
 export function moveDetails(tables: MovedTables, status: MoveStatus, result?: MoveTablesResult): string {
@@ -112,7 +121,7 @@ export function moveDetails(tables: MovedTables, status: MoveStatus, result?: Mo
     next && `**next: ${next}**`,
     outcome || undefined,
     status.phase === 'prepare' ? undefined : copyLine(status),
-    reverseText(status) ?? streamLine(status),
+    standbyText(status) ?? streamLine(status),
     cutOverLine(status),
     ...(status.warnings ?? []).map((warning) => `warning: ${warning}`),
   ];

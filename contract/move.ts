@@ -54,8 +54,9 @@ export interface MoveTablesInput
   historyEventsBeforeContinueAsNew?: number;
   /**
    * After the cutover, a reverse stream applies the application's writes on the target to the
-   * source's renamed tables, and the move stays open (phase `on-target`) until `completeMove` or
-   * `completeAfterSeconds`; default false (docs/moving-tables.md, "After the cutover").
+   * source's renamed tables, and the move stays open (phase `on-target`): `revertCutOver` switches
+   * the application back by the same protocol (`on-source`), `releaseCutOver` switches it again,
+   * until `completeMove` or `completeAfterSeconds`; default false (docs/moving-tables.md, "After the cutover").
    */
   reversible?: boolean;
   /** A reversible move left open completes by itself after this long in `on-target`; default 7 days, at most 30. */
@@ -96,6 +97,8 @@ export type MovePhase =
   | 'verify'
   /** A reversible move after its cutover: the application on the target, the source kept current. */
   | 'on-target'
+  /** A reversible move after a revert: the application on the source, the target kept current. */
+  | 'on-source'
   | 'done'
   | 'failed'
   | 'cancelled';
@@ -159,31 +162,50 @@ export interface MoveStatus {
   previousRuns?: number;
   /** Which side the application uses: the source until the cutover completes (T4), the target after. */
   liveSide?: 'source' | 'target';
-  /** A reversible move after its cutover. */
-  reverse?: ReverseStatus;
+  /** A reversible move after its cutover: the standby side and its stream. */
+  standby?: StandbyStatus;
+  /** A reversible move's switches after its cutover (reverts and cutovers again). */
+  switches?: MoveSwitch[];
   lastError?: string;
 }
 
-/** The reverse stream of a reversible move: the target's changes applied to the source's renamed tables. */
-export interface ReverseStatus {
+/** A reversible move after its cutover: the side the application does not use, kept current by a stream. */
+export interface StandbyStatus {
+  /** The source while the application is on the target; the target after a revert. */
+  side: 'source' | 'target';
+  /** The stream from the live side into the standby side's renamed tables. */
   streamWorkflowId: string;
-  /** The target's position at T4, where it started. */
+  /** The live side's position at the last switch's T4, where that stream started. */
   startPosition: string;
   /** When the move completes by itself (`completeAfterSeconds`). */
   completeAt: string;
-  /** As last observed: applied position, lag, a failure (the source is then no longer current). */
+  /** As last observed: applied position, lag, a failure (the standby side is then no longer current). */
   stream?: StreamHealth & { observedAt: string };
 }
 
-/** How a reversible move's `on-target` phase ended. */
-export interface ReverseResult {
-  streamWorkflowId: string;
-  startPosition: string;
-  /** The last position the reverse stream applied, as last observed. */
-  appliedPosition?: string;
+/** One switch of a reversible move after its cutover. */
+export interface MoveSwitch {
+  direction: 'revert' | 'forward';
+  /** The cutover attempt that completed it. */
+  workflowId: string;
+  drainGtid?: string;
+  at: string;
+}
+
+/** How a reversible move's time after its cutover ended. */
+export interface AfterCutOverResult {
+  /** Where the application was when the move ended. */
+  liveSide: 'source' | 'target';
+  switches: MoveSwitch[];
   completedBecause: 'complete' | 'complete-after' | 'abort';
-  /** The reverse stream's error, when it had stopped with one. */
-  streamError?: string;
+  /** The standby stream when the move ended: its start, last applied position as observed, error. */
+  standby?: {
+    side: 'source' | 'target';
+    streamWorkflowId: string;
+    startPosition: string;
+    appliedPosition?: string;
+    streamError?: string;
+  };
 }
 
 export interface MoveTablesResult {
@@ -193,6 +215,6 @@ export interface MoveTablesResult {
   copyRowsPerSecond: number;
   cutOver: CutOverResult;
   verify?: VerifyReport;
-  /** A reversible move's time after the cutover. */
-  reverse?: ReverseResult;
+  /** A reversible move's time after its cutover. */
+  afterCutOver?: AfterCutOverResult;
 }

@@ -125,6 +125,12 @@ const FLAG_READ: ActivityOptions = {
 /** The cutover-complete flag, and the target position T4 read with it (where a reverse stream starts). */
 export const flagStep = shaped(FLAG_READ, 'readCutOverFlag');
 
+/** A reversible move's stream starting a new leg after a switch: idempotent, retried. */
+export const restartStep = shaped(
+  { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 20 } },
+  'restartStream',
+);
+
 /**
  * A move's own look at the source between attempts: what a failed attempt left, renaming back from
  * a hold, and the flag that says a rename-back is no longer right.
@@ -216,6 +222,11 @@ export function cutOverSteps({
     ),
     flag: shaped(FLAG_READ, 'readCutOverFlag'),
     compensate: shaped(sourceState, 'renameBack'),
+    /** Past T4: retried until it succeeds (neither side takes writes meanwhile), each attempt inspecting first. */
+    placeTarget: shaped(
+      { ...sourceState, retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } },
+      'renameBack',
+    ),
     verify: verifyStep,
   };
 }

@@ -23,6 +23,7 @@ export type { CutOverResult, CutOverStatus } from '../contract/cutover.js';
 export {
   completeMoveSignal,
   moveCutOverSignal,
+  revertCutOverSignal,
   moveStatusQuery,
   pauseSignal,
   releaseCutOverSignal,

@@ -31,6 +31,11 @@ const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 export interface AttemptsContext {
   moveId: string;
+  /**
+   * A reversible move's later switch (`revert-1`, `switch-2`, …): its attempts' workflow ids and
+   * hold fences are its own. Absent: the move's cutover (`<move>/cutover/<n>`).
+   */
+  switchId?: string;
   tables: MovedTables;
   status: MoveStatus;
   phase(next: MovePhase): void;
@@ -62,7 +67,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
 
   /** Runs attempt `n` to its end; a stream failure meanwhile cancels it (compensating after T1) and ends the move. */
   async function attempt(n: number): Promise<AttemptOutcome> {
-    const workflowId = `${ctx.moveId}/cutover/${n}`;
+    const workflowId = `${ctx.moveId}/${ctx.switchId ?? 'cutover'}/${n}`;
     const record: CutOverAttempt = { attempt: n, workflowId, startedAt: new Date().toISOString(), outcome: 'running' };
     attempts.push(record);
     status.cutOverWorkflowId = workflowId;
@@ -174,7 +179,7 @@ export async function runCutOverAttempts(ctx: AttemptsContext): Promise<CutOverR
     // Its own fence, and the attempts' settled first: a compensation of theirs still under way
     // must not rename back after this hold has (or after the next attempt's T1).
     const plan = renamePlan(`${ctx.moveId}/hold`, {
-      fence: `${workflowInfo().firstExecutionRunId}/hold/${afterAttempt}`,
+      fence: `${workflowInfo().firstExecutionRunId}/${ctx.switchId ? `${ctx.switchId}/` : ''}hold/${afterAttempt}`,
       settles: [...attemptFences],
     });
     const renameBack = () =>

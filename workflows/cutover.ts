@@ -6,6 +6,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   patched,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type {
@@ -37,6 +38,9 @@ import { publishDetails } from './current-details.js';
 import { setDescribedHandler } from './described-handler.js';
 import { errorMessage, lastHeartbeatOf, surfaced } from './failures.js';
 import { verificationFailure } from './verification.js';
+
+/** T4b's wait between refusals: past T4 it is tried until it succeeds. */
+const T4B_RETRY_MS = 10_000;
 
 export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const tables = normalizeTables(rawInput);
@@ -78,9 +82,20 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
         .catch(() => undefined);
   }
   const oldTables = tables.tables.map((t) => oldTableName(t, tables.oldTableTemplate));
+  // A switch onto tables waiting under their old names on the target (a reversible move's revert,
+  // or a cutover after one): they are checked, drained into and raised there, then renamed into place.
+  const targetRenamed = rawInput.targetRenamed === true;
+  const targetTables = targetRenamed ? oldTables : tables.tables;
   // The run id fences this attempt's RENAMEs: unique even when a move id is used again, and known
   // to the parent (the child's first run id) when it must settle the attempt from outside.
   const plan = renamePlanFor(tables, lockWaitTimeoutSeconds, workflowId, { fence: runId });
+  /** T4b: the target's tables from their old names into place (a rename "back" on the target). */
+  const targetPlan = renamePlanFor(
+    { ...tables, source: tables.target, database: tables.targetDatabase },
+    lockWaitTimeoutSeconds,
+    `${workflowId}/target`,
+    { fence: `${runId}/target` },
+  );
 
   const steps = cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs, maxStreamLagMs });
 
@@ -110,6 +125,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
       timeoutMs: hookTimeoutMs,
       ...(rawInput.hooksHint === undefined ? {} : { hint: rawInput.hooksHint }),
       ...(status.drainGtid ? { drainGtid: status.drainGtid } : {}),
+      ...(rawInput.direction ? { direction: rawInput.direction } : {}),
       ...extra,
     });
     hooksRun.push(...ran);
@@ -150,7 +166,10 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
 
   try {
     await step('validate', () =>
-      summarized(steps.validate.validateCutOver, 'validate: tables, clusters and the stream', { ...tables }),
+      summarized(steps.validate.validateCutOver, 'validate: tables, clusters and the stream', {
+        ...tables,
+        ...(targetRenamed ? { targetRenamed } : {}),
+      }),
     );
   } catch (err) {
     // Surface the check's own typed error (UnknownCluster, MissingTable, ...), not its wrapper.
@@ -184,6 +203,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
             maxStreamLagMs,
             maxTransactionAgeSeconds,
             ...(rawInput.streamWorkflowId ? { streamWorkflowId: rawInput.streamWorkflowId } : {}),
+            ...(targetRenamed ? { targetTables } : {}),
           },
         ),
       );
@@ -284,7 +304,7 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
                   target: tables.target,
                   database: tables.database,
                   targetDatabase: tables.targetDatabase,
-                  tables: tables.tables.map((t, i) => ({ sourceTable: oldTables[i]!, targetTable: t })),
+                  tables: tables.tables.map((_, i) => ({ sourceTable: oldTables[i]!, targetTable: targetTables[i]! })),
                   lockWaitTimeoutSeconds,
                 },
               }
@@ -371,6 +391,30 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   // before this replay without it.)
   const rollForward = patched('roll-forward-after-t4');
   const afterPointOfNoReturn = <T>(fn: () => Promise<T>) => (rollForward ? CancellationScope.nonCancellable(fn) : fn());
+  if (targetRenamed) {
+    // Past T4 the stream has stopped: the target's tables go into place, retried until they are
+    // (neither side takes writes meanwhile). Fenced and inspected as T1 is; idempotent.
+    await afterPointOfNoReturn(async () => {
+      for (;;) {
+        try {
+          await step('T4b', () =>
+            summarized(
+              steps.placeTarget.renameBack,
+              `T4b on ${tables.target}: ${renameClause(targetPlan, 'back')}`,
+              targetPlan,
+            ),
+          );
+          status.lastError = undefined;
+          return;
+        } catch (err) {
+          // A refusal no activity retry heals (a lock held past the bound, a table in the way).
+          status.lastError = `T4b: renaming the tables on ${tables.target} into place failed: ${errorMessage(err)}; neither side takes writes to them until it succeeds: trying again in ${T4B_RETRY_MS / 1_000} s`;
+          report();
+          await sleep(T4B_RETRY_MS);
+        }
+      }
+    });
+  }
   let verify: VerifyReport | undefined;
   if (rawInput.verifyBeforeRelease) {
     // The source is frozen and the target not yet released: parity must be exact.

@@ -19,6 +19,7 @@ import { CUTOVER_DEFAULTS, type CutOverInput, type CutOverResult } from '../cont
 import {
   completeMoveSignal,
   cutOverProgressSignal,
+  revertCutOverSignal,
   movePhaseSearchAttribute,
   moveStatusQuery,
   pauseSignal,
@@ -32,7 +33,7 @@ import { oldTableName } from '../contract/identifiers.js';
 import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
 import { moveDetails, moveSummary } from '../contract/move-details.js';
 import { invalid, normalizeTables, positive } from '../contract/tables.js';
-import { keepSourceCurrent } from './keep-source-current.js';
+import { afterCutOver } from './after-cutover.js';
 import { LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
 import { copyTables } from './copy-tables.js';
 import { publishDetails } from './current-details.js';
@@ -97,6 +98,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   let released = resume?.released ?? false;
   let retryRequests = 0;
   let completeRequested = false;
+  let revertRequests = 0;
+  let releaseRequests = 0;
   let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
   let result: MoveTablesResult | undefined;
   publishDetails(() => moveDetails(tables, status, result));
@@ -112,13 +115,18 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   });
   setDescribedHandler(releaseCutOverSignal, () => {
     released = true;
-    void cutOverHandle?.signal(releaseCutOverSignal);
+    releaseRequests++;
+    // An attempt that has ended (a reversible move's release after a revert) needs none.
+    void cutOverHandle?.signal(releaseCutOverSignal).catch(() => undefined);
   });
   setDescribedHandler(retryCutOverSignal, () => {
     retryRequests++;
   });
   setDescribedHandler(completeMoveSignal, () => {
     completeRequested = true;
+  });
+  setDescribedHandler(revertCutOverSignal, () => {
+    revertRequests++;
   });
   setDescribedHandler(cutOverProgressSignal, (progress) => {
     status.cutOver = progress;
@@ -250,31 +258,36 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     }
 
     phase('cutover');
-    const cutOverInput = (): CutOverInput => ({
-      ...tables,
+    /** What every cutover of the move shares, a reversible move's later switches included. */
+    const sharedOptions = (): Partial<CutOverInput> => ({
       ...(input.drainTimeoutSeconds === undefined ? {} : { drainTimeoutSeconds: input.drainTimeoutSeconds }),
       ...(input.drainPollIntervalMs === undefined ? {} : { drainPollIntervalMs: input.drainPollIntervalMs }),
       ...(input.lockWaitTimeoutSeconds === undefined ? {} : { lockWaitTimeoutSeconds: input.lockWaitTimeoutSeconds }),
       ...(input.hookTimeoutSeconds === undefined ? {} : { hookTimeoutSeconds: input.hookTimeoutSeconds }),
       ...(input.onFailure === undefined ? {} : { onFailure: input.onFailure }),
       ...(input.hooksHint === undefined ? {} : { hooksHint: input.hooksHint }),
+    });
+    const readinessOptions = (): Partial<CutOverInput> => ({
+      maxStreamLagMs,
+      ...(input.maxTransactionAgeSeconds === undefined
+        ? {}
+        : { maxTransactionAgeSeconds: input.maxTransactionAgeSeconds }),
+    });
+    const cutOverInput = (): CutOverInput => ({
+      ...tables,
+      ...sharedOptions(),
       postpone: Boolean(input.postpone) && !released,
       ...(verifyMode === 'before-release' ? { verifyBeforeRelease: { chunkSize: verifyChunkSize } } : {}),
-      ...(withAttempts
-        ? {
-            maxStreamLagMs,
-            streamWorkflowId: status.streamWorkflowId,
-            ...(input.maxTransactionAgeSeconds === undefined
-              ? {}
-              : { maxTransactionAgeSeconds: input.maxTransactionAgeSeconds }),
-          }
-        : {}),
+      ...(withAttempts ? { ...readinessOptions(), streamWorkflowId: status.streamWorkflowId } : {}),
     });
     const onAttempt = async (handle: ChildWorkflowHandle<typeof cutOver>) => {
       cutOverHandle = handle;
       // A release that came before the child existed.
       if (released) await handle.signal(releaseCutOverSignal);
     };
+    const attemptsLockWait = Math.ceil(
+      positive('lockWaitTimeoutSeconds', input.lockWaitTimeoutSeconds, CUTOVER_DEFAULTS.lockWaitTimeoutSeconds),
+    );
     let cutOverResult: CutOverResult;
     if (withAttempts) {
       try {
@@ -287,9 +300,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
           onAttempt,
           maxAttempts: cutOverAttempts,
           retryDelayMs,
-          lockWaitTimeoutSeconds: Math.ceil(
-            positive('lockWaitTimeoutSeconds', input.lockWaitTimeoutSeconds, CUTOVER_DEFAULTS.lockWaitTimeoutSeconds),
-          ),
+          lockWaitTimeoutSeconds: attemptsLockWait,
           retryRequests: () => retryRequests,
           streamFailed: () => streamError !== undefined,
           streamFailure,
@@ -352,17 +363,25 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       }
     }
 
-    // The application now writes to the target: a reversible move keeps the source current until completed.
-    const reverse =
+    // The application now writes to the target: a reversible move keeps the source current, and can
+    // switch back and forth, until completed.
+    const afterCutOverResult =
       reversible && !lateAbort
-        ? await keepSourceCurrent({
+        ? await afterCutOver({
             moveId,
             tables,
             status,
             phase,
             completeAfterMs: completeAfterSeconds * 1_000,
-            completeRequested: () => completeRequested,
+            switchOptions: { ...sharedOptions(), ...readinessOptions() },
+            maxAttempts: cutOverAttempts,
+            retryDelayMs,
+            lockWaitTimeoutSeconds: attemptsLockWait,
             ...(cutOverResult.drainGtid ? { drainGtid: cutOverResult.drainGtid } : {}),
+            completeRequested: () => completeRequested,
+            revertRequests: () => revertRequests,
+            releaseRequests: () => releaseRequests,
+            retryRequests: () => retryRequests,
           })
         : undefined;
 
@@ -373,7 +392,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       copyRowsPerSecond: Math.round(status.rowsCopied / Math.max(copySeconds, 0.001)),
       cutOver: cutOverResult,
       ...(verify ? { verify } : {}),
-      ...(reverse ? { reverse } : {}),
+      ...(afterCutOverResult ? { afterCutOver: afterCutOverResult } : {}),
     };
     phase('done');
     return result;

@@ -87,7 +87,7 @@ async function refuseLongTransactions(
   const holders = await longTransactions(
     clusters.pool(cluster),
     database,
-    input.tables,
+    side === 'target' ? (input.targetTables ?? input.tables) : input.tables,
     input.maxTransactionAgeSeconds,
   );
   if ('skipped' in holders) {

@@ -5,7 +5,7 @@ import type mysql from 'mysql2/promise';
 import { failure, retryableFailure } from '../../contract/failures.js';
 import type { Clusters, Queryable } from '../clusters.js';
 import { whileHeartbeating } from '../heartbeat.js';
-import { ensureStateSchema, STREAMS_TABLE } from './state-store.js';
+import { ensureStateSchema, PENDING_XA_TABLE, STREAMS_TABLE } from './state-store.js';
 import { currentGtidPosition } from '../source/server.js';
 import type { CutOverFlag } from '../../contract/activities.js';
 
@@ -121,4 +121,26 @@ export async function readCutOverFlag(clusters: Clusters, target: string, stream
     cutOverComplete: state?.cutOverComplete ?? false,
     ...(state?.reverseStart ? { reverseStart: state.reverseStart } : {}),
   };
+}
+
+/**
+ * Activity `restartStream`: a reversible move's stream starts a new leg after a switch: from
+ * `startPosition` (the position the switch's T4 recorded), its flag and owner cleared. An attempt of
+ * the previous leg still alive stops at its next batch (it no longer owns the row).
+ */
+export async function restartStream(
+  clusters: Clusters,
+  cluster: string,
+  streamId: string,
+  startPosition: string,
+): Promise<void> {
+  const conn = clusters.pool(cluster);
+  await ensureStateSchema(conn);
+  await conn.query(
+    `INSERT INTO ${STREAMS_TABLE} (stream_id, applied_position) VALUES (?, ?)
+     ON DUPLICATE KEY UPDATE applied_position = VALUES(applied_position), cut_over_complete = 0, drain_gtid = NULL,
+       reverse_start = NULL, owner = NULL`,
+    [streamId, startPosition],
+  );
+  await conn.query(`DELETE FROM ${PENDING_XA_TABLE} WHERE stream_id = ?`, [streamId]);
 }

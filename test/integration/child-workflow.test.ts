@@ -51,10 +51,19 @@ describe('moveTables as a child workflow', () => {
     expect(result).toMatchObject({
       rowsCopied: 2_000,
       verified: true,
-      cutOver: { moveId: `move:source/${database}/t`, reverseStart: expect.any(String), drainGtid: expect.any(String) },
+      cutOver: {
+        moveId: `move:source/${database}/t`,
+        liveSide: 'target',
+        standbyStart: expect.any(String),
+        drainGtid: expect.any(String),
+      },
     });
     const move = await client.workflow.getHandle(result.moveWorkflowId).result();
-    expect(move.reverse).toMatchObject({ completedBecause: 'complete', startPosition: result.cutOver!.reverseStart });
+    expect(move.afterCutOver).toMatchObject({
+      liveSide: 'target',
+      completedBecause: 'complete',
+      standby: { side: 'source', startPosition: result.cutOver!.standbyStart },
+    });
   });
 
   it('runs under a parent in its own task queue and returns the move summary', async () => {

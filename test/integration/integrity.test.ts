@@ -30,6 +30,7 @@ import {
   temporalClient,
   testClusters,
   uniqueName,
+  ownedWorker,
 } from '../support/stack.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 import { verifyTables } from '../../activities/verify/verify-tables.js';
@@ -82,17 +83,10 @@ async function moveAtGate(database: string) {
   const handle = await startMove(
     client,
     { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
-    await worker(),
+    await ownedWorker(defer),
   );
   await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
   return handle;
-}
-
-async function worker(): Promise<string> {
-  const taskQueue = uniqueName('q');
-  const w = await startWorker({ taskQueue });
-  defer(() => w.stop());
-  return taskQueue;
 }
 
 describe('exact values', () => {
@@ -249,7 +243,7 @@ describe('exact values', () => {
     await target.query(`CREATE DATABASE ${database}`);
     await target.query(`CREATE TABLE ${database}.t (id INT PRIMARY KEY, v VARCHAR(3) NOT NULL, n TINYINT)`);
     await source.query(`UPDATE ${database}.t SET v = 'too long for three' WHERE id = 4`);
-    const taskQueue = await worker();
+    const taskQueue = await ownedWorker(defer);
     // Chunks of 2 rows: the refused row is in the second, while the third is read (and locked) ahead.
     const handle = await startMove(
       client,
@@ -655,7 +649,7 @@ describe('rare paths (integrity review II)', () => {
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
-      await worker(),
+      await ownedWorker(defer),
     );
     const started = Date.now();
     const message = await outcomeWithin(handle, 60_000);
@@ -702,7 +696,7 @@ describe('rare paths (integrity review II)', () => {
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
-      await worker(),
+      await ownedWorker(defer),
     );
     const message = await outcomeWithin(handle, 60_000);
     // The server names the value, not the row: the chunk's key range is named.
@@ -756,7 +750,7 @@ describe('rare paths (integrity review II)', () => {
     const second = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
-      await worker(),
+      await ownedWorker(defer),
     );
     const result = await second.result();
     expect(result.rowsCopied).toBe(2_000);
@@ -790,7 +784,7 @@ describe('rare paths (integrity review II)', () => {
           copyConcurrency: 4,
           postpone: true,
         },
-        await worker(),
+        await ownedWorker(defer),
       );
       await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
       // The stream's deletes bind the key in its type too.
@@ -832,7 +826,7 @@ describe('rare paths (integrity review II)', () => {
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 100 },
-      await worker(),
+      await ownedWorker(defer),
     );
     // The copy stands still holding the source locks of the chunk it cannot write yet.
     const held = await holdCopy(database, 100, defer);
@@ -866,7 +860,7 @@ describe('a unique value moving between rows while the stream lags (integrity re
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 100, postpone: true },
-      await worker(),
+      await ownedWorker(defer),
     );
     await moveReaches(handle, 'the copy', (s) => s.phase === 'copy');
     // The stream stalls: its state row is held, so no batch can commit.
@@ -991,7 +985,7 @@ describe('a copy the target keeps refusing (integrity review II)', () => {
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
-      await worker(),
+      await ownedWorker(defer),
     );
     const outcome = await Promise.race([
       handle.result().then((r) => `done, verify ${r.verify!.ok ? 'MATCH' : 'MISMATCH'}`),
@@ -1022,7 +1016,7 @@ describe('cutover readiness and T3 on the rare paths (integrity review II)', () 
         maxTransactionAgeSeconds: 1,
         cutOverRetryDelaySeconds: 1,
       },
-      await worker(),
+      await ownedWorker(defer),
     );
     await moveReaches(handle, 'the postpone gate', (s) => s.cutOver?.postponed === true);
     return handle;

@@ -15,7 +15,7 @@ import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
 import { allRows, tableNames, TABLE_DDL } from '../support/move-fixture.js';
-import { sourceWriteLoad, sql, startWorker, temporalClient, uniqueName } from '../support/stack.js';
+import { ownedWorker, sourceWriteLoad, sql, temporalClient, uniqueName } from '../support/stack.js';
 import { eventually, moveReaches } from '../support/waiting.js';
 
 let client: Client;
@@ -41,20 +41,13 @@ async function sourceDatabase(tables: Record<string, { ddl: string; fill?: strin
   return { database, source, target };
 }
 
-async function worker() {
-  const taskQueue = uniqueName('q');
-  const w = await startWorker({ taskQueue });
-  defer(() => w.stop());
-  return taskQueue;
-}
-
 const SEQ_FILL = (n: number) =>
   `INSERT INTO {db}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM {db}.seq_1_to_${n}`;
 
 describe('moveTables', () => {
   it('moves a table under inserts, updates, key changes and deletes; verify finds parity', async () => {
     const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(30_000) } });
-    const taskQueue = await worker();
+    const taskQueue = await ownedWorker(defer);
     const load = sourceWriteLoad(database, 250);
     const handle = await startMove(
       client,
@@ -79,7 +72,7 @@ describe('moveTables', () => {
       a: { ddl: TABLE_DDL, fill: SEQ_FILL(5_000).replace('{db}.t', '{db}.a') },
       b: { ddl: TABLE_DDL, fill: SEQ_FILL(3_000).replace('{db}.t', '{db}.b') },
     });
-    const taskQueue = await worker();
+    const taskQueue = await ownedWorker(defer);
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['a', 'b'] },
@@ -105,7 +98,7 @@ describe('moveTables', () => {
         fill: `INSERT INTO {db}.typed VALUES ${row(1, '1', 'Zoë 🚀 naïve')}, ${row(1, '18446744073709551615', '漢字')}, ${row(2, '1', '')}`,
       },
     });
-    const taskQueue = await worker();
+    const taskQueue = await ownedWorker(defer);
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['typed'], postpone: true },
@@ -139,7 +132,7 @@ describe('moveTables', () => {
 
   it('reports a corrupted target row with its key range and key, without failing the completed move', async () => {
     const { database, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(2_500) } });
-    const taskQueue = await worker();
+    const taskQueue = await ownedWorker(defer);
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true, verifyChunkSize: 1_000 },
@@ -166,7 +159,7 @@ describe('moveTables', () => {
 
   it('shows progress, pauses, resumes, changes chunk size, and is findable by phase', async () => {
     const { database, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(60_000) } });
-    const taskQueue = await worker();
+    const taskQueue = await ownedWorker(defer);
     const input: MoveTablesInput = { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 };
     const handle = await startMove(client, input, taskQueue);
     await expect(startMove(client, input, taskQueue)).rejects.toBeInstanceOf(MoveAlreadyRunningError);
@@ -208,7 +201,7 @@ describe('moveTables', () => {
 
   it('starts from its own position, not from state an abandoned earlier move left on the target', async () => {
     const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(3_000) } });
-    const taskQueue = await worker();
+    const taskQueue = await ownedWorker(defer);
     // What an abandoned move of the same table leaves: a stream position from long ago, a finished copy.
     const streamId = `source/${database}/t`;
     await target.query('CREATE DATABASE IF NOT EXISTS _move_tables');
@@ -228,7 +221,7 @@ describe('moveTables', () => {
 
   it('rejects bad input with a clear error before any change', async () => {
     const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL }, nokey: { ddl: '(a INT)' } });
-    const taskQueue = await worker();
+    const taskQueue = await ownedWorker(defer);
     await target.query(`CREATE DATABASE ${database}`);
     await target.query(`CREATE TABLE ${database}.t ${TABLE_DDL}`);
     await target.query(`INSERT INTO ${database}.t (v, n) VALUES ('already', 1)`);

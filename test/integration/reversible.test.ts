@@ -1,94 +1,231 @@
-// A reversible move on real servers: cut over under write load, then the application writes to the
+// A reversible move on real servers: cut over under write load, the application writes to the
 // target (inserts, updates, deletes, primary-key changes, a multi-row transaction) and the reverse
-// stream keeps the source's renamed table equal to it, row by row, until `complete`. Prepare refuses
-// a target whose binlog the reverse stream could not read.
+// stream keeps the source's renamed table equal to it; revert under that load, then cut over again,
+// each switch leaving both sides equal row by row; complete. Prepare refuses a target whose binlog
+// the reverse stream could not read.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
-import { completeMoveSignal } from '../../contract/definitions.js';
+import {
+  completeMoveSignal,
+  moveStatusQuery,
+  releaseCutOverSignal,
+  revertCutOverSignal,
+} from '../../contract/definitions.js';
+import { restartStackPart } from '../../dev/stack/stack.js';
 import { startWriteLoad } from '../../dev/write-load.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
-import { allRows, createSourceTable } from '../support/move-fixture.js';
-import { sourceWriteLoad, sql, startWorker, temporalClient, testClusters, uniqueName } from '../support/stack.js';
+import { allRows, createSourceTable, renamesInSourceBinlog, tableNames } from '../support/move-fixture.js';
+import {
+  sourceWriteLoad,
+  spawnWorkerProcess,
+  sql,
+  stack,
+  temporalClient,
+  testClusters,
+  uniqueName,
+  ownedWorker,
+} from '../support/stack.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 
 let client: Client;
 const defer = cleanupAfterEach();
+const delayingWorker = fileURLToPath(new URL('../support/delaying-worker.ts', import.meta.url));
 beforeAll(async () => {
   client = await temporalClient();
 });
 
-async function worker(): Promise<string> {
-  const taskQueue = uniqueName('q');
-  const w = await startWorker({ taskQueue });
-  defer(() => w.stop());
-  return taskQueue;
+/** Resolves with the row count once `a`.`aTable` and `b`.`bTable` hold the same rows. */
+async function equalRows(
+  what: string,
+  a: mysql.Connection,
+  aTable: string,
+  b: mysql.Connection,
+  bTable: string,
+  database: string,
+): Promise<number> {
+  return eventually(
+    what,
+    async () => {
+      const [aRows, bRows] = await Promise.all([allRows(a, database, aTable), allRows(b, database, bTable)]);
+      return JSON.stringify(aRows) === JSON.stringify(bRows) ? aRows.length : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+}
+
+/** The application's writes on one side: single statements at a steady rate, and one multi-row transaction. */
+async function applicationWrites(
+  side: 'source' | 'target',
+  conn: mysql.Connection,
+  database: string,
+  seconds: number,
+  /** The transaction's new ids start here: each call its own. */
+  base: number,
+) {
+  const clusters = testClusters();
+  try {
+    const load = startWriteLoad({
+      connection: clusters.connectionOptions(side),
+      database,
+      table: 't',
+      ratePerSecond: 300,
+      primaryKeyChanges: 0.05,
+    });
+    await conn.query('BEGIN');
+    await conn.query(`INSERT INTO ${database}.t (id, v, n) VALUES (?, 'tx-a', 1), (?, 'tx-b', 2)`, [
+      base + 1,
+      base + 2,
+    ]);
+    await conn.query(`UPDATE ${database}.t SET v = 'tx-updated' WHERE id IN (?, ?, ?)`, [
+      base / 1e6,
+      base / 1e6 + 10,
+      20,
+    ]);
+    await conn.query(`UPDATE ${database}.t SET id = ? WHERE id = ?`, [base + 3, base / 1e6 + 100]);
+    await conn.query(`DELETE FROM ${database}.t WHERE id = ?`, [base / 1e6 + 200]);
+    await conn.query('COMMIT');
+    await sleep(seconds * 1_000);
+    const stats = await load.stop();
+    expect(stats.errors).toEqual([]);
+    return stats.inserts + stats.updates + stats.keyChanges + stats.deletes + 1;
+  } finally {
+    await clusters.close();
+  }
 }
 
 describe('a reversible move (real servers)', () => {
-  it("keeps the source current after the cutover: the application's writes on the target reach the source's renamed table, until complete", async () => {
+  it('keeps the unused side current; revert and cut over again under write load (Temporal restarted while reverted), each switch leaving both sides equal; complete', async () => {
     const { database, source } = await createSourceTable('rev', 5_000);
     defer(() => source.end());
     const target = await sql('target');
     defer(() => target.end());
     const handle = await startMove(
       client,
-      { source: 'source', target: 'target', database, tables: ['t'], reversible: true },
-      await worker(),
+      { source: 'source', target: 'target', database, tables: ['t'], reversible: true, cutOverRetryDelaySeconds: 1 },
+      await ownedWorker(defer),
     );
+    const reaches = (phase: string, switches: number) =>
+      moveReaches(
+        handle,
+        `${phase} after ${switches} switch(es)`,
+        (s) => s.phase === phase && (s.switches?.length ?? 0) === switches,
+      );
+
+    // Cut over under write load; then the application writes to the target.
     const sourceLoad = sourceWriteLoad(database, 200);
-    const onTarget = await moveReaches(handle, 'the on-target phase', (s) => s.phase === 'on-target');
-    const beforeCutOver = await sourceLoad.stop();
-    expect(beforeCutOver.errors).toEqual([]);
-    expect(onTarget).toMatchObject({ liveSide: 'target', reverse: { startPosition: expect.any(String) } });
+    const onTarget = await reaches('on-target', 0);
+    expect((await sourceLoad.stop()).errors).toEqual([]);
+    expect(onTarget).toMatchObject({ liveSide: 'target', standby: { side: 'source' } });
+    const onTargetWrites = await applicationWrites('target', target, database, 20, 9_000_000);
+    /** While the application is on the target: the source's renamed table follows it. */
+    const sourceKeptCurrent = (what: string) => equalRows(what, source, '_t_del', target, 't', database);
+    const afterTarget = await sourceKeptCurrent("the source's renamed table to equal the target");
 
-    // The application on the target (on-success flipped it): single statements and a transaction.
-    const clusters = testClusters();
-    defer(() => clusters.close());
-    const appLoad = startWriteLoad({
-      connection: clusters.connectionOptions('target'),
-      database,
-      table: 't',
-      ratePerSecond: 300,
-      primaryKeyChanges: 0.05,
+    // Revert: the target frozen, drained into the source, the source's table back in place.
+    await handle.signal(revertCutOverSignal);
+    const onSource = await reaches('on-source', 1);
+    expect(onSource).toMatchObject({
+      liveSide: 'source',
+      standby: { side: 'target' },
+      switches: [{ direction: 'revert' }],
     });
-    await target.query('BEGIN');
-    await target.query(`INSERT INTO ${database}.t (id, v, n) VALUES (9000001, 'tx-a', 1), (9000002, 'tx-b', 2)`);
-    await target.query(`UPDATE ${database}.t SET v = 'tx-updated' WHERE id IN (1, 2, 3)`);
-    await target.query(`UPDATE ${database}.t SET id = 9000003 WHERE id = 4`);
-    await target.query(`DELETE FROM ${database}.t WHERE id = 5`);
-    await target.query('COMMIT');
-    await sleep(15_000);
-    const onTargetStats = await appLoad.stop();
-    expect(onTargetStats.errors).toEqual([]);
+    expect(await tableNames(source, database)).toEqual(['t']);
+    expect(await tableNames(target, database)).toEqual(['_t_del']);
+    expect(await allRows(source, database, 't')).toEqual(await allRows(target, database, '_t_del'));
+    // Temporal restarted while reverted: the move and its standby stream carry on from history.
+    await restartStackPart(stack().dir, 'temporal');
+    const onSourceWrites = await applicationWrites('source', source, database, 8, 8_000_000);
+    await equalRows("the target's renamed table to equal the source", target, '_t_del', source, 't', database);
 
-    const equal = await eventually(
-      "the source's renamed table to equal the target",
-      async () => {
-        const [sourceRows, targetRows] = await Promise.all([
-          allRows(source, database, '_t_del'),
-          allRows(target, database, 't'),
-        ]);
-        return JSON.stringify(sourceRows) === JSON.stringify(targetRows) ? targetRows.length : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+    // Cut over again: the source frozen, the target's table back in place.
+    await handle.signal(releaseCutOverSignal);
+    await reaches('on-target', 2);
+    expect(await tableNames(source, database)).toEqual(['_t_del']);
+    expect(await tableNames(target, database)).toEqual(['t']);
+    expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
+    const againWrites = await applicationWrites('target', target, database, 5, 7_000_000);
+    const rows = await sourceKeptCurrent("the source's renamed table to equal the target again");
+
     await handle.signal(completeMoveSignal);
     const result = await handle.result();
     expect(result.verify!.ok).toBe(true);
-    expect(result.reverse).toMatchObject({
+    expect(result.afterCutOver).toMatchObject({
+      liveSide: 'target',
       completedBecause: 'complete',
-      startPosition: onTarget.reverse!.startPosition,
+      switches: [{ direction: 'revert' }, { direction: 'forward' }],
+      standby: { side: 'source' },
     });
-    await saveHistory('move-reversible-completed', handle);
-    const writes = onTargetStats.inserts + onTargetStats.updates + onTargetStats.keyChanges + onTargetStats.deletes;
+    // Each switch: one RENAME freezing the live side, one putting the other side's table in place.
+    expect(await renamesInSourceBinlog(source, database)).toHaveLength(3);
+    expect(await renamesInSourceBinlog(target, database)).toHaveLength(2);
+    await saveHistory('move-reversible-reverted-completed', handle);
     recordFault(
-      'a reversible move: 15 s of application writes on the target after the cutover (inserts, updates, deletes, key changes, a transaction)',
-      "the reverse stream keeps the source's renamed table equal to the target; complete ends the move",
-      `${equal} rows equal on both sides after ${writes} writes on the target; completed (${result.reverse!.completedBecause})`,
+      'a reversible move reverted and cut over again under write load (inserts, updates, deletes, key changes, transactions on each live side), Temporal restarted while reverted',
+      'after each switch both sides hold the same rows; the unused side is kept current; complete ends the move',
+      `${afterTarget} rows equal after ${onTargetWrites} writes on the target; reverted, ${onSourceWrites} writes on the source; cut over again, ${againWrites} more on the target: ${rows} rows equal; completed`,
+    );
+  });
+
+  it('a worker SIGKILLed during the revert, at T3 and then at T4b, loses nothing: one RENAME per step, both sides equal', async () => {
+    const { database, source } = await createSourceTable('revkill', 3_000);
+    defer(() => source.end());
+    const target = await sql('target');
+    defer(() => target.end());
+    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+    // The first worker holds the revert's T3 (the move's second drain; the first is the cutover's).
+    const first = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'awaitDrain:60000:1:1' }, delayingWorker);
+    defer(() => first.stop().catch(() => undefined));
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], reversible: true, drainTimeoutSeconds: 120 },
+      env.MOVE_TABLES_TASK_QUEUE,
+    );
+    await moveReaches(handle, 'on-target', (s) => s.phase === 'on-target');
+    await target.query(`INSERT INTO ${database}.t (v, n) VALUES ('written on the target', 1)`);
+    await target.query(`UPDATE ${database}.t SET v = 'changed on the target' WHERE id < 50`);
+    await target.query(`DELETE FROM ${database}.t WHERE id BETWEEN 50 AND 59`);
+
+    await handle.signal(revertCutOverSignal);
+    await eventually('the revert at T3 on the first worker', async () =>
+      first.output().includes('test-delay: awaitDrain') ? true : undefined,
+    );
+    const drainGtid = (await handle.query(moveStatusQuery)).cutOver?.drainGtid;
+    expect(drainGtid).toEqual(expect.any(String));
+    await first.kill();
+    // The second picks the drain up from history (same drain GTID), then holds T4b: killed too.
+    const second = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'renameBack:60000:1' }, delayingWorker);
+    defer(() => second.stop().catch(() => undefined));
+    await eventually(
+      'T4b on the second worker',
+      async () => (second.output().includes('test-delay: renameBack') ? true : undefined),
+      { timeoutMs: 120_000 },
+    );
+    await second.kill();
+    const third = await spawnWorkerProcess(env);
+    defer(() => third.stop().catch(() => undefined));
+
+    const onSource = await moveReaches(handle, 'on-source', (s) => s.phase === 'on-source');
+    expect(onSource.switches).toMatchObject([{ direction: 'revert', drainGtid }]);
+    expect(await tableNames(source, database)).toEqual(['t']);
+    expect(await tableNames(target, database)).toEqual(['_t_del']);
+    const rows = await allRows(source, database, 't');
+    expect(rows).toEqual(await allRows(target, database, '_t_del'));
+    expect(rows).toContainEqual(expect.objectContaining({ v: 'written on the target' }));
+    // Never two RENAMEs: the cutover's and T4b on the source, the revert's T1 on the target.
+    expect(await renamesInSourceBinlog(source, database)).toHaveLength(2);
+    expect(await renamesInSourceBinlog(target, database)).toHaveLength(1);
+    await handle.signal(completeMoveSignal);
+    expect((await handle.result()).afterCutOver).toMatchObject({ liveSide: 'source', completedBecause: 'complete' });
+    recordFault(
+      'worker SIGKILLed during a revert: at T3 (the drain into the source), then the next one at T4b',
+      'each step resumes on the next worker from history; one RENAME per step; both sides equal',
+      `reverted with drain GTID ${drainGtid}; ${rows.length} rows equal; RENAMEs: 2 on the source, 1 on the target`,
     );
   });
 
@@ -104,7 +241,7 @@ describe('a reversible move (real servers)', () => {
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], reversible: true },
-      await worker(),
+      await ownedWorker(defer),
     );
     expect(await failureOf(handle.result())).toMatch(
       /^BinlogMisconfigured: a reversible move streams the target's changes back to the source after the cutover, so the target's binlog must be streamable too: binlog_row_metadata is MINIMAL on target .* \(or start the move with reversible: false\)$/,

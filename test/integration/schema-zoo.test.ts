@@ -14,7 +14,7 @@ import { autoIncrementOf } from '../../activities/target/auto-increment.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { rowsCopiedByInsert } from '../support/copy-results.js';
 import { recordFault } from '../support/fault-report.js';
-import { sql, startWorker, temporalClient, uniqueName } from '../support/stack.js';
+import { ownedWorker, sql, temporalClient, uniqueName } from '../support/stack.js';
 import { failureOf, moveReaches } from '../support/waiting.js';
 
 let client: Client;
@@ -22,13 +22,6 @@ const defer = cleanupAfterEach();
 beforeAll(async () => {
   client = await temporalClient();
 });
-
-async function worker(): Promise<string> {
-  const taskQueue = uniqueName('q');
-  const w = await startWorker({ taskQueue });
-  defer(() => w.stop());
-  return taskQueue;
-}
 
 type Write = [sql: string, values: unknown[]];
 
@@ -354,7 +347,7 @@ describe('schema zoo', () => {
         postpone: true,
         chunkSize: 5,
       },
-      await worker(),
+      await ownedWorker(defer),
     );
     // When the copy ran, as the move reports it: writes inside that window happened during the copy.
     let copyStarted: number | undefined;
@@ -467,7 +460,7 @@ describe('shapes a move refuses before any change', () => {
     const handle = await startMove(
       client,
       { source: 'source', target: 'target', database, tables: tables ?? ['t'] },
-      await worker(),
+      await ownedWorker(defer),
     );
     const failure = await failureOf(handle.result());
     expect(failure).toMatch(expected);

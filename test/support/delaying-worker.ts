@@ -1,7 +1,7 @@
 // A worker process for fault tests: the real worker, with an activity interceptor that holds the
-// activities named in MOVE_TABLES_TEST_DELAY ("type:ms,type:ms:times") before they run and says so on
-// stdout, so a test can SIGKILL the process while that step is under way (`times`: only the first
-// that many runs of the type are held).
+// activities named in MOVE_TABLES_TEST_DELAY ("type:ms,type:ms:times:skip") before they run and says
+// so on stdout, so a test can SIGKILL the process while that step is under way (`times`: only that
+// many runs of the type are held; `skip`: after letting the first that many pass).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exitOnFailure, runWorkerProcess } from '../../worker/run-worker.js';
 
@@ -10,8 +10,8 @@ const delays = new Map(
     .split(',')
     .filter(Boolean)
     .map((spec) => {
-      const [type, ms, times] = spec.split(':');
-      return [type!, { ms: Number(ms), left: times === undefined ? Infinity : Number(times) }];
+      const [type, ms, times, skip] = spec.split(':');
+      return [type!, { ms: Number(ms), left: times === undefined ? Infinity : Number(times), skip: Number(skip ?? 0) }];
     }),
 );
 
@@ -21,7 +21,8 @@ runWorkerProcess({
       inbound: {
         async execute(input, next) {
           const delay = delays.get(ctx.info.activityType);
-          if (delay && delay.left > 0) {
+          if (delay && delay.skip > 0) delay.skip--;
+          else if (delay && delay.left > 0) {
             delay.left--;
             process.stdout.write(`test-delay: ${ctx.info.activityType} held for ${delay.ms} ms\n`);
             await sleep(delay.ms);

@@ -72,6 +72,14 @@ export async function spawnWorkerProcess(env: Record<string, string> = {}, entry
   return spawnWorker(testEnv(env), entry);
 }
 
+/** An in-process worker on a task queue of its own, stopped by `defer` after the test; returns the queue. */
+export async function ownedWorker(defer: Defer): Promise<string> {
+  const taskQueue = uniqueName('q');
+  const worker = await startWorker({ taskQueue });
+  defer(() => worker.stop());
+  return taskQueue;
+}
+
 /** A worker process stopped by `defer` after the test (if a test has not killed it already). */
 export async function ownedWorkerProcess(
   defer: Defer,

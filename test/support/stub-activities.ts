@@ -112,6 +112,7 @@ export function stubActivities(overrides: (world: StubWorld) => Partial<MoveTabl
     async setCutOverComplete() {
       world.cutOverComplete = true;
     },
+    async restartStream() {},
     async readCutOverFlag() {
       return { cutOverComplete: world.cutOverComplete, ...(world.cutOverComplete ? { reverseStart: '2-2-20' } : {}) };
     },

@@ -1,9 +1,16 @@
 // A reversible move after its cutover, on the real workflow code with stub activities: the phase
 // `on-target` with the reverse stream started where T4 recorded, and each way it ends (complete,
 // completeAfterSeconds, an abort). The real-server counterpart is test/integration/reversible.test.ts.
+import { Context } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
-import type { StreamInput } from '../../contract/activities.js';
-import { completeMoveSignal, moveStatusQuery } from '../../contract/definitions.js';
+import type { MoveTablesActivities, StreamInput } from '../../contract/activities.js';
+import { failure } from '../../contract/failures.js';
+import {
+  completeMoveSignal,
+  moveStatusQuery,
+  releaseCutOverSignal,
+  revertCutOverSignal,
+} from '../../contract/definitions.js';
 import type { MoveStatus, MoveTablesInput } from '../../contract/move.js';
 import type { moveTables } from '../../workflows/move-tables.js';
 import { stubActivities, stubWorker, untilCancelled } from '../support/stub-activities.js';
@@ -24,7 +31,10 @@ async function reversibleMove(input: Partial<MoveTablesInput> = {}) {
     async streamChanges(stream) {
       streams.push(stream);
       if (!stream.intoOldTables) {
-        while (!w.cutOverComplete) await new Promise((r) => setTimeout(r, 50));
+        while (!w.cutOverComplete) {
+          Context.current().heartbeat();
+          await Context.current().sleep(50);
+        }
         return {
           appliedPosition: '1-1-10',
           rowsApplied: 0,
@@ -49,9 +59,62 @@ async function reversibleMove(input: Partial<MoveTablesInput> = {}) {
     statusReaches<MoveStatus>(
       'on-target',
       () => handle.query(moveStatusQuery),
-      (s) => s.phase === 'on-target' && s.reverse?.stream !== undefined,
+      (s) => s.phase === 'on-target' && s.standby?.stream !== undefined,
     );
   return { world, env, handle, streams, onTarget, reverseStopped: () => reverseStopped };
+}
+
+/**
+ * Both sides modelled for a move's switches: which cluster's tables are renamed, each stream's
+ * flag, each cluster's position (moved by each T4); hooks and restarted streams recorded.
+ */
+function twoSidedWorld(overrides: Partial<MoveTablesActivities> = {}) {
+  const renamed: Record<string, boolean> = { source: false, target: false };
+  const flags: Record<string, boolean> = {};
+  const positions: Record<string, number> = { source: 100, target: 200 };
+  const restarts: string[] = [];
+  const hooks: string[] = [];
+  const attemptIds: string[] = [];
+  const { activities } = stubActivities(() => ({
+    async streamChanges(stream) {
+      // Each stream runs until its flag is set (a switch's T4), or until stopped (cancelled).
+      const ctx = Context.current();
+      while (!flags[stream.streamId]) {
+        ctx.heartbeat();
+        await ctx.sleep(50);
+      }
+      return { appliedPosition: 'x', rowsApplied: 0, transactionsApplied: 0, stoppedBecause: 'cut-over-complete' };
+    },
+    async renameSourceTables(plan) {
+      renamed[plan.source] = true;
+    },
+    async inspectRename(plan) {
+      return renamed[plan.source] ? 'renamed' : 'not-renamed';
+    },
+    async renameBack(plan) {
+      const renamedBack = renamed[plan.source]!;
+      renamed[plan.source] = false;
+      return { renamedBack };
+    },
+    async setCutOverComplete(target, streamId) {
+      flags[streamId] = true;
+      positions[target]! += 1;
+    },
+    async readCutOverFlag(target, streamId) {
+      return { cutOverComplete: Boolean(flags[streamId]), reverseStart: `${target}@${positions[target]}` };
+    },
+    async restartStream(cluster, streamId, startPosition) {
+      flags[streamId] = false;
+      restarts.push(`${cluster} ${streamId} from ${startPosition}`);
+    },
+    async runHooks(request) {
+      hooks.push(`${request.event} ${request.direction ?? 'forward'} ${request.source}→${request.target}`);
+      attemptIds.push(request.workflowId);
+      return { ran: [] };
+    },
+    ...overrides,
+  }));
+  return { activities, renamed, flags, restarts, hooks, attemptIds };
 }
 
 describe('a reversible move after its cutover (stub activities)', () => {
@@ -65,7 +128,11 @@ describe('a reversible move after its cutover (stub activities)', () => {
     });
     expect(status).toMatchObject({
       liveSide: 'target',
-      reverse: { streamWorkflowId: expect.stringMatching(/\/reverse-stream$/), startPosition: '2-2-20' },
+      standby: {
+        side: 'source',
+        streamWorkflowId: expect.stringMatching(/\/reverse-stream$/),
+        startPosition: '2-2-20',
+      },
     });
     expect(world.calls).toContain('prepareMove');
     // The reverse stream: from the target's database to the source's renamed tables, state on the source.
@@ -74,7 +141,12 @@ describe('a reversible move after its cutover (stub activities)', () => {
       ['target', 'source', 'shop', 'shop', true],
     ]);
     expect(streams[1]).toMatchObject({ startPosition: '2-2-20', streamId: 'target/shop/orders' });
-    expect(result.reverse).toMatchObject({ startPosition: '2-2-20', completedBecause: 'complete' });
+    expect(result.afterCutOver).toMatchObject({
+      liveSide: 'target',
+      switches: [],
+      completedBecause: 'complete',
+      standby: { side: 'source', startPosition: '2-2-20' },
+    });
     expect(reverseStopped()).toBe(true);
     expect(final.phase).toBe('done');
   });
@@ -82,7 +154,7 @@ describe('a reversible move after its cutover (stub activities)', () => {
   it('left open, completes by itself after completeAfterSeconds', async () => {
     const { env, handle, reverseStopped } = await reversibleMove({ completeAfterSeconds: 2 });
     const result = await env.run(() => handle.result());
-    expect(result.reverse?.completedBecause).toBe('complete-after');
+    expect(result.afterCutOver?.completedBecause).toBe('complete-after');
     expect(reverseStopped()).toBe(true);
   });
 
@@ -94,12 +166,14 @@ describe('a reversible move after its cutover (stub activities)', () => {
       const result = await handle.result();
       return { result, final: await handle.query(moveStatusQuery) };
     });
-    expect(result.reverse?.completedBecause).toBe('abort');
+    expect(result.afterCutOver?.completedBecause).toBe('abort');
     expect(world.calls).not.toContain('renameBack');
     expect(world.calls).not.toContain('discardTarget');
     expect(world.hooks).not.toContain('on-failure');
     expect(reverseStopped()).toBe(true);
-    expect(final.lastError).toMatch(/^aborted after the cutover: the move completes/);
+    expect(final.lastError).toMatch(
+      /^aborted after the cutover: the move completes with the application on the target/,
+    );
   });
 
   it('refuses a completeAfterSeconds past 30 days', async () => {
@@ -107,5 +181,114 @@ describe('a reversible move after its cutover (stub activities)', () => {
     expect(await env.run(() => failureOf(handle.result()))).toMatch(
       /^InvalidInput: "completeAfterSeconds" must be at most 2592000 \(30 days\), got 2678400$/,
     );
+  });
+
+  it('revert switches the application back by the same protocol, release switches it again, complete ends it', async () => {
+    const { activities, renamed, restarts, hooks, attemptIds } = twoSidedWorld();
+    const env = await stubWorker(activities);
+    const handle = await env.client.workflow.start<typeof moveTables>('moveTables', {
+      taskQueue: env.taskQueue,
+      workflowId: env.workflowId('move'),
+      args: [INPUT],
+    });
+    const reaches = (phase: MoveStatus['phase']) =>
+      statusReaches<MoveStatus>(
+        phase,
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === phase,
+      );
+    const seen = await env.run(async () => {
+      const onTarget = await reaches('on-target');
+      const renamedOnTarget = { ...renamed };
+      await handle.signal(revertCutOverSignal);
+      const onSource = await reaches('on-source');
+      const renamedOnSource = { ...renamed };
+      await handle.signal(releaseCutOverSignal);
+      await statusReaches<MoveStatus>(
+        'on-target again',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'on-target' && (s.switches?.length ?? 0) === 2,
+      );
+      const renamedAgain = { ...renamed };
+      await handle.signal(completeMoveSignal);
+      return { onTarget, renamedOnTarget, onSource, renamedOnSource, renamedAgain, result: await handle.result() };
+    });
+    // After the cutover: the source renamed, the target live.
+    expect(seen.renamedOnTarget).toEqual({ source: true, target: false });
+    // Reverted: the target frozen under its old names, the source's tables back in place (T4b), the
+    // target kept current by the forward stream from the source position the revert's T4 recorded.
+    expect(seen.renamedOnSource).toEqual({ source: false, target: true });
+    expect(seen.onSource).toMatchObject({
+      liveSide: 'source',
+      standby: { side: 'target', streamWorkflowId: expect.stringMatching(/\/stream$/), startPosition: 'source@101' },
+    });
+    // Cut over again: the source frozen, the target's tables back in place.
+    expect(seen.renamedAgain).toEqual({ source: true, target: false });
+    expect(restarts).toEqual([
+      'source target/shop/orders from target@201',
+      'target source/shop/orders from source@101',
+      'source target/shop/orders from target@202',
+    ]);
+    expect(hooks).toEqual([
+      'on-before-cut-over forward source→target',
+      'on-success forward source→target',
+      'on-before-cut-over revert target→source',
+      'on-success revert target→source',
+      'on-before-cut-over forward source→target',
+      'on-success forward source→target',
+    ]);
+    expect([...new Set(attemptIds)].map((id) => id.replace(/^.*?\/(cutover|revert-1|switch-2)\//, '$1/'))).toEqual([
+      'cutover/1',
+      'revert-1/1',
+      'switch-2/1',
+    ]);
+    expect(seen.result.afterCutOver).toMatchObject({
+      liveSide: 'target',
+      completedBecause: 'complete',
+      switches: [{ direction: 'revert' }, { direction: 'forward' }],
+      standby: { side: 'source', startPosition: 'target@202' },
+    });
+  });
+
+  it('a revert attempt that fails between T1 and T4 compensates on the target: the application stays there, the next attempt switches', async () => {
+    let drains = 0;
+    const { activities, renamed, hooks } = twoSidedWorld({
+      async awaitDrain() {
+        // The cutover's drain, then the revert's first (times out), then its second.
+        if (++drains === 2) throw failure('DrainTimeout', 'drain timed out');
+        return { appliedPosition: 'x', attempts: 1 };
+      },
+    });
+    const env = await stubWorker(activities);
+    const handle = await env.client.workflow.start<typeof moveTables>('moveTables', {
+      taskQueue: env.taskQueue,
+      workflowId: env.workflowId('move'),
+      args: [{ ...INPUT, cutOverRetryDelaySeconds: 0.2 }],
+    });
+    const seen = await env.run(async () => {
+      await statusReaches<MoveStatus>(
+        'on-target',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'on-target',
+      );
+      await handle.signal(revertCutOverSignal);
+      const onSource = await statusReaches<MoveStatus>(
+        'on-source',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'on-source',
+      );
+      const renamedOnSource = { ...renamed };
+      await handle.signal(completeMoveSignal);
+      return { onSource, renamedOnSource, result: await handle.result() };
+    });
+    expect(seen.onSource.attempts).toMatchObject([
+      { attempt: 1, outcome: 'failed', sourceState: 'unchanged', step: 'T3' },
+      { attempt: 2, outcome: 'completed' },
+    ]);
+    expect(seen.onSource.attempts![0]!.workflowId).toMatch(/\/revert-1\/1$/);
+    expect(seen.renamedOnSource).toEqual({ source: false, target: true });
+    // The failed attempt's on-failure, as a revert.
+    expect(hooks).toContain('on-failure revert target→source');
+    expect(seen.result.afterCutOver).toMatchObject({ liveSide: 'source', switches: [{ direction: 'revert' }] });
   });
 });

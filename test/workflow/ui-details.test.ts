@@ -77,7 +77,16 @@ describe('a move in the Temporal UI (stub activities)', () => {
     const release = seen.done.signals.find((s) => s.name === 'releaseCutOver');
     expect(release?.description).toMatch(/Releases a postponed cutover/);
     expect(seen.done.signals.map((s) => s.name).sort()).toEqual(
-      ['completeMove', 'cutOverProgress', 'pause', 'releaseCutOver', 'resume', 'retryCutOver', 'setChunkSize'].sort(),
+      [
+        'completeMove',
+        'cutOverProgress',
+        'pause',
+        'releaseCutOver',
+        'resume',
+        'retryCutOver',
+        'revertCutOver',
+        'setChunkSize',
+      ].sort(),
     );
     expect(seen.done.signals.every((s) => s.description && s.description !== s.name)).toBe(true);
     expect(seen.done.queries.find((q) => q.name === 'status')?.description).toMatch(/phase, rows copied/);
