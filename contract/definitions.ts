@@ -62,7 +62,7 @@ const DESCRIPTIONS: Record<string, string> = {
   [completeMoveSignal.name]:
     "Ends a reversible move after its cutover: stops the stream keeping the unused side current; that side's renamed tables are kept (no input).",
   [revertCutOverSignal.name]:
-    'A reversible move on the target switches the application back to the source, by the cutover protocol reversed (no input); releaseCutOver then switches it to the target again.',
+    'A reversible move on the target switches the application back to the source, by the cutover protocol reversed (no input); a release then cuts over to the target again.',
   [moveCutOverSignal.name]:
     "Sent by a reversible move to its parent workflow after its cutover and each switch (not for operators; the parent's handler).",
 };

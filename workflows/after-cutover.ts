@@ -193,9 +193,9 @@ export async function afterCutOver(ctx: AfterCutOverContext): Promise<AfterCutOv
 
     const direction = live === 'target' ? 'revert' : 'forward';
     const switchId = `${direction === 'revert' ? 'revert' : 'switch'}-${switches.length + 1}`;
-    let switched: Awaited<ReturnType<typeof runCutOverAttempts>>;
+    let switchedDrainGtid: string | undefined;
     try {
-      switched = await runCutOverAttempts({
+      const switched = await runCutOverAttempts({
         moveId: ctx.moveId,
         switchId,
         tables: standbyTables,
@@ -217,13 +217,19 @@ export async function afterCutOver(ctx: AfterCutOverContext): Promise<AfterCutOv
         streamFailed: stream.failed,
         streamFailure: stream.failure,
       });
+      switchedDrainGtid = switched.drainGtid;
     } catch (err) {
       // Aborted during the switch: it compensated (or held, renamed back on abort); the application
       // stays where it was.
       if (isCancellation(err)) return finish(ctx, live, switches, 'abort', stream, standby);
-      if (!stream.failed()) throw err;
-      // The standby stream failed: no switch can drain, only completing is left.
-      return finish(ctx, live, switches, await completion(ctx, completeAt), stream, standby);
+      if (status.attempts?.at(-1)?.sourceState === 'complete') {
+        // Past T4 (on-success failed): the switch happened, T4b included; routing may not have followed.
+        switchedDrainGtid = status.cutOver?.drainGtid;
+        status.lastError = `the ${direction} completed (T4, T4b), but a step after them failed: ${errorMessage(err)}; route the application to the ${other(live)} if on-success did not`;
+      } else if (stream.failed()) {
+        // The standby stream failed: no switch can drain, only completing is left.
+        return finish(ctx, live, switches, await completion(ctx, completeAt), stream, standby);
+      } else throw err;
     }
     // An abort that came after the switch's T4 let it complete: the move ends with it.
     const aborted = CancellationScope.current().consideredCancelled;
@@ -237,7 +243,7 @@ export async function afterCutOver(ctx: AfterCutOverContext): Promise<AfterCutOv
         standbyTables.streamId,
       );
     });
-    drainGtid = switched.drainGtid;
+    drainGtid = switchedDrainGtid;
     switches.push({
       direction,
       workflowId: status.attempts?.at(-1)?.workflowId ?? switchId,

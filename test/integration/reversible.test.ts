@@ -9,12 +9,8 @@ import type { Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startMove } from '../../client/moves.js';
-import {
-  completeMoveSignal,
-  moveStatusQuery,
-  releaseCutOverSignal,
-  revertCutOverSignal,
-} from '../../contract/definitions.js';
+import type { MoveTablesInput } from '../../contract/move.js';
+import { completeMoveSignal, releaseCutOverSignal, revertCutOverSignal } from '../../contract/definitions.js';
 import { restartStackPart } from '../../dev/stack/stack.js';
 import { startWriteLoad } from '../../dev/write-load.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
@@ -30,6 +26,7 @@ import {
   testClusters,
   uniqueName,
   ownedWorker,
+  type WorkerProcess,
 } from '../support/stack.js';
 import { eventually, failureOf, moveReaches } from '../support/waiting.js';
 
@@ -97,6 +94,51 @@ async function applicationWrites(
   } finally {
     await clusters.close();
   }
+}
+
+/**
+ * A reversible move on a worker process holding `delay` (MOVE_TABLES_TEST_DELAY), once it is on the
+ * target and the application has written there.
+ */
+async function onTargetWithDelayingWorker(delay: string, input: Partial<MoveTablesInput>) {
+  const { database, source } = await createSourceTable('revkill', 1_000);
+  defer(() => source.end());
+  const target = await sql('target');
+  defer(() => target.end());
+  const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
+  const first = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: delay }, delayingWorker);
+  defer(() => first.stop().catch(() => undefined));
+  const handle = await startMove(
+    client,
+    { source: 'source', target: 'target', database, tables: ['t'], reversible: true, ...input },
+    env.MOVE_TABLES_TASK_QUEUE,
+  );
+  await moveReaches(handle, 'on-target', (s) => s.phase === 'on-target');
+  await target.query(`INSERT INTO ${database}.t (v, n) VALUES ('written on the target', 1)`);
+  await target.query(`UPDATE ${database}.t SET v = 'changed on the target' WHERE id < 50`);
+  await target.query(`DELETE FROM ${database}.t WHERE id BETWEEN 50 AND 59`);
+  return { database, source, target, handle, first, env };
+}
+
+async function held(worker: WorkerProcess, activity: string): Promise<void> {
+  await eventually(
+    `${activity} held on the worker`,
+    async () => (worker.output().includes(`test-delay: ${activity}`) ? true : undefined),
+    { timeoutMs: 120_000 },
+  );
+}
+
+/** Reverted: the source's table in place and equal to the target's frozen one, one RENAME per step. Returns the rows. */
+async function expectReverted(source: mysql.Connection, target: mysql.Connection, database: string): Promise<number> {
+  expect(await tableNames(source, database)).toEqual(['t']);
+  expect(await tableNames(target, database)).toEqual(['_t_del']);
+  const rows = await allRows(source, database, 't');
+  expect(rows).toEqual(await allRows(target, database, '_t_del'));
+  expect(rows).toContainEqual(expect.objectContaining({ v: 'written on the target' }));
+  // Never two RENAMEs: the cutover's and T4b on the source, the revert's T1 on the target.
+  expect(await renamesInSourceBinlog(source, database)).toHaveLength(2);
+  expect(await renamesInSourceBinlog(target, database)).toHaveLength(1);
+  return rows.length;
 }
 
 describe('a reversible move (real servers)', () => {
@@ -173,61 +215,84 @@ describe('a reversible move (real servers)', () => {
   });
 
   it('a worker SIGKILLed during the revert, at T3 and then at T4b, loses nothing: one RENAME per step, both sides equal', async () => {
-    const { database, source } = await createSourceTable('revkill', 3_000);
-    defer(() => source.end());
-    const target = await sql('target');
-    defer(() => target.end());
-    const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
     // The first worker holds the revert's T3 (the move's second drain; the first is the cutover's).
-    const first = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'awaitDrain:60000:1:1' }, delayingWorker);
-    defer(() => first.stop().catch(() => undefined));
-    const handle = await startMove(
-      client,
-      { source: 'source', target: 'target', database, tables: ['t'], reversible: true, drainTimeoutSeconds: 120 },
-      env.MOVE_TABLES_TASK_QUEUE,
-    );
-    await moveReaches(handle, 'on-target', (s) => s.phase === 'on-target');
-    await target.query(`INSERT INTO ${database}.t (v, n) VALUES ('written on the target', 1)`);
-    await target.query(`UPDATE ${database}.t SET v = 'changed on the target' WHERE id < 50`);
-    await target.query(`DELETE FROM ${database}.t WHERE id BETWEEN 50 AND 59`);
-
+    const { database, source, target, handle, first, env } = await onTargetWithDelayingWorker('awaitDrain:60000:1:1', {
+      drainTimeoutSeconds: 120,
+    });
     await handle.signal(revertCutOverSignal);
-    await eventually('the revert at T3 on the first worker', async () =>
-      first.output().includes('test-delay: awaitDrain') ? true : undefined,
-    );
-    const drainGtid = (await handle.query(moveStatusQuery)).cutOver?.drainGtid;
-    expect(drainGtid).toEqual(expect.any(String));
+    await held(first, 'awaitDrain');
+    // The attempt reports its steps to the move: the drain GTID arrives with T3's report.
+    const atT3 = await moveReaches(handle, "the revert's T3", (s) => s.cutOver?.step === 'T3' && !!s.cutOver.drainGtid);
+    const drainGtid = atT3.cutOver!.drainGtid;
     await first.kill();
     // The second picks the drain up from history (same drain GTID), then holds T4b: killed too.
     const second = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'renameBack:60000:1' }, delayingWorker);
     defer(() => second.stop().catch(() => undefined));
-    await eventually(
-      'T4b on the second worker',
-      async () => (second.output().includes('test-delay: renameBack') ? true : undefined),
-      { timeoutMs: 120_000 },
-    );
+    await held(second, 'renameBack');
     await second.kill();
     const third = await spawnWorkerProcess(env);
     defer(() => third.stop().catch(() => undefined));
 
     const onSource = await moveReaches(handle, 'on-source', (s) => s.phase === 'on-source');
     expect(onSource.switches).toMatchObject([{ direction: 'revert', drainGtid }]);
-    expect(await tableNames(source, database)).toEqual(['t']);
-    expect(await tableNames(target, database)).toEqual(['_t_del']);
-    const rows = await allRows(source, database, 't');
-    expect(rows).toEqual(await allRows(target, database, '_t_del'));
-    expect(rows).toContainEqual(expect.objectContaining({ v: 'written on the target' }));
-    // Never two RENAMEs: the cutover's and T4b on the source, the revert's T1 on the target.
-    expect(await renamesInSourceBinlog(source, database)).toHaveLength(2);
-    expect(await renamesInSourceBinlog(target, database)).toHaveLength(1);
+    const rows = await expectReverted(source, target, database);
     await handle.signal(completeMoveSignal);
     expect((await handle.result()).afterCutOver).toMatchObject({ liveSide: 'source', completedBecause: 'complete' });
     recordFault(
       'worker SIGKILLed during a revert: at T3 (the drain into the source), then the next one at T4b',
       'each step resumes on the next worker from history; one RENAME per step; both sides equal',
-      `reverted with drain GTID ${drainGtid}; ${rows.length} rows equal; RENAMEs: 2 on the source, 1 on the target`,
+      `reverted with drain GTID ${drainGtid}; ${rows} rows equal; RENAMEs: 2 on the source, 1 on the target`,
     );
   });
+
+  it.each([
+    {
+      step: 'T0 (on-before-cut-over)',
+      activity: 'runHooks',
+      skip: 2,
+      outcome: 'the attempt fails, nothing renamed; the next one reverts',
+    },
+    {
+      step: 'T1',
+      activity: 'renameSourceTables',
+      skip: 1,
+      outcome: 'the inspection finds nothing renamed; the next attempt reverts',
+    },
+    { step: 'T2', activity: 'captureDrainGtid', skip: 1, outcome: 'T2 runs again on the next worker' },
+    { step: 'T4', activity: 'setCutOverComplete', skip: 1, outcome: 'T4 runs again on the next worker' },
+    {
+      step: 'T5 (on-success)',
+      activity: 'runHooks',
+      skip: 3,
+      outcome: 'the revert stands (T4, T4b done); status says to route by hand',
+    },
+  ])(
+    "a worker SIGKILLed at the revert's $step: $outcome; one RENAME per side",
+    async ({ step, activity, skip, outcome }) => {
+      // Held on the revert's run of the activity (the cutover's runs pass).
+      const { database, source, target, handle, first, env } = await onTargetWithDelayingWorker(
+        `${activity}:60000:1:${skip}`,
+        { cutOverRetryDelaySeconds: 1 },
+      );
+      await handle.signal(revertCutOverSignal);
+      await held(first, activity);
+      await first.kill();
+      const second = await spawnWorkerProcess(env);
+      defer(() => second.stop().catch(() => undefined));
+
+      const onSource = await moveReaches(handle, 'on-source', (s) => s.phase === 'on-source');
+      const rows = await expectReverted(source, target, database);
+      if (step.startsWith('T5'))
+        expect(onSource.lastError).toMatch(/^the revert completed \(T4, T4b\), but a step after them failed/);
+      await handle.signal(completeMoveSignal);
+      expect((await handle.result()).afterCutOver).toMatchObject({ liveSide: 'source' });
+      recordFault(
+        `worker SIGKILLed at a revert's ${step}`,
+        outcome,
+        `reverted; ${rows} rows equal; RENAMEs: 2 on the source, 1 on the target; ${onSource.attempts?.length} attempt(s)`,
+      );
+    },
+  );
 
   it('prepare refuses a reversible move whose target binlog the reverse stream could not read, before anything changes', async () => {
     const { database, source } = await createSourceTable('revbad', 10);

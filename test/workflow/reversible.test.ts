@@ -151,6 +151,21 @@ describe('a reversible move after its cutover (stub activities)', () => {
     expect(final.phase).toBe('done');
   });
 
+  it('open on the target, it adds no history while the standby stream does not change (weeks stay under the limit)', async () => {
+    const { env, handle, onTarget } = await reversibleMove();
+    const { at, later } = await env.run(async () => {
+      await onTarget();
+      const at = (await handle.describe()).historyLength;
+      await new Promise((r) => setTimeout(r, 20_000));
+      const later = (await handle.describe()).historyLength;
+      await handle.signal(completeMoveSignal);
+      await handle.result();
+      return { at, later };
+    });
+    // A held watch costs nothing until something changes, and at most ~6 events an hour then.
+    expect(later - at).toBeLessThanOrEqual(6);
+  });
+
   it('left open, completes by itself after completeAfterSeconds', async () => {
     const { env, handle, reverseStopped } = await reversibleMove({ completeAfterSeconds: 2 });
     const result = await env.run(() => handle.result());
