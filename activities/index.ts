@@ -9,6 +9,7 @@ import { runHooks } from './hooks/hooks.js';
 import { prepareMove } from './preflight/prepare-move.js';
 import { checkReadiness } from './preflight/readiness.js';
 import { validateCutOver } from './preflight/validate-cutover.js';
+import { dropStandbyTables } from './source/drop-standby.js';
 import { inspectRename, renameBack, renameSourceTables } from './source/rename.js';
 import { captureDrainGtid, describeCluster } from './source/server.js';
 import { observeStream, watchStream } from './stream/stream-health.js';
@@ -52,5 +53,6 @@ export function createActivities({ clusters, temporal, hooksDir, hooksEnv = [] }
     setCutOverComplete: (target, streamId, drainGtid) => setCutOverComplete(clusters, target, streamId, drainGtid),
     readCutOverFlag: (target, streamId) => readCutOverFlag(clusters, target, streamId),
     restartStream: (cluster, streamId, startPosition) => restartStream(clusters, cluster, streamId, startPosition),
+    dropStandbyTables: (input) => dropStandbyTables(clusters, input),
   };
 }

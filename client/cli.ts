@@ -42,8 +42,9 @@ Commands
   chunk-size <move> N          Rows per copy chunk from the next slice on.
   revert    <move>             A reversible move on the target switches the application back to the source (the cutover
                                protocol reversed, same hooks with GH_OST_REVERT=true); release then cuts over again.
-  complete  <move>             Ends a reversible move after its cutover: the stream keeping the unused side current stops;
-                               that side's renamed tables are kept.
+  complete  <move> [--drop-standby-tables]
+                               Ends a reversible move after its cutover: the stream keeping the unused side current stops;
+                               that side's renamed tables are kept, or dropped with --drop-standby-tables.
   abort     <move>             Cancels the move (before T1: stops; from T1 on: the cutover compensates; holding with tables
                                renamed: renames them back; after T4: too late, the cutover completes). The source is left
                                as it was before the move, and the target too: the tables the move created are dropped
@@ -80,6 +81,7 @@ const options = {
   postpone: { type: 'boolean' },
   'keep-target-on-abort': { type: 'boolean' },
   reversible: { type: 'boolean' },
+  'drop-standby-tables': { type: 'boolean' },
   'complete-after': { type: 'string' },
   'chunk-size': { type: 'string' },
   'copy-concurrency': { type: 'string' },
@@ -256,7 +258,6 @@ async function run(argv: string[]): Promise<number> {
       case 'retry':
       case 'pause':
       case 'resume':
-      case 'complete':
       case 'revert': {
         const handle = handleOf();
         const signals = {
@@ -264,11 +265,21 @@ async function run(argv: string[]): Promise<number> {
           retry: retryCutOverSignal,
           pause: pauseSignal,
           resume: resumeSignal,
-          complete: completeMoveSignal,
           revert: revertCutOverSignal,
         };
         await handle.signal(signals[command]);
         print(values, { workflowId: handle.workflowId, signal: command }, `${command}: sent to ${handle.workflowId}`);
+        return EXIT.ok;
+      }
+      case 'complete': {
+        const handle = handleOf();
+        const drop = values['drop-standby-tables'] === true;
+        await handle.signal(completeMoveSignal, drop ? { dropStandbyTables: true } : {});
+        print(
+          values,
+          { workflowId: handle.workflowId, signal: 'complete', dropStandbyTables: drop },
+          `complete${drop ? ' (dropping the standby tables)' : ''}: sent to ${handle.workflowId}`,
+        );
         return EXIT.ok;
       }
       case 'chunk-size': {

@@ -337,6 +337,7 @@ export interface MoveTablesActivities {
   setCutOverComplete(target: string, streamId: string, drainGtid: string): Promise<void>;
   readCutOverFlag(target: string, streamId: string): Promise<CutOverFlag>;
   restartStream(cluster: string, streamId: string, startPosition: string): Promise<void>;
+  dropStandbyTables(input: DropStandbyInput): Promise<{ dropped: string[] }>;
 }
 
 /** The stream's cutover-complete flag (T4), and the target's position T4 read with it. */
@@ -355,3 +356,12 @@ export type PrepareInput = MovedTables & { reversible?: boolean };
 
 /** Activity `validateCutOver`: the moved tables, and whether the target's tables wait under their old names. */
 export type ValidateInput = MovedTables & { targetRenamed?: boolean };
+
+/** Activity `dropStandbyTables`: a completed reversible move's renamed tables on its standby side. */
+export interface DropStandbyInput {
+  cluster: string;
+  database: string;
+  /** The moved names: the tables dropped are their old names (`oldTableTemplate`). */
+  tables: string[];
+  oldTableTemplate: string;
+}

@@ -25,8 +25,16 @@ export const resumeSignal = defineSignal('resume');
 /** Rows per copy chunk from the next slice on. */
 export const setChunkSizeSignal = defineSignal<[number]>('setChunkSize');
 
-/** Ends a reversible move after its cutover: the standby stream stops; the unused side's renamed tables are kept. */
-export const completeMoveSignal = defineSignal('completeMove');
+/**
+ * Ends a reversible move after its cutover: the standby stream stops; the unused side's renamed
+ * tables are kept, or dropped with `{ "dropStandbyTables": true }`.
+ */
+export const completeMoveSignal = defineSignal<[CompleteMoveOptions?]>('completeMove');
+
+export interface CompleteMoveOptions {
+  /** Drop the standby side's renamed tables once the standby stream has stopped (never the default). */
+  dropStandbyTables?: boolean;
+}
 
 /** A reversible move on the target switches the application back to the source (the cutover's protocol, reversed). */
 export const revertCutOverSignal = defineSignal('revertCutOver');
@@ -60,7 +68,7 @@ const DESCRIPTIONS: Record<string, string> = {
   [resumeSignal.name]: 'Resumes a paused copy.',
   [setChunkSizeSignal.name]: 'Rows per copy chunk from the next slice on (input: a positive integer).',
   [completeMoveSignal.name]:
-    "Ends a reversible move after its cutover: stops the stream keeping the unused side current; that side's renamed tables are kept (no input).",
+    'Ends a reversible move after its cutover: stops the stream keeping the unused side current; that side\'s renamed tables are kept (no input), or dropped with {"dropStandbyTables": true}.',
   [revertCutOverSignal.name]:
     'A reversible move on the target switches the application back to the source, by the cutover protocol reversed (no input); a release then cuts over to the target again.',
   [moveCutOverSignal.name]:

@@ -198,6 +198,8 @@ export interface AfterCutOverResult {
   liveSide: 'source' | 'target';
   switches: MoveSwitch[];
   completedBecause: 'complete' | 'complete-after' | 'abort';
+  /** The standby side's renamed tables dropped at `completeMove` (`dropStandbyTables`). */
+  droppedTables?: string[];
   /** The standby stream when the move ended: its start, last applied position as observed, error. */
   standby?: {
     side: 'source' | 'target';

@@ -125,6 +125,12 @@ const FLAG_READ: ActivityOptions = {
 /** The cutover-complete flag, and the target position T4 read with it (where a reverse stream starts). */
 export const flagStep = shaped(FLAG_READ, 'readCutOverFlag');
 
+/** A completed reversible move's standby tables, when asked: idempotent, retried. */
+export const dropStandbyStep = shaped(
+  { startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 10 } },
+  'dropStandbyTables',
+);
+
 /** A reversible move's stream starting a new leg after a switch: idempotent, retried. */
 export const restartStep = shaped(
   { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 20 } },

@@ -25,7 +25,7 @@ import { moveCutOverSignal } from '../contract/definitions.js';
 import { moveSummary } from '../contract/move-details.js';
 import type { AfterCutOverResult, MovePhase, MoveStatus, MoveSwitch, StandbyStatus } from '../contract/move.js';
 import { reversed, type MovedTables } from '../contract/tables.js';
-import { flagStep, restartStep, summarized } from './activity-shapes.js';
+import { dropStandbyStep, flagStep, restartStep, summarized } from './activity-shapes.js';
 import { runCutOverAttempts } from './cutover-attempts.js';
 import { errorMessage } from './failures.js';
 import { watchStreamOnce } from './stream-observer.js';
@@ -51,6 +51,8 @@ export interface AfterCutOverContext {
   lockWaitTimeoutSeconds: number;
   drainGtid?: string;
   completeRequested(): boolean;
+  /** `completeMove` asked to drop the standby side's renamed tables. */
+  dropStandbyTables(): boolean;
   revertRequests(): number;
   releaseRequests(): number;
   retryRequests(): number;
@@ -289,10 +291,16 @@ async function finish(
   const streamError = stream?.failed() ? errorMessage(stream.failure()) : undefined;
   await stream?.stop();
   const appliedPosition = standby?.stream?.appliedPosition;
+  // Only at an operator's complete, and only once the stream into them has stopped.
+  const dropped =
+    completedBecause === 'complete' && standby && ctx.dropStandbyTables()
+      ? await dropStandby(ctx, standby.side)
+      : undefined;
   return {
     liveSide: live,
     switches,
     completedBecause,
+    ...(dropped ? { droppedTables: dropped } : {}),
     ...(standby
       ? {
           standby: {
@@ -305,6 +313,18 @@ async function finish(
         }
       : {}),
   };
+}
+
+async function dropStandby(ctx: AfterCutOverContext, side: Side): Promise<string[]> {
+  const { tables } = ctx;
+  const [cluster, database] =
+    side === 'source' ? [tables.source, tables.database] : [tables.target, tables.targetDatabase];
+  const { dropped } = await summarized(
+    dropStandbyStep.dropStandbyTables,
+    `complete: drop the renamed tables on ${cluster} (asked for)`,
+    { cluster, database, tables: tables.tables, oldTableTemplate: tables.oldTableTemplate },
+  );
+  return dropped;
 }
 
 function notifyParent(moveId: string, liveSide: Side, standbyStart: string, drainGtid: string | undefined): void {

@@ -19,6 +19,7 @@ import { CUTOVER_DEFAULTS, type CutOverInput, type CutOverResult } from '../cont
 import {
   completeMoveSignal,
   cutOverProgressSignal,
+  type CompleteMoveOptions,
   revertCutOverSignal,
   movePhaseSearchAttribute,
   moveStatusQuery,
@@ -98,6 +99,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   let released = resume?.released ?? false;
   let retryRequests = 0;
   let completeRequested = false;
+  let dropStandbyTables = false;
   let revertRequests = 0;
   let releaseRequests = 0;
   let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
@@ -122,8 +124,9 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   setDescribedHandler(retryCutOverSignal, () => {
     retryRequests++;
   });
-  setDescribedHandler(completeMoveSignal, () => {
+  setDescribedHandler(completeMoveSignal, (options?: CompleteMoveOptions) => {
     completeRequested = true;
+    if (options?.dropStandbyTables === true) dropStandbyTables = true;
   });
   setDescribedHandler(revertCutOverSignal, () => {
     revertRequests++;
@@ -379,6 +382,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
             lockWaitTimeoutSeconds: attemptsLockWait,
             ...(cutOverResult.drainGtid ? { drainGtid: cutOverResult.drainGtid } : {}),
             completeRequested: () => completeRequested,
+            dropStandbyTables: () => dropStandbyTables,
             revertRequests: () => revertRequests,
             releaseRequests: () => releaseRequests,
             retryRequests: () => retryRequests,

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { dropStandbyTables } from '../../activities/source/drop-standby.js';
 import { startMove } from '../../client/moves.js';
 import type { MoveTablesInput } from '../../contract/move.js';
 import { completeMoveSignal, releaseCutOverSignal, revertCutOverSignal } from '../../contract/definitions.js';
@@ -194,7 +196,7 @@ describe('a reversible move (real servers)', () => {
     const againWrites = await applicationWrites('target', target, database, 5, 7_000_000);
     const rows = await sourceKeptCurrent("the source's renamed table to equal the target again");
 
-    await handle.signal(completeMoveSignal);
+    await handle.signal(completeMoveSignal, { dropStandbyTables: true });
     const result = await handle.result();
     expect(result.verify!.ok).toBe(true);
     expect(result.afterCutOver).toMatchObject({
@@ -202,7 +204,11 @@ describe('a reversible move (real servers)', () => {
       completedBecause: 'complete',
       switches: [{ direction: 'revert' }, { direction: 'forward' }],
       standby: { side: 'source' },
+      droppedTables: [`${database}._t_del`],
     });
+    // Asked to: the source's renamed table dropped; the target's live one kept.
+    expect(await tableNames(source, database)).toEqual([]);
+    expect(await tableNames(target, database)).toEqual(['t']);
     // Each switch: one RENAME freezing the live side, one putting the other side's table in place.
     expect(await renamesInSourceBinlog(source, database)).toHaveLength(3);
     expect(await renamesInSourceBinlog(target, database)).toHaveLength(2);
@@ -293,6 +299,24 @@ describe('a reversible move (real servers)', () => {
       );
     },
   );
+
+  it('dropping the standby tables refuses a side where the moved name exists (it may be live)', async () => {
+    const { database, source } = await createSourceTable('revdrop', 3);
+    defer(() => source.end());
+    await source.query(`CREATE TABLE ${database}._t_del LIKE ${database}.t`);
+    const clusters = testClusters();
+    defer(() => clusters.close());
+    const input = { cluster: 'source', database, tables: ['t'], oldTableTemplate: '_{table}_del' };
+    await expect(new MockActivityEnvironment().run(() => dropStandbyTables(clusters, input))).rejects.toThrow(
+      new RegExp(`^not dropping the renamed tables on .*: ${database}\\.t exist there under their moved names`),
+    );
+    expect((await tableNames(source, database)).sort()).toEqual(['_t_del', 't']);
+    await source.query(`DROP TABLE ${database}.t`);
+    await expect(new MockActivityEnvironment().run(() => dropStandbyTables(clusters, input))).resolves.toEqual({
+      dropped: [`${database}._t_del`],
+    });
+    expect(await tableNames(source, database)).toEqual([]);
+  });
 
   it('prepare refuses a reversible move whose target binlog the reverse stream could not read, before anything changes', async () => {
     const { database, source } = await createSourceTable('revbad', 10);

@@ -113,6 +113,9 @@ export function stubActivities(overrides: (world: StubWorld) => Partial<MoveTabl
       world.cutOverComplete = true;
     },
     async restartStream() {},
+    async dropStandbyTables(input) {
+      return { dropped: input.tables.map((t) => `${input.database}._${t}_del`) };
+    },
     async readCutOverFlag() {
       return { cutOverComplete: world.cutOverComplete, ...(world.cutOverComplete ? { reverseStart: '2-2-20' } : {}) };
     },

@@ -149,6 +149,8 @@ describe('a reversible move after its cutover (stub activities)', () => {
     });
     expect(reverseStopped()).toBe(true);
     expect(final.phase).toBe('done');
+    // Kept unless asked.
+    expect(world.calls).not.toContain('dropStandbyTables');
   });
 
   it('open on the target, it adds no history while the standby stream does not change (weeks stay under the limit)', async () => {
@@ -199,7 +201,13 @@ describe('a reversible move after its cutover (stub activities)', () => {
   });
 
   it('revert switches the application back by the same protocol, release switches it again, complete ends it', async () => {
-    const { activities, renamed, restarts, hooks, attemptIds } = twoSidedWorld();
+    const drops: string[] = [];
+    const { activities, renamed, restarts, hooks, attemptIds } = twoSidedWorld({
+      async dropStandbyTables(input) {
+        drops.push(`${input.cluster} ${input.database} ${input.tables.join(',')}`);
+        return { dropped: [`${input.database}._orders_del`] };
+      },
+    });
     const env = await stubWorker(activities);
     const handle = await env.client.workflow.start<typeof moveTables>('moveTables', {
       taskQueue: env.taskQueue,
@@ -225,7 +233,7 @@ describe('a reversible move after its cutover (stub activities)', () => {
         (s) => s.phase === 'on-target' && (s.switches?.length ?? 0) === 2,
       );
       const renamedAgain = { ...renamed };
-      await handle.signal(completeMoveSignal);
+      await handle.signal(completeMoveSignal, { dropStandbyTables: true });
       return { onTarget, renamedOnTarget, onSource, renamedOnSource, renamedAgain, result: await handle.result() };
     });
     // After the cutover: the source renamed, the target live.
@@ -262,7 +270,10 @@ describe('a reversible move after its cutover (stub activities)', () => {
       completedBecause: 'complete',
       switches: [{ direction: 'revert' }, { direction: 'forward' }],
       standby: { side: 'source', startPosition: 'target@202' },
+      droppedTables: ['shop._orders_del'],
     });
+    // Asked for: the standby side's (the source's) renamed tables, after its stream stopped.
+    expect(drops).toEqual(['source shop orders']);
   });
 
   it('a revert attempt that fails between T1 and T4 compensates on the target: the application stays there, the next attempt switches', async () => {
