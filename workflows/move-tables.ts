@@ -30,11 +30,11 @@ import {
   setChunkSizeSignal,
 } from '../contract/definitions.js';
 import { failure, type FailureType } from '../contract/failures.js';
-import { oldTableName } from '../contract/identifiers.js';
 import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
 import { moveDetails, moveSummary } from '../contract/move-details.js';
 import { invalid, normalizeTables, positive } from '../contract/tables.js';
 import { afterCutOver } from './after-cutover.js';
+import { verifyAfterRelease } from './verify-after-release.js';
 import { LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
 import { copyTables } from './copy-tables.js';
 import { publishDetails } from './current-details.js';
@@ -45,7 +45,7 @@ import { errorMessage, surfaced } from './failures.js';
 import { observeStream } from './stream-observer.js';
 import { streamTables } from './stream-tables.js';
 
-const { prepare, catchUp, verify: checker } = moveSteps;
+const { prepare, catchUp } = moveSteps;
 /** A reversible move's `on-target` phase at most: the history its watches add stays far under Temporal's limit. */
 const MAX_COMPLETE_AFTER_SECONDS = 30 * 86_400;
 
@@ -338,33 +338,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
         : undefined;
     if (lateAbort) status.lastError = `${lateAbort}; verification after release skipped`;
     let verify: VerifyReport | undefined = cutOverResult.verify;
-    if (verifyMode === 'after-release' && !lateAbort) {
-      phase('verify');
-      verify = await summarized(
-        checker.verifyTables,
-        `verify: checksums of ${tables.tables.length} table(s), chunks of ${verifyChunkSize} rows`,
-        {
-          source: tables.source,
-          target: tables.target,
-          database: tables.database,
-          targetDatabase: tables.targetDatabase,
-          tables: tables.tables.map((t) => ({ sourceTable: oldTableName(t, tables.oldTableTemplate), targetTable: t })),
-          chunkSize: verifyChunkSize,
-          listDifferingKeys: true,
-        },
-      );
-      if (!verify.ok) {
-        // The cutover has completed and the target takes the application's writes: a difference
-        // is reported with its keys (re-read row by row), never turned into a failed move.
-        verify = { ...verify, afterRelease: true };
-        status.lastError = `verification after release found differences in ${verify.tables
-          .filter((t) => t.mismatchedChunks > 0)
-          .map((t) => `${t.table} (${t.mismatches.flatMap((m) => m.differingKeys ?? []).length} keys listed)`)
-          .join(
-            ', ',
-          )}: rows the application changed on the target since release differ too; compare the listed keys, or use verify "before-release" for exact parity`;
-      }
-    }
+    if (verifyMode === 'after-release' && !lateAbort)
+      verify = await verifyAfterRelease(tables, status, phase, verifyChunkSize);
 
     // The application now writes to the target: a reversible move keeps the source current, and can
     // switch back and forth, until completed.
