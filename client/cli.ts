@@ -14,7 +14,7 @@ import {
 } from '../contract/definitions.js';
 import { moveWorkflowId } from '../contract/tables.js';
 import type { moveTables } from '../workflows/move-tables.js';
-import type { MoveStatus, MoveTablesInput, VerifyMode } from '../contract/move.js';
+import type { MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
 import { TASK_QUEUE } from '../contract/move.js';
 import { formatStatus } from './format-status.js';
 import { loadTemporalSettings, temporalConnectError, type TemporalSettings } from './temporal-config.js';
@@ -163,6 +163,13 @@ function moveIdOf(positionals: string[], values: Values): string {
   );
 }
 
+/** A reversible move's time after its cutover, for the final line. */
+function afterCutOverText(after: MoveTablesResult['afterCutOver']): string {
+  if (!after) return '';
+  const dropped = after.droppedTables?.length ? `; dropped ${after.droppedTables.join(', ')}` : '';
+  return `; live on the ${after.liveSide} after ${after.switches.length} switch(es), completed (${after.completedBecause})${dropped}`;
+}
+
 function print(values: Values, json: unknown, text: string): void {
   console.log(values.json ? JSON.stringify(json) : text);
 }
@@ -186,7 +193,7 @@ async function follow(handle: WorkflowHandle<typeof moveTables>, values: Values)
     print(
       values,
       { result },
-      `move complete: ${result.rowsCopied} rows copied at ${result.copyRowsPerSecond} rows/s; cutover window ${result.cutOver.cutoverWindowMs} ms; drain GTID ${result.cutOver.drainGtid}; checksum ${result.verify ? (result.verify.ok ? 'MATCH' : 'MISMATCH') : 'not run'}`,
+      `move complete: ${result.rowsCopied} rows copied at ${result.copyRowsPerSecond} rows/s; cutover window ${result.cutOver.cutoverWindowMs} ms; drain GTID ${result.cutOver.drainGtid}; checksum ${result.verify ? (result.verify.ok ? 'MATCH' : 'MISMATCH') : 'not run'}${afterCutOverText(result.afterCutOver)}`,
     );
     return EXIT.ok;
   } catch (err) {

@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../dev/stack/paths.js';
 import { freePort } from '../../dev/stack/processes.js';
 import { ensureTemporal } from '../../dev/stack/prereqs.js';
-import { TASK_QUEUE } from '../../contract/move.js';
+import { TASK_QUEUE, type MoveStatus } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { createSourceTable, tableNames } from '../support/move-fixture.js';
-import { spawnWorkerProcess, stack, startWorker, uniqueName } from '../support/stack.js';
+import { ownedWorker, spawnWorkerProcess, sql, stack, startWorker, uniqueName } from '../support/stack.js';
 import { eventually } from '../support/waiting.js';
 
 const run = promisify(execFile);
@@ -97,6 +97,46 @@ describe('move-tables CLI', () => {
       /move complete: 5000 rows copied at \d+ rows\/s; cutover window \d+ ms; drain GTID (?:\d+-\d+-\d+,)*1-1-\d+; checksum MATCH/,
     );
     expect(await tableNames(source, database)).toEqual(['_t_del']);
+  });
+
+  it('runs a reversible move: status on the target, revert, status on the source, complete dropping the standby tables', async () => {
+    const { database, source } = await sourceTable(2_000);
+    const target = await sql('target');
+    defer(() => target.end());
+    const taskQueue = await ownedWorker(defer);
+    const started = await cli(
+      'start',
+      '--database',
+      database,
+      '--tables',
+      't',
+      '--reversible',
+      '--task-queue',
+      taskQueue,
+      '--json',
+    );
+    expect(started.code).toBe(0);
+    const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+    const phase = async () => (JSON.parse((await cli('status', workflowId, '--json')).stdout) as MoveStatus).phase;
+    await eventually('on the target', async () => ((await phase()) === 'on-target' ? true : undefined));
+    expect((await cli('status', workflowId)).stdout).toMatch(
+      /^on-target .*live on the target, the source kept current: standby stream .*revert to switch back, complete to finish \(by itself at /,
+    );
+    expect((await cli('revert', workflowId)).code).toBe(0);
+    await eventually('reverted', async () => ((await phase()) === 'on-source' ? true : undefined), {
+      timeoutMs: 90_000,
+    });
+    expect((await cli('status', workflowId)).stdout).toMatch(
+      /^on-source .*live on the source, the target kept current: .*release to cut over again, complete to finish/,
+    );
+    expect((await cli('complete', workflowId, '--drop-standby-tables')).code).toBe(0);
+    const followed = await cli('status', workflowId, '--watch');
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain(
+      `live on the source after 1 switch(es), completed (complete); dropped ${database}._t_del`,
+    );
+    expect(await tableNames(source, database)).toEqual(['t']);
+    expect(await tableNames(target, database)).toEqual([]);
   });
 
   it('aborts a move before T1: the source table stays, the move ends cancelled', async () => {
