@@ -6,7 +6,7 @@ import type mysql from 'mysql2/promise';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { PrepareInput, PrepareResult } from '../../contract/activities.js';
 import { failure, type FailureType } from '../../contract/failures.js';
-import { qualified, quoteIdentifier } from '../../contract/identifiers.js';
+import { oldTableName, qualified, quoteIdentifier } from '../../contract/identifiers.js';
 import { reversed, type MovedTables } from '../../contract/tables.js';
 import type { Clusters } from '../clusters.js';
 import { readRetentionFacts, retentionWarning } from '../source/managed-platform.js';
@@ -45,6 +45,17 @@ async function checkReversePath(clusters: Clusters, tables: MovedTables): Promis
   await checkPrivileges(clusters, 'reverse source', tables.source, tables.database);
   await checkPrivileges(clusters, 'reverse state', tables.source, STATE_DATABASE);
   await checkPrivileges(clusters, 'reverse target', tables.target, tables.targetDatabase);
+  // A revert renames the target's tables to their old names there.
+  const target = clusters.pool(tables.target);
+  for (const table of tables.tables) {
+    const old = oldTableName(table, tables.oldTableTemplate);
+    if ((await chooseRowKey(target, tables.targetDatabase, old)).kind !== 'missing')
+      throw failure(
+        'RenameStateConflict',
+        `${tables.targetDatabase}.${old} already exists on the target: a revert of this reversible move would rename ${table} to it there; drop or rename it first`,
+        { table: old },
+      );
+  }
 }
 
 /** Activity `prepareMove`. */

@@ -338,4 +338,22 @@ describe('a reversible move (real servers)', () => {
     const [tables] = await target.query(`SHOW TABLES IN ${database}`).catch(() => [[]]);
     expect(tables).toEqual([]);
   });
+
+  it("prepare refuses a reversible move when a revert's name is taken on the target", async () => {
+    const { database, source } = await createSourceTable('revname', 10);
+    defer(() => source.end());
+    const target = await sql('target');
+    defer(() => target.end());
+    await target.query(`CREATE DATABASE ${database}`);
+    await target.query(`CREATE TABLE ${database}._t_del (id INT PRIMARY KEY)`);
+    const handle = await startMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'], reversible: true },
+      await ownedWorker(defer),
+    );
+    expect(await failureOf(handle.result())).toBe(
+      `RenameStateConflict: ${database}._t_del already exists on the target: a revert of this reversible move would rename t to it there; drop or rename it first`,
+    );
+    expect(await tableNames(target, database)).toEqual(['_t_del']);
+  });
 });
