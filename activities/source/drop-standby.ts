@@ -2,24 +2,16 @@
 // `dropStandbyTables`): that side's renamed tables are dropped, never a live table. It refuses when
 // a table under its moved name exists on that side: then the application may write there, and the
 // renamed tables are not a standby copy. Idempotent: a table already gone is not an error.
-import type mysql from 'mysql2/promise';
 import type { DropStandbyInput } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
 import { oldTableName, qualified } from '../../contract/identifiers.js';
 import type { Clusters } from '../clusters.js';
-
-async function present(pool: mysql.Pool, database: string, names: string[]): Promise<string[]> {
-  const [rows] = await pool.query<mysql.RowDataPacket[]>(
-    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)',
-    [database, names],
-  );
-  return rows.map((row) => String(row.name));
-}
+import { tablesPresent } from './rename.js';
 
 /** Activity `dropStandbyTables`: the tables dropped (those still there). */
 export async function dropStandbyTables(clusters: Clusters, input: DropStandbyInput): Promise<{ dropped: string[] }> {
   const pool = clusters.pool(input.cluster);
-  const live = await present(pool, input.database, input.tables);
+  const live = [...(await tablesPresent(pool, input.database, input.tables))];
   if (live.length)
     throw failure(
       'RenameStateConflict',
@@ -27,7 +19,7 @@ export async function dropStandbyTables(clusters: Clusters, input: DropStandbyIn
       { tables: live },
     );
   const old = input.tables.map((t) => oldTableName(t, input.oldTableTemplate));
-  const dropped = await present(pool, input.database, old);
+  const dropped = [...(await tablesPresent(pool, input.database, old))];
   for (const table of dropped) await pool.query(`DROP TABLE IF EXISTS ${qualified(input.database, table)}`);
   return { dropped: dropped.map((t) => `${input.database}.${t}`) };
 }

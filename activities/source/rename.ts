@@ -70,7 +70,8 @@ export async function renameSourceTables(clusters: Clusters, plan: RenamePlan): 
   return { renamedOn: await runRename(clusters, plan, 'forward') };
 }
 
-async function tablesPresent(conn: mysql.Pool, database: string, names: string[]): Promise<Set<string>> {
+/** Which of `names` exist in `database`. */
+export async function tablesPresent(conn: mysql.Pool, database: string, names: string[]): Promise<Set<string>> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
     'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)',
     [database, names],

@@ -26,6 +26,38 @@ async function moveWith(overrides: Parameters<typeof stubActivities>[0], input: 
   return { world, env, start };
 }
 
+/**
+ * Attempt 1's drain times out with onFailure "hold" (the tables stay renamed), `retryCutOver` renames
+ * them back and attempt 2 completes: the result, the calls, and each attempt's run id.
+ */
+async function heldThenRetried(overrides: NonNullable<Parameters<typeof stubActivities>[0]>) {
+  let drains = 0;
+  const { world, env, start } = await moveWith(
+    (w) => ({
+      async awaitDrain() {
+        if (++drains === 1) throw failure('DrainTimeout', 'drain timed out');
+        return { appliedPosition: '1-1-10', attempts: 1 };
+      },
+      ...overrides(w),
+    }),
+    { onFailure: 'hold' },
+  );
+  return env.run(async () => {
+    const handle = await start();
+    await statusReaches(
+      'holding',
+      () => handle.query(moveStatusQuery),
+      (s) => s.phase === 'holding',
+    );
+    await handle.signal(retryCutOverSignal);
+    const result = await handle.result();
+    const attempts: string[] = [];
+    for (const a of (await handle.query(moveStatusQuery)).attempts!)
+      attempts.push((await env.client.workflow.getHandle(a.workflowId).describe()).runId);
+    return { world, result, attempts };
+  });
+}
+
 const count = (calls: string[], name: string) => calls.filter((c) => c === name).length;
 
 describe('moveTables workflow (stub activities)', () => {
@@ -197,67 +229,26 @@ describe('moveTables workflow (stub activities)', () => {
   });
 
   it('retryCutOver from a renamed hold renames back first, then a new attempt completes', async () => {
-    let drains = 0;
-    const { world, env, start } = await moveWith(
-      () => ({
-        async awaitDrain() {
-          if (++drains === 1) throw failure('DrainTimeout', 'drain timed out');
-          return { appliedPosition: '1-1-10', attempts: 1 };
-        },
-      }),
-      { onFailure: 'hold' },
-    );
-    const result = await env.run(async () => {
-      const handle = await start();
-      await statusReaches(
-        'holding',
-        () => handle.query(moveStatusQuery),
-        (s) => s.phase === 'holding',
-      );
-      await handle.signal(retryCutOverSignal);
-      return handle.result();
-    });
+    const { world, result } = await heldThenRetried(() => ({}));
     expect(result.cutOver.drainGtid).toBe('1-1-10');
     const order = world.calls.filter((c) => ['renameSourceTables', 'renameBack'].includes(c));
     expect(order).toEqual(['renameSourceTables', 'renameBack', 'renameSourceTables']);
   });
 
   it('every RENAME is fenced: each attempt its own fence, and a hold settles the attempts before it renames back', async () => {
-    let drains = 0;
     const plans: Array<{ step: string; fence?: string; settles?: string[] }> = [];
-    const { env, start } = await moveWith(
-      (w) => ({
-        async renameSourceTables(plan) {
-          plans.push({ step: 'T1', fence: plan.fence });
-          w.renamed = true;
-        },
-        async renameBack(plan) {
-          plans.push({ step: 'rename back', fence: plan.fence, settles: plan.settles });
-          const renamedBack = w.renamed;
-          w.renamed = false;
-          return { renamedBack };
-        },
-        async awaitDrain() {
-          if (++drains === 1) throw failure('DrainTimeout', 'drain timed out');
-          return { appliedPosition: '1-1-10', attempts: 1 };
-        },
-      }),
-      { onFailure: 'hold' },
-    );
-    const attempts = await env.run(async () => {
-      const handle = await start();
-      await statusReaches(
-        'holding',
-        () => handle.query(moveStatusQuery),
-        (s) => s.phase === 'holding',
-      );
-      await handle.signal(retryCutOverSignal);
-      await handle.result();
-      const { attempts } = await handle.query(moveStatusQuery);
-      const runIds = [];
-      for (const a of attempts!) runIds.push((await env.client.workflow.getHandle(a.workflowId).describe()).runId);
-      return runIds;
-    });
+    const { attempts } = await heldThenRetried((w) => ({
+      async renameSourceTables(plan) {
+        plans.push({ step: 'T1', fence: plan.fence });
+        w.renamed = true;
+      },
+      async renameBack(plan) {
+        plans.push({ step: 'rename back', fence: plan.fence, settles: plan.settles });
+        const renamedBack = w.renamed;
+        w.renamed = false;
+        return { renamedBack };
+      },
+    }));
     expect(plans).toEqual([
       { step: 'T1', fence: attempts[0] },
       { step: 'rename back', fence: expect.stringMatching(/\/hold\/1$/), settles: [attempts[0]] },
