@@ -212,7 +212,15 @@ async function round(rows: number): Promise<void> {
     const cpuBefore = cpu();
     const handle = await startMove(
       client,
-      { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip', copyConcurrency },
+      {
+        source: 'source',
+        target: 'target',
+        database: 'bench',
+        tables: ['t'],
+        verify: 'skip',
+        copyConcurrency,
+        reversible: false,
+      },
       BENCH_QUEUE,
     );
     const result = await handle.result();

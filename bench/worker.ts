@@ -55,7 +55,7 @@ try {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, memory(pid).rss)), 100);
   const handle = await startMove(
     bench.client,
-    { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip' },
+    { source: 'source', target: 'target', database: 'bench', tables: ['t'], verify: 'skip', reversible: false },
     BENCH_QUEUE,
   );
   const result = await handle.result();

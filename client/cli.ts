@@ -29,19 +29,23 @@ Usage: move-tables <command> [options]
 Commands
   start     --database DB (--tables T1,T2 | --table T ...) [--source NAME] [--target NAME] [--target-database DB]
             [--postpone] [--chunk-size N] [--copy-concurrency N] [--drain-timeout SECONDS] [--verify after-release|before-release|skip]
-            [--on-failure rollback|hold] [--attempts N] [--keep-target-on-abort] [--reversible [--complete-after SECONDS]] [--wait]
-            Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end.
-            --reversible: after the cutover, the target's changes stream back to the source's renamed tables and
-            the move stays open (phase on-target) until complete, or --complete-after (default 7 days).
+            [--on-failure rollback|hold] [--attempts N] [--keep-target-on-abort] [--complete-after SECONDS | --one-way] [--wait]
+            Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end
+            (a reversible move: to the cutover, the application on the target).
+            A move is reversible: after the cutover, the target's changes stream back to the source's renamed
+            tables and the move stays open (phase on-target) until complete, or --complete-after (default 7 days).
+            --one-way: the move ends at its cutover, the source tables left frozen (no binlog needed on the target).
   status    <move> [--watch]   Phase, progress bar with rate and ETA, stream lag, cutover step.
-  release   <move>             Releases a postponed cutover (a reverted reversible move: cuts over again).
+  release   <move>             Releases a postponed cutover or revert (a reverted move: cuts over again).
   retry     <move>             A holding move starts a new cutover attempt now (tables left renamed are renamed back first);
                                between attempts, starts the next one without waiting for the backoff.
   pause     <move>             Holds the row copy after the current slice (the stream keeps applying).
   resume    <move>             Resumes the row copy.
   chunk-size <move> N          Rows per copy chunk from the next slice on.
-  revert    <move>             A reversible move on the target switches the application back to the source (the cutover
+  revert    <move> [--postpone]
+                               A reversible move on the target switches the application back to the source (the cutover
                                protocol reversed, same hooks with GH_OST_REVERT=true); release then cuts over again.
+                               --postpone: the revert waits at its gate (on-begin-postponed) until release.
   complete  <move> [--drop-standby-tables]
                                Ends a reversible move after its cutover: the stream keeping the unused side current stops;
                                that side's renamed tables are kept, or dropped with --drop-standby-tables.
@@ -80,7 +84,9 @@ const options = {
   'target-database': { type: 'string' },
   postpone: { type: 'boolean' },
   'keep-target-on-abort': { type: 'boolean' },
+  // The default; still accepted from scripts written when it had to be asked for.
   reversible: { type: 'boolean' },
+  'one-way': { type: 'boolean' },
   'drop-standby-tables': { type: 'boolean' },
   'complete-after': { type: 'string' },
   'chunk-size': { type: 'string' },
@@ -130,8 +136,9 @@ function moveInput(values: Values): MoveTablesInput {
   const attempts = positiveInt('attempts', values.attempts);
   const copyConcurrency = positiveInt('copy-concurrency', values['copy-concurrency']);
   const completeAfter = positiveInt('complete-after', values['complete-after']);
-  if (completeAfter !== undefined && !values.reversible)
-    throw new UsageError('--complete-after applies to a --reversible move only');
+  if (values['one-way'] && values.reversible) throw new UsageError('--one-way and --reversible contradict each other');
+  if (completeAfter !== undefined && values['one-way'])
+    throw new UsageError('--complete-after applies to a reversible move only (not --one-way)');
   return {
     source: values.source!,
     target: values.target!,
@@ -146,7 +153,7 @@ function moveInput(values: Values): MoveTablesInput {
     ...(onFailure ? { onFailure } : {}),
     ...(attempts ? { cutOverAttempts: attempts } : {}),
     ...(values['keep-target-on-abort'] ? { keepTargetOnAbort: true } : {}),
-    ...(values.reversible ? { reversible: true } : {}),
+    ...(values['one-way'] ? { reversible: false } : {}),
     ...(completeAfter ? { completeAfterSeconds: completeAfter } : {}),
   };
 }
@@ -174,8 +181,15 @@ function print(values: Values, json: unknown, text: string): void {
   console.log(values.json ? JSON.stringify(json) : text);
 }
 
-/** Follows a move to its end, printing status changes; returns the exit code. */
-async function follow(handle: WorkflowHandle<typeof moveTables>, values: Values): Promise<number> {
+/**
+ * Follows a move to its end, printing status changes; returns the exit code. `untilCutOver`: a
+ * reversible move is followed until the application is on the target (it stays open for days).
+ */
+async function follow(
+  handle: WorkflowHandle<typeof moveTables>,
+  values: Values,
+  untilCutOver = false,
+): Promise<number> {
   let last = '';
   for (;;) {
     const description = await handle.describe();
@@ -184,6 +198,19 @@ async function follow(handle: WorkflowHandle<typeof moveTables>, values: Values)
       const line = values.json ? JSON.stringify(status) : formatStatus(status);
       if (line !== last) console.log(line);
       last = line;
+    }
+    if (untilCutOver && status?.phase === 'on-target') {
+      const id = handle.workflowId;
+      print(
+        values,
+        { workflowId: id, phase: status.phase, liveSide: status.liveSide },
+        [
+          `cut over: the application is on the target; the source's renamed tables are kept current until the move completes (${status.standby?.completeAt ?? 'later'})`,
+          `  switch back: move-tables revert '${id}'`,
+          `  end it:      move-tables complete '${id}' [--drop-standby-tables]`,
+        ].join('\n'),
+      );
+      return EXIT.ok;
     }
     if (description.status.name !== 'RUNNING') break;
     await new Promise((r) => setTimeout(r, 1_000));
@@ -252,7 +279,7 @@ async function run(argv: string[]): Promise<number> {
             `  with the Temporal CLI: temporal workflow query --workflow-id '${id}' --type status`,
           ].join('\n'),
         );
-        return values.wait ? await follow(handle, values) : EXIT.ok;
+        return values.wait ? await follow(handle, values, true) : EXIT.ok;
       }
       case 'status': {
         const handle = handleOf();
@@ -274,7 +301,8 @@ async function run(argv: string[]): Promise<number> {
           resume: resumeSignal,
           revert: revertCutOverSignal,
         };
-        await handle.signal(signals[command]);
+        if (command === 'revert' && values.postpone) await handle.signal(revertCutOverSignal, { postpone: true });
+        else await handle.signal(signals[command]);
         print(values, { workflowId: handle.workflowId, signal: command }, `${command}: sent to ${handle.workflowId}`);
         return EXIT.ok;
       }

@@ -37,7 +37,12 @@ export interface CompleteMoveOptions {
 }
 
 /** A reversible move on the target switches the application back to the source (the cutover's protocol, reversed). */
-export const revertCutOverSignal = defineSignal('revertCutOver');
+export const revertCutOverSignal = defineSignal<[RevertCutOverOptions?]>('revertCutOver');
+
+export interface RevertCutOverOptions {
+  /** The revert waits at its gate (on-begin-postponed fires) until `releaseCutOver`, as a postponed cutover does. */
+  postpone?: boolean;
+}
 
 /**
  * Sent by a reversible move to its parent workflow (when it runs as a child) once its cutover has
@@ -70,7 +75,7 @@ const DESCRIPTIONS: Record<string, string> = {
   [completeMoveSignal.name]:
     'Ends a reversible move after its cutover: stops the stream keeping the unused side current; that side\'s renamed tables are kept (no input), or dropped with {"dropStandbyTables": true}.',
   [revertCutOverSignal.name]:
-    'A reversible move on the target switches the application back to the source, by the cutover protocol reversed (no input); a release then cuts over to the target again.',
+    'A reversible move on the target switches the application back to the source, by the cutover protocol reversed (no input); with {"postpone": true} it waits at its gate for releaseCutOver. Once reverted, a release cuts over to the target again.',
   [moveCutOverSignal.name]:
     "Sent by a reversible move to its parent workflow after its cutover and each switch (not for operators; the parent's handler).",
 };

@@ -56,7 +56,9 @@ export interface MoveTablesInput
    * After the cutover, a reverse stream applies the application's writes on the target to the
    * source's renamed tables, and the move stays open (phase `on-target`): `revertCutOver` switches
    * the application back by the same protocol (`on-source`), `releaseCutOver` switches it again,
-   * until `completeMove` or `completeAfterSeconds`; default false (docs/moving-tables.md, "After the cutover").
+   * until `completeMove` or `completeAfterSeconds`. Default true (prepare then checks the reverse
+   * path: the target's binlog, the grants); false ends the move at its cutover, the source tables
+   * left frozen (docs/moving-tables.md, "After the cutover").
    */
   reversible?: boolean;
   /** A reversible move left open completes by itself after this long in `on-target`; default 7 days, at most 30. */

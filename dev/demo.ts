@@ -1,10 +1,13 @@
 // The main job (`npm run demo [-- --wait] [-- --rows N]`): on the embedded local stack, moves a live
 // table of >= 100k rows from the source to the target MariaDB while an application-like load
 // inserts, updates, re-keys and deletes rows on the source the whole time. Prints progress, then
-// the copy rate, cutover window, drain GTID and the checksum verdict. With --wait the cutover stays
-// postponed until you send the signal the demo prints.
+// the copy rate, cutover window, drain GTID and the checksum verdict; then, the application writing
+// on the target, shows the source's renamed table kept current (a reversible move) and completes
+// the move. With --wait the cutover stays postponed, and the move open, until you send the signals
+// the demo prints.
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import type { RowDataPacket } from 'mysql2/promise';
 import { Clusters } from '../activities/clusters.js';
 import { localStackDir } from './stack/paths.js';
 import { ensureTemporal } from './stack/prereqs.js';
@@ -12,7 +15,7 @@ import { choosePorts, LOCAL_STACK_PORTS, stackEnv, upStack } from './stack/stack
 import { loadClusterConfig } from '../worker/cluster-config.js';
 import { loadWorkerConfig } from '../worker/config.js';
 import { createMoveTablesWorker } from '../worker/create-worker.js';
-import { moveStatusQuery, releaseCutOverSignal } from '../contract/definitions.js';
+import { completeMoveSignal, moveStatusQuery, releaseCutOverSignal } from '../contract/definitions.js';
 import { moveWorkflowId } from '../contract/tables.js';
 import { formatStatus } from '../client/format-status.js';
 import { startMove } from '../client/moves.js';
@@ -66,6 +69,53 @@ const load = startWriteLoad({
 });
 console.log('write load: 300 statements/s (inserts, updates, key changes, deletes) until the cutover turns it away');
 
+let targetLoad: ReturnType<typeof startWriteLoad> | undefined;
+/**
+ * The application now writes on the target: a few seconds of its writes, then the source's renamed
+ * table is compared with the target's (the reverse stream keeps it current); then completes the move
+ * (with --wait: prints the commands and leaves it to you).
+ */
+async function onTheTarget(workflowId: string, complete: () => Promise<void>): Promise<void> {
+  targetLoad = startWriteLoad({
+    connection: clusters.connectionOptions('target'),
+    database: DATABASE,
+    table: TABLE,
+    ratePerSecond: 300,
+    primaryKeyChanges: 0.05,
+  });
+  console.log('cut over: the application writes on the target now (300 statements/s for 5 s)');
+  await new Promise((r) => setTimeout(r, 5_000));
+  const written = await targetLoad.stop();
+  const sum = async (conn: typeof source, table: string) => {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(CONCAT_WS('#', id, v, n))), 0) AS crc FROM ${DATABASE}.${table}`,
+    );
+    return `${rows[0]!.n} rows, crc ${rows[0]!.crc}`;
+  };
+  let kept = '';
+  for (let i = 0; i < 30; i++) {
+    const [onTargetSide, onSourceSide] = await Promise.all([sum(target, TABLE), sum(source, `_${TABLE}_del`)]);
+    kept =
+      onTargetSide === onSourceSide ? `equal (${onTargetSide})` : `not yet equal: ${onSourceSide} vs ${onTargetSide}`;
+    if (onTargetSide === onSourceSide) break;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  console.log(
+    `  ${written.inserts + written.updates + written.keyChanges + written.deletes} writes on the target; the source's renamed _${TABLE}_del against the target's ${TABLE}: ${kept}`,
+  );
+  const temporal = ensureTemporal();
+  const signal = (name: string) =>
+    `${temporal} workflow signal --address ${state.temporal.address} --workflow-id '${workflowId}' --name ${name}`;
+  if (args.wait) {
+    console.log(
+      `the move stays open (reversible): switch back with\n  ${signal('revertCutOver')}\nend it with\n  ${signal('completeMove')}`,
+    );
+  } else {
+    console.log(`completing the move (what --wait would leave to you: ${signal('completeMove')})`);
+    await complete();
+  }
+}
+
 try {
   const handle = await startMove(client, {
     source: 'source',
@@ -87,6 +137,7 @@ try {
     })
     .catch(() => undefined);
   let released = false;
+  let onTarget = false;
   let last = '';
   while (!done) {
     const status = await handle.query(moveStatusQuery).catch(() => undefined);
@@ -105,12 +156,18 @@ try {
           await handle.signal(releaseCutOverSignal);
         }
       }
+      if (status.phase === 'on-target' && !onTarget) {
+        onTarget = true;
+        await load.stop();
+        await onTheTarget(handle.workflowId, () => handle.signal(completeMoveSignal));
+      }
     }
     await new Promise((r) => setTimeout(r, 1_000));
   }
   const outcome = await result;
   const stats = await load.stop();
   const verify = outcome.verify!;
+  const after = outcome.afterCutOver;
   console.log('\nmove complete');
   console.log(
     `  copy:            ${outcome.rowsCopied} rows in ${outcome.copySeconds.toFixed(1)} s = ${outcome.copyRowsPerSecond} rows/s`,
@@ -124,10 +181,15 @@ try {
   console.log(
     `  checksum:        ${verify.ok ? 'MATCH' : 'MISMATCH'}: ${verify.tables.map((t) => `${t.table} ${t.targetRows} rows in ${t.chunks} chunks, ${t.mismatchedChunks} differing`).join('; ')} (${verify.durationMs} ms)`,
   );
+  if (after)
+    console.log(
+      `  after cutover:   live on the ${after.liveSide}, ${after.switches.length} switch(es), completed (${after.completedBecause}); the ${after.standby?.side ?? 'other side'}'s renamed table kept`,
+    );
   console.log('\nThe stack keeps running: `npm run stack -- status`, `npm run stack -- down`.');
   process.exitCode = verify.ok ? 0 : 1;
 } finally {
   await load.stop();
+  await targetLoad?.stop();
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await running.catch(() => undefined);
   await close();

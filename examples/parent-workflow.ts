@@ -40,7 +40,8 @@ export async function relocateTenant(input: RelocateTenantInput): Promise<Reloca
       target: 'target',
       database: input.tenantDatabase,
       tables: input.tables,
-      ...(reversible ? { reversible } : {}),
+      // Without a time to keep the source, the move ends at its cutover (moves are reversible by default).
+      reversible,
     },
     input.targetTaskQueue ? { taskQueue: input.targetTaskQueue } : {},
   );

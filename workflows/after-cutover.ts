@@ -18,14 +18,16 @@ import {
   sleep,
   startChild,
   workflowInfo,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { StreamHealth } from '../contract/activities.js';
 import type { CutOverInput } from '../contract/cutover.js';
-import { moveCutOverSignal } from '../contract/definitions.js';
+import { moveCutOverSignal, releaseCutOverSignal } from '../contract/definitions.js';
 import { moveSummary } from '../contract/move-details.js';
 import type { AfterCutOverResult, MovePhase, MoveStatus, MoveSwitch, StandbyStatus } from '../contract/move.js';
 import { reversed, type MovedTables } from '../contract/tables.js';
 import { dropStandbyStep, flagStep, restartStep, summarized } from './activity-shapes.js';
+import type { cutOver } from './cutover.js';
 import { runCutOverAttempts } from './cutover-attempts.js';
 import { errorMessage } from './failures.js';
 import { watchStreamOnce } from './stream-observer.js';
@@ -54,7 +56,11 @@ export interface AfterCutOverContext {
   /** `completeMove` asked to drop the standby side's renamed tables. */
   dropStandbyTables(): boolean;
   revertRequests(): number;
+  /** The last `revertCutOver` asked to wait at the gate for `releaseCutOver`. */
+  revertPostponed(): boolean;
   releaseRequests(): number;
+  /** A postponed revert's attempt, so that `releaseCutOver` reaches it. */
+  onSwitchAttempt(handle: ChildWorkflowHandle<typeof cutOver>): void;
   retryRequests(): number;
 }
 
@@ -195,6 +201,10 @@ export async function afterCutOver(ctx: AfterCutOverContext): Promise<AfterCutOv
 
     const direction = live === 'target' ? 'revert' : 'forward';
     const switchId = `${direction === 'revert' ? 'revert' : 'switch'}-${switches.length + 1}`;
+    // A postponed revert waits at its gate for a release (one sent from here on).
+    const postponed = direction === 'revert' && ctx.revertPostponed();
+    const releasesBefore = ctx.releaseRequests();
+    const released = () => ctx.releaseRequests() > releasesBefore;
     let switchedDrainGtid: string | undefined;
     try {
       const switched = await runCutOverAttempts({
@@ -206,12 +216,17 @@ export async function afterCutOver(ctx: AfterCutOverContext): Promise<AfterCutOv
         cutOverInput: () => ({
           ...standbyTables,
           ...ctx.switchOptions,
-          postpone: false,
+          postpone: postponed && !released(),
           targetRenamed: true,
           direction,
           streamWorkflowId: standby.streamWorkflowId,
         }),
-        onAttempt: async () => undefined,
+        onAttempt: async (handle) => {
+          if (!postponed) return;
+          ctx.onSwitchAttempt(handle);
+          // A release that came before the attempt existed.
+          if (released()) await handle.signal(releaseCutOverSignal);
+        },
         maxAttempts: ctx.maxAttempts,
         retryDelayMs: ctx.retryDelayMs,
         lockWaitTimeoutSeconds: ctx.lockWaitTimeoutSeconds,

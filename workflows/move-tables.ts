@@ -21,6 +21,7 @@ import {
   cutOverProgressSignal,
   type CompleteMoveOptions,
   revertCutOverSignal,
+  type RevertCutOverOptions,
   movePhaseSearchAttribute,
   moveStatusQuery,
   pauseSignal,
@@ -76,7 +77,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   const retryDelayMs = positive('cutOverRetryDelaySeconds', input.cutOverRetryDelaySeconds, 10) * 1_000;
   if (input.reversible !== undefined && typeof input.reversible !== 'boolean')
     invalid('"reversible" must be true or false');
-  const reversible = input.reversible === true;
+  // Reversible unless asked otherwise; moves started before that default (no marker) stay one-way.
+  const reversible = input.reversible ?? patched('reversible-by-default');
   const completeAfterSeconds = positive('completeAfterSeconds', input.completeAfterSeconds, 7 * 86_400);
   if (completeAfterSeconds > MAX_COMPLETE_AFTER_SECONDS)
     invalid(
@@ -101,6 +103,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   let completeRequested = false;
   let dropStandbyTables = false;
   let revertRequests = 0;
+  /** The number of the last `revertCutOver` that asked to be postponed. */
+  let postponedRevertRequests = 0;
   let releaseRequests = 0;
   let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
   let result: MoveTablesResult | undefined;
@@ -128,8 +132,9 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     completeRequested = true;
     if (options?.dropStandbyTables === true) dropStandbyTables = true;
   });
-  setDescribedHandler(revertCutOverSignal, () => {
+  setDescribedHandler(revertCutOverSignal, (options?: RevertCutOverOptions) => {
     revertRequests++;
+    if (options?.postpone === true) postponedRevertRequests = revertRequests;
   });
   setDescribedHandler(cutOverProgressSignal, (progress) => {
     status.cutOver = progress;
@@ -232,6 +237,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       const { tables: copyStatus, rowsCopied, estimatedRows, paused, chunkSize } = status;
       await continueAsNew<typeof moveTables>({
         ...input,
+        // Decided once, by the run that prepared the move.
+        reversible,
         resume: {
           prepared,
           status: { tables: copyStatus, rowsCopied, estimatedRows, paused, chunkSize },
@@ -359,7 +366,11 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
             completeRequested: () => completeRequested,
             dropStandbyTables: () => dropStandbyTables,
             revertRequests: () => revertRequests,
+            revertPostponed: () => postponedRevertRequests === revertRequests,
             releaseRequests: () => releaseRequests,
+            onSwitchAttempt: (handle) => {
+              cutOverHandle = handle;
+            },
             retryRequests: () => retryRequests,
           })
         : undefined;

@@ -6,7 +6,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startMove } from '../../client/moves.js';
+import { startOneWayMove } from '../support/one-way-move.js';
 import { moveStatusQuery, releaseCutOverSignal, retryCutOverSignal } from '../../contract/definitions.js';
 import type { MoveTablesInput } from '../../contract/move.js';
 import { positionCovers } from '../../activities/stream/gtid.js';
@@ -35,7 +35,7 @@ async function inProcessWorker(): Promise<string> {
 }
 
 function move(database: string, taskQueue: string, input: Partial<MoveTablesInput> = {}) {
-  return startMove(client, { source: 'source', target: 'target', database, tables: ['t'], ...input }, taskQueue);
+  return startOneWayMove(client, { source: 'source', target: 'target', database, tables: ['t'], ...input }, taskQueue);
 }
 
 /** An open transaction that has read the table: it holds the table's metadata lock until it ends. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startMove } from '../../client/moves.js';
+import { startOneWayMove } from '../support/one-way-move.js';
 import { LineBuffer, readLines } from '../../activities/copy/read-lines.js';
 import { startMariadb } from '../../dev/stack/mariadb.js';
 import { ensureMariadb } from '../../dev/stack/prereqs.js';
@@ -53,7 +53,7 @@ async function moveWithWorker(rows: number, input: Partial<MoveTablesInput> = {}
   const taskQueue = uniqueName('q');
   const worker = await startWorker({ taskQueue });
   defer(() => worker.stop());
-  const handle = await startMove(
+  const handle = await startOneWayMove(
     client,
     { source: 'source', target: 'target', database: created.database, tables: ['t'], ...input },
     taskQueue,
@@ -73,7 +73,7 @@ describe('lost workers at protocol steps', () => {
     const hooks = recordingHooks();
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
     const first = await workerProcess(env);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
       env.MOVE_TABLES_TASK_QUEUE,
@@ -106,7 +106,7 @@ describe('lost workers at protocol steps', () => {
     const { database, source, target } = await table(2_000);
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
     const first = await workerProcess(env);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       {
         source: 'source',
@@ -162,7 +162,7 @@ describe('lost workers at protocol steps', () => {
       const { database, source, target } = await table(1_000);
       const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
       const first = await workerProcess({ ...env, MOVE_TABLES_TEST_DELAY: `${activity}:30000` }, delayingWorker);
-      const handle = await startMove(
+      const handle = await startOneWayMove(
         client,
         { source: 'source', target: 'target', database, tables: ['t'] },
         env.MOVE_TABLES_TASK_QUEUE,
@@ -194,7 +194,7 @@ describe('lost workers at protocol steps', () => {
     const hooks = recordingHooks({ hang: [event] });
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q'), MOVE_TABLES_HOOKS_DIR: hooks.dir };
     const first = await workerProcess(env);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], ...input },
       env.MOVE_TABLES_TASK_QUEUE,
@@ -251,7 +251,7 @@ describe('lost workers at protocol steps', () => {
     const { database, source, target } = await table(3_000);
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
     const first = await workerProcess(env);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
       env.MOVE_TABLES_TASK_QUEUE,
@@ -282,7 +282,11 @@ describe('lost workers at protocol steps', () => {
     const taskQueue = uniqueName('q');
     const worker = await startWorker({ taskQueue, hooksDir: hooks.dir });
     defer(() => worker.stop());
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, taskQueue);
+    const handle = await startOneWayMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'] },
+      taskQueue,
+    );
     const message = await failureOf(handle.result());
     expect(message).toMatch(
       /^CutOverFailed: cutover failed at T5: hook gh-ost-on-success exited with code 3; stderr: refusing: fault_\w+; the cutover itself completed \(drain GTID (?:\d+-\d+-\d+,)*1-1-\d+, complete flag set, stream stopped\)/,
@@ -436,7 +440,7 @@ describe('bad input: a clear error before any change', () => {
     );
     defer(() => worker.stop());
     const attempt = async (input: Partial<MoveTablesInput>) => {
-      const handle = await startMove(
+      const handle = await startOneWayMove(
         client,
         { source: 'source', target: 'target', database, tables: ['t'], ...input },
         taskQueue,
@@ -530,7 +534,7 @@ describe('bad input: a clear error before any change', () => {
     defer(() => plain.end());
     await plain.query(`CREATE DATABASE ${database}`);
     await plain.query(`CREATE TABLE ${database}.t (id INT PRIMARY KEY)`);
-    const noBinlog = await startMove(
+    const noBinlog = await startOneWayMove(
       client,
       { source: 'nobinlog', target: 'target', database, tables: ['t'] },
       noBinlogWorker.taskQueue,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMove } from '../../client/moves.js';
+import { startOneWayMove } from '../support/one-way-move.js';
 import { streamIdFor } from '../../contract/tables.js';
 import { startMariadb, type MariadbServer } from '../../dev/stack/mariadb.js';
 import { ensureMariadb } from '../../dev/stack/prereqs.js';
@@ -80,7 +80,7 @@ async function databaseOnBoth(prefix: string, ddl: string) {
 
 /** A move of `database`.t on an in-process worker, waiting at its postpone gate. */
 async function moveAtGate(database: string) {
-  const handle = await startMove(
+  const handle = await startOneWayMove(
     client,
     { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
     await ownedWorker(defer),
@@ -245,7 +245,7 @@ describe('exact values', () => {
     await source.query(`UPDATE ${database}.t SET v = 'too long for three' WHERE id = 4`);
     const taskQueue = await ownedWorker(defer);
     // Chunks of 2 rows: the refused row is in the second, while the third is read (and locked) ahead.
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 2 },
       taskQueue,
@@ -395,7 +395,7 @@ describe('a late RENAME', () => {
     // while the move waits 15 s before attempt 2.
     const w = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'renameSourceTables:8000:1' }, delayingWorker);
     defer(() => w.stop().catch(() => undefined));
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], cutOverRetryDelaySeconds: 15 },
       env.MOVE_TABLES_TASK_QUEUE,
@@ -570,7 +570,7 @@ describe('the stream on adversarial transactions', () => {
     // T2 held 3 s: time to write from another server id after the RENAME, before the drain GTID is read.
     const w = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'captureDrainGtid:3000' }, delayingWorker);
     defer(() => w.stop().catch(() => undefined));
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], drainTimeoutSeconds: 10 },
       env.MOVE_TABLES_TASK_QUEUE,
@@ -606,7 +606,7 @@ describe('verification after release', () => {
     // The verification held 3 s after release: the application writes to the target meanwhile.
     const w = await spawnWorkerProcess({ ...env, MOVE_TABLES_TEST_DELAY: 'verifyTables:3000' }, delayingWorker);
     defer(() => w.stop().catch(() => undefined));
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
       env.MOVE_TABLES_TASK_QUEUE,
@@ -646,7 +646,7 @@ describe('rare paths (integrity review II)', () => {
     await source.query("SET SESSION sql_mode = ''");
     // 'x' is no member: the server stored the ENUM's error value '' (index 0) with a warning.
     await source.query(`INSERT INTO ${database}.t VALUES (1, 'a'), (2, 'x'), (3, 'b')`);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
       await ownedWorker(defer),
@@ -693,7 +693,7 @@ describe('rare paths (integrity review II)', () => {
     await target.query(
       `CREATE TABLE ${database}.t (id INT PRIMARY KEY, v INT) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (100))`,
     );
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
       await ownedWorker(defer),
@@ -747,7 +747,7 @@ describe('rare paths (integrity review II)', () => {
     );
     expect(Number(left[0]!.n)).toBe(0);
     await saveHistory('move-aborted-target-discarded', first);
-    const second = await startMove(
+    const second = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
       await ownedWorker(defer),
@@ -773,7 +773,7 @@ describe('rare paths (integrity review II)', () => {
       const { database, source, target } = await databaseOnBoth(kind === 'BIT(64)' ? 'bitkey' : 'deckey', ddl);
       const values = Array.from({ length: 200 }, (_, i) => `(${kind === 'BIT(64)' ? key(i) : `'${key(i)}'`}, ${i})`);
       await source.query(`INSERT INTO ${database}.t VALUES ${values.join(', ')}`);
-      const handle = await startMove(
+      const handle = await startOneWayMove(
         client,
         {
           source: 'source',
@@ -823,7 +823,7 @@ describe('rare paths (integrity review II)', () => {
       await admin.end();
     });
     await admin.query('SET GLOBAL TRANSACTION ISOLATION LEVEL READ COMMITTED');
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 100 },
       await ownedWorker(defer),
@@ -857,7 +857,7 @@ describe('a unique value moving between rows while the stream lags (integrity re
       '(id INT PRIMARY KEY, u VARCHAR(16) NOT NULL, n INT, UNIQUE KEY u (u))',
     );
     await source.query(`INSERT INTO ${database}.t SELECT seq, CONCAT('v', seq), seq FROM ${database}.seq_1_to_2000`);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 100, postpone: true },
       await ownedWorker(defer),
@@ -925,7 +925,7 @@ describe('a copy the target keeps refusing (integrity review II)', () => {
       delayingWorker,
     );
     defer(() => w.stop());
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'limited', database, tables: ['t'], postpone: true },
       taskQueue,
@@ -982,7 +982,7 @@ describe('a copy the target keeps refusing (integrity review II)', () => {
     });
     // Its minimum: a chunk of 501 rows of 200 bytes does not fit (ER_TRANS_CACHE_FULL, 1197).
     await admin.query('SET GLOBAL max_binlog_cache_size = 4096');
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'] },
       await ownedWorker(defer),
@@ -1005,7 +1005,7 @@ describe('a copy the target keeps refusing (integrity review II)', () => {
 describe('cutover readiness and T3 on the rare paths (integrity review II)', () => {
   /** A postponed move of `database`.t that retries a not-ready attempt after 1 s. */
   async function postponedMove(database: string) {
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       {
         source: 'source',
@@ -1149,7 +1149,11 @@ describe('cutover readiness and T3 on the rare paths (integrity review II)', () 
       { MOVE_TABLES_CLUSTER_LIMITED: stackClusterUrl(user, 'pw', stack().servers.target.port) },
     );
     defer(() => w.stop());
-    const handle = await startMove(client, { source: 'source', target: 'limited', database, tables: ['t'] }, taskQueue);
+    const handle = await startOneWayMove(
+      client,
+      { source: 'source', target: 'limited', database, tables: ['t'] },
+      taskQueue,
+    );
     expect(await failureOf(handle.result())).toMatch(
       /^MissingPrivilege: the worker's account on limited .* lacks ALTER .*needed on the target/,
     );
@@ -1203,7 +1207,7 @@ describe('a source with lower_case_table_names=1 (and a compressed binlog)', () 
     await lctn.query(`CREATE TABLE ${database}.Orders (id INT PRIMARY KEY, note VARCHAR(200))`);
     await lctn.query(`INSERT INTO ${database}.orders VALUES (1, REPEAT('a', 100)), (2, REPEAT('b', 100))`);
     const move = (db: string, table: string, postpone = false) =>
-      startMove(client, { source: 'lctn', target: 'target', database: db, tables: [table], postpone }, taskQueue);
+      startOneWayMove(client, { source: 'lctn', target: 'target', database: db, tables: [table], postpone }, taskQueue);
     const refused = await failureOf((await move(database, 'Orders')).result());
     expect(refused).toMatch(
       new RegExp(

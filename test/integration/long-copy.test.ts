@@ -2,7 +2,7 @@
 // limit) so that it continues as new mid-copy: the next run resumes every key range where the target says it stood,
 // restarts the stream from its stored position, and the move ends with parity.
 import { describe, expect, it } from 'vitest';
-import { startMove } from '../../client/moves.js';
+import { startOneWayMove } from '../support/one-way-move.js';
 import { moveStatusQuery } from '../../contract/definitions.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { copyProgress, rowsCopied } from '../support/copy-progress.js';
@@ -39,7 +39,7 @@ describe('a long parallel copy', () => {
     defer(() => worker.stop());
     const load = sourceWriteLoad(database, 200);
 
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       {
         source: 'source',

@@ -2,7 +2,7 @@
 // move does (rows copied, events applied, stream lag, the cutover's attempts, steps and window).
 import type { Client } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startMove } from '../../client/moves.js';
+import { startOneWayMove } from '../support/one-way-move.js';
 import { releaseCutOverSignal } from '../../contract/definitions.js';
 import { freePort } from '../../dev/stack/processes.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
@@ -43,7 +43,7 @@ describe('move metrics', () => {
     const { database, source } = await createSourceTable('metrics', 30_000);
     defer(() => source.end());
 
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true, chunkSize: 500 },
       taskQueue,

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { copyProgress, rowsCopied } from '../support/copy-progress.js';
-import { startMove } from '../../client/moves.js';
+import { startOneWayMove } from '../support/one-way-move.js';
 import { allRows, createSourceTable } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
 import { sourceWriteLoad, spawnWorkerProcess, sql, temporalClient, uniqueName } from '../support/stack.js';
@@ -28,7 +28,7 @@ describe('moveTables across a lost worker', () => {
         const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
         const first = await spawnWorkerProcess(env);
         defer(() => first.stop().catch(() => undefined));
-        const handle = await startMove(
+        const handle = await startOneWayMove(
           client,
           { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500, copyConcurrency },
           env.MOVE_TABLES_TASK_QUEUE,

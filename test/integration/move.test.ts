@@ -2,7 +2,8 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MoveAlreadyRunningError, startMove } from '../../client/moves.js';
+import { MoveAlreadyRunningError } from '../../client/moves.js';
+import { startOneWayMove } from '../support/one-way-move.js';
 import {
   moveStatusQuery,
   pauseSignal,
@@ -49,7 +50,7 @@ describe('moveTables', () => {
     const { database, source, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(30_000) } });
     const taskQueue = await ownedWorker(defer);
     const load = sourceWriteLoad(database, 250);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 2_000 },
       taskQueue,
@@ -73,7 +74,7 @@ describe('moveTables', () => {
       b: { ddl: TABLE_DDL, fill: SEQ_FILL(3_000).replace('{db}.t', '{db}.b') },
     });
     const taskQueue = await ownedWorker(defer);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['a', 'b'] },
       taskQueue,
@@ -99,7 +100,7 @@ describe('moveTables', () => {
       },
     });
     const taskQueue = await ownedWorker(defer);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['typed'], postpone: true },
       taskQueue,
@@ -133,7 +134,7 @@ describe('moveTables', () => {
   it('reports a corrupted target row with its key range and key, without failing the completed move', async () => {
     const { database, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(2_500) } });
     const taskQueue = await ownedWorker(defer);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true, verifyChunkSize: 1_000 },
       taskQueue,
@@ -161,8 +162,8 @@ describe('moveTables', () => {
     const { database, target } = await sourceDatabase({ t: { ddl: TABLE_DDL, fill: SEQ_FILL(60_000) } });
     const taskQueue = await ownedWorker(defer);
     const input: MoveTablesInput = { source: 'source', target: 'target', database, tables: ['t'], chunkSize: 500 };
-    const handle = await startMove(client, input, taskQueue);
-    await expect(startMove(client, input, taskQueue)).rejects.toBeInstanceOf(MoveAlreadyRunningError);
+    const handle = await startOneWayMove(client, input, taskQueue);
+    await expect(startOneWayMove(client, input, taskQueue)).rejects.toBeInstanceOf(MoveAlreadyRunningError);
     recordFault(
       'second move of a table already being moved',
       'refused with a clear message',
@@ -212,7 +213,11 @@ describe('moveTables', () => {
       streamId,
       '1-1-1',
     ]);
-    const handle = await startMove(client, { source: 'source', target: 'target', database, tables: ['t'] }, taskQueue);
+    const handle = await startOneWayMove(
+      client,
+      { source: 'source', target: 'target', database, tables: ['t'] },
+      taskQueue,
+    );
     const result = await handle.result();
     expect(result.rowsCopied).toBe(3_000);
     expect(result.verify!.ok).toBe(true);
@@ -238,7 +243,7 @@ describe('moveTables', () => {
       [{ tables: ['t'], verify: 'sometimes' as never }, /InvalidInput: "verify" must be/],
     ];
     for (const [input, expected] of cases) {
-      const handle = await startMove(
+      const handle = await startOneWayMove(
         client,
         { source: 'source', target: 'target', database, tables: ['t'], ...input },
         taskQueue,

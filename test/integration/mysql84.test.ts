@@ -116,7 +116,16 @@ describe.skipIf(!docker)(`cutover on MySQL 8.4 (testcontainers)${docker ? '' : '
       const result = await client.workflow.execute('moveTables', {
         taskQueue,
         workflowId: uniqueName('move'),
-        args: [{ source: 'mysql-source', target: 'mysql-target', database: 'snow', tables: ['ids'], chunkSize: 1 }],
+        args: [
+          {
+            source: 'mysql-source',
+            target: 'mysql-target',
+            database: 'snow',
+            tables: ['ids'],
+            chunkSize: 1,
+            reversible: false,
+          },
+        ],
       });
       expect(result).toMatchObject({ rowsCopied: 10, verify: { ok: true } });
       const [rows] = await dst.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM snow.ids');

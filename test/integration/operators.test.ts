@@ -62,6 +62,7 @@ describe('move-tables CLI', () => {
       '--tables',
       't',
       '--postpone',
+      '--one-way',
       '--task-queue',
       taskQueue,
       '--json',
@@ -99,30 +100,31 @@ describe('move-tables CLI', () => {
     expect(await tableNames(source, database)).toEqual(['_t_del']);
   });
 
-  it('runs a reversible move: status on the target, revert, status on the source, complete dropping the standby tables', async () => {
+  it('runs a move, reversible by default: --wait to the cutover, status on the target, a postponed revert released, status on the source, complete dropping the standby tables', async () => {
     const { database, source } = await sourceTable(2_000);
     const target = await sql('target');
     defer(() => target.end());
     const taskQueue = await ownedWorker(defer);
-    const started = await cli(
-      'start',
-      '--database',
-      database,
-      '--tables',
-      't',
-      '--reversible',
-      '--task-queue',
-      taskQueue,
-      '--json',
-    );
+    // Reversible by default: --wait follows the move to its cutover, not to its end days later.
+    const started = await cli('start', '--database', database, '--tables', 't', '--task-queue', taskQueue, '--wait');
     expect(started.code).toBe(0);
-    const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
-    const phase = async () => (JSON.parse((await cli('status', workflowId, '--json')).stdout) as MoveStatus).phase;
-    await eventually('on the target', async () => ((await phase()) === 'on-target' ? true : undefined));
+    const workflowId = `move:source/${database}/t`;
+    expect(started.stdout).toContain(
+      `cut over: the application is on the target; the source's renamed tables are kept current until the move completes`,
+    );
+    expect(started.stdout).toContain(`switch back: move-tables revert '${workflowId}'`);
+    const status = async () => JSON.parse((await cli('status', workflowId, '--json')).stdout) as MoveStatus;
+    const phase = async () => (await status()).phase;
+    expect(await phase()).toBe('on-target');
     expect((await cli('status', workflowId)).stdout).toMatch(
       /^on-target .*live on the target, the source kept current: standby stream .*revert to switch back, complete to finish \(by itself at /,
     );
-    expect((await cli('revert', workflowId)).code).toBe(0);
+    // A postponed revert waits at its gate, nothing renamed, until released.
+    expect((await cli('revert', workflowId, '--postpone')).code).toBe(0);
+    await eventually('the revert postponed', async () => ((await status()).cutOver?.postponed ? true : undefined));
+    expect((await cli('status', workflowId)).stdout).toMatch(/postponed: release to proceed/);
+    expect(await tableNames(target, database)).toEqual(['t']);
+    expect((await cli('release', workflowId)).code).toBe(0);
     await eventually('reverted', async () => ((await phase()) === 'on-source' ? true : undefined), {
       timeoutMs: 90_000,
     });
@@ -208,6 +210,14 @@ describe('the Temporal CLI path', () => {
     });
     expect(status.phase).toBe('cutover');
     await temporal('workflow', 'signal', '--workflow-id', workflowId, '--name', 'releaseCutOver');
+    // Reversible by default: the move stays open on the target until completed.
+    await eventually('on the target', async () => {
+      const out = JSON.parse(
+        await temporal('workflow', 'query', '--workflow-id', workflowId, '--type', 'status', '--output', 'json'),
+      ) as { queryResult: Array<{ phase: string }> };
+      return out.queryResult[0]?.phase === 'on-target' ? true : undefined;
+    });
+    await temporal('workflow', 'signal', '--workflow-id', workflowId, '--name', 'completeMove');
     const result = JSON.parse(
       await temporal('workflow', 'result', '--workflow-id', workflowId, '--output', 'json'),
     ) as { status: string; result: { rowsCopied: number; verify: { ok: boolean } } };

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { dropStandbyTables } from '../../activities/source/drop-standby.js';
 import { startMove } from '../../client/moves.js';
-import type { MoveTablesInput } from '../../contract/move.js';
+import type { MoveStatus, MoveTablesInput } from '../../contract/move.js';
 import { completeMoveSignal, releaseCutOverSignal, revertCutOverSignal } from '../../contract/definitions.js';
 import { restartStackPart } from '../../dev/stack/stack.js';
 import { startWriteLoad } from '../../dev/write-load.js';
@@ -58,7 +58,10 @@ async function equalRows(
   );
 }
 
-/** The application's writes on one side: single statements at a steady rate, and one multi-row transaction. */
+/**
+ * The application's writes on one side: single statements at a steady rate, and one multi-row
+ * transaction; `meanwhile` (a switch) runs after `seconds` with the load still on, which it turns away.
+ */
 async function applicationWrites(
   side: 'source' | 'target',
   conn: mysql.Connection,
@@ -66,6 +69,7 @@ async function applicationWrites(
   seconds: number,
   /** The transaction's new ids start here: each call its own. */
   base: number,
+  meanwhile?: () => Promise<unknown>,
 ) {
   const clusters = testClusters();
   try {
@@ -90,6 +94,7 @@ async function applicationWrites(
     await conn.query(`DELETE FROM ${database}.t WHERE id = ?`, [base / 1e6 + 200]);
     await conn.query('COMMIT');
     await sleep(seconds * 1_000);
+    await meanwhile?.();
     const stats = await load.stop();
     expect(stats.errors).toEqual([]);
     return stats.inserts + stats.updates + stats.keyChanges + stats.deletes + 1;
@@ -151,7 +156,8 @@ describe('a reversible move (real servers)', () => {
     defer(() => target.end());
     const handle = await startMove(
       client,
-      { source: 'source', target: 'target', database, tables: ['t'], reversible: true, cutOverRetryDelaySeconds: 1 },
+      // Reversible: the default.
+      { source: 'source', target: 'target', database, tables: ['t'], cutOverRetryDelaySeconds: 1 },
       await ownedWorker(defer),
     );
     const reaches = (phase: string, switches: number) =>
@@ -166,14 +172,13 @@ describe('a reversible move (real servers)', () => {
     const onTarget = await reaches('on-target', 0);
     expect((await sourceLoad.stop()).errors).toEqual([]);
     expect(onTarget).toMatchObject({ liveSide: 'target', standby: { side: 'source' } });
-    const onTargetWrites = await applicationWrites('target', target, database, 20, 9_000_000);
-    /** While the application is on the target: the source's renamed table follows it. */
-    const sourceKeptCurrent = (what: string) => equalRows(what, source, '_t_del', target, 't', database);
-    const afterTarget = await sourceKeptCurrent("the source's renamed table to equal the target");
-
-    // Revert: the target frozen, drained into the source, the source's table back in place.
-    await handle.signal(revertCutOverSignal);
-    const onSource = await reaches('on-source', 1);
+    // 30 s of the application's writes on the target, then a revert under them: the target frozen,
+    // drained into the source, the source's table back in place.
+    let onSource: MoveStatus | undefined;
+    const onTargetWrites = await applicationWrites('target', target, database, 30, 9_000_000, async () => {
+      await handle.signal(revertCutOverSignal);
+      onSource = await reaches('on-source', 1);
+    });
     expect(onSource).toMatchObject({
       liveSide: 'source',
       standby: { side: 'target' },
@@ -185,7 +190,14 @@ describe('a reversible move (real servers)', () => {
     // Temporal restarted while reverted: the move and its standby stream carry on from history.
     await restartStackPart(stack().dir, 'temporal');
     const onSourceWrites = await applicationWrites('source', source, database, 8, 8_000_000);
-    await equalRows("the target's renamed table to equal the source", target, '_t_del', source, 't', database);
+    const afterRevert = await equalRows(
+      "the target's renamed table to equal the source",
+      target,
+      '_t_del',
+      source,
+      't',
+      database,
+    );
 
     // Cut over again: the source frozen, the target's table back in place.
     await handle.signal(releaseCutOverSignal);
@@ -194,7 +206,15 @@ describe('a reversible move (real servers)', () => {
     expect(await tableNames(target, database)).toEqual(['t']);
     expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
     const againWrites = await applicationWrites('target', target, database, 5, 7_000_000);
-    const rows = await sourceKeptCurrent("the source's renamed table to equal the target again");
+    // While the application is on the target: the source's renamed table follows it.
+    const rows = await equalRows(
+      "the source's renamed table to equal the target",
+      source,
+      '_t_del',
+      target,
+      't',
+      database,
+    );
 
     await handle.signal(completeMoveSignal, { dropStandbyTables: true });
     const result = await handle.result();
@@ -216,7 +236,7 @@ describe('a reversible move (real servers)', () => {
     recordFault(
       'a reversible move reverted and cut over again under write load (inserts, updates, deletes, key changes, transactions on each live side), Temporal restarted while reverted',
       'after each switch both sides hold the same rows; the unused side is kept current; complete ends the move',
-      `${afterTarget} rows equal after ${onTargetWrites} writes on the target; reverted, ${onSourceWrites} writes on the source; cut over again, ${againWrites} more on the target: ${rows} rows equal; completed`,
+      `${onTargetWrites} writes on the target, reverted under them: ${afterRevert} rows equal; ${onSourceWrites} writes on the source; cut over again, ${againWrites} more on the target: ${rows} rows equal; completed`,
     );
   });
 
@@ -329,7 +349,7 @@ describe('a reversible move (real servers)', () => {
     });
     const handle = await startMove(
       client,
-      { source: 'source', target: 'target', database, tables: ['t'], reversible: true },
+      { source: 'source', target: 'target', database, tables: ['t'] },
       await ownedWorker(defer),
     );
     expect(await failureOf(handle.result())).toMatch(
@@ -348,7 +368,7 @@ describe('a reversible move (real servers)', () => {
     await target.query(`CREATE TABLE ${database}._t_del (id INT PRIMARY KEY)`);
     const handle = await startMove(
       client,
-      { source: 'source', target: 'target', database, tables: ['t'], reversible: true },
+      { source: 'source', target: 'target', database, tables: ['t'] },
       await ownedWorker(defer),
     );
     expect(await failureOf(handle.result())).toBe(

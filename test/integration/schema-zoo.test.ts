@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startMove } from '../../client/moves.js';
+import { startOneWayMove } from '../support/one-way-move.js';
 import { moveStatusQuery, releaseCutOverSignal } from '../../contract/definitions.js';
 import { oldTableName, qualified, quoteIdentifier } from '../../contract/identifiers.js';
 import type { MoveStatus } from '../../contract/move.js';
@@ -336,7 +336,7 @@ describe('schema zoo', () => {
       for (let k = 1; k <= SEEDED; k++) await app.query(...table.upsert(qualified(database, table.name), k, k * 7919));
 
     const load = writeLoad(app, database);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       {
         source: 'source',
@@ -457,7 +457,7 @@ describe('shapes a move refuses before any change', () => {
     await source.query(`CREATE DATABASE ${database}`);
     await source.query(`USE ${database}`);
     for (const statement of setup) await source.query(statement);
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: tables ?? ['t'] },
       await ownedWorker(defer),

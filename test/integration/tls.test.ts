@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Clusters } from '../../activities/clusters.js';
-import { startMove } from '../../client/moves.js';
+import { startOneWayMove } from '../support/one-way-move.js';
 import { releaseCutOverSignal } from '../../contract/definitions.js';
 import { createCertificateAuthority, signedCertificate } from '../../dev/stack/certificates.js';
 import { repoRoot } from '../../dev/stack/paths.js';
@@ -71,7 +71,7 @@ describe('databases over TLS', () => {
     const taskQueue = uniqueName('q');
     const worker = await startWorker({ taskQueue });
     defer(() => worker.stop());
-    const handle = await startMove(
+    const handle = await startOneWayMove(
       client,
       { source: 'source', target: 'target', database, tables: ['t'], postpone: true },
       taskQueue,
@@ -136,7 +136,11 @@ describe('databases over TLS', () => {
     const observed: string[] = [];
     for (const [cluster, cause] of cases) {
       const started = Date.now();
-      const handle = await startMove(client, { source: cluster, target: 'target', database, tables: ['t'] }, taskQueue);
+      const handle = await startOneWayMove(
+        client,
+        { source: cluster, target: 'target', database, tables: ['t'] },
+        taskQueue,
+      );
       const message = await failureOf(handle.result());
       expect(message).toMatch(
         new RegExp(`^ClusterConnectionFailed: cannot connect to cluster ${cluster} \\(move_tables@`),

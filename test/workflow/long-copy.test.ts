@@ -53,6 +53,7 @@ describe('a long copy (stub activities)', () => {
             copyConcurrency: 2,
             chunkSize: 777,
             historyEventsBeforeContinueAsNew: 60,
+            reversible: false,
           },
         ],
       });

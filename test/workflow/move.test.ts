@@ -12,7 +12,13 @@ import { failsWith, heldHook, stubActivities, stubWorker } from '../support/stub
 import { recordFault } from '../support/fault-report.js';
 import { failureOf, statusReaches } from '../support/waiting.js';
 
-const INPUT: MoveTablesInput = { source: 'source', target: 'target', database: 'shop', tables: ['orders'] };
+const INPUT: MoveTablesInput = {
+  source: 'source',
+  target: 'target',
+  database: 'shop',
+  tables: ['orders'],
+  reversible: false,
+};
 
 async function moveWith(overrides: Parameters<typeof stubActivities>[0], input: Partial<MoveTablesInput> = {}) {
   const { world, activities } = stubActivities(overrides);

@@ -21,7 +21,7 @@ const INPUT: MoveTablesInput = {
   target: 'target',
   database: 'shop',
   tables: ['orders'],
-  reversible: true,
+  // Reversible by default.
 };
 
 async function reversibleMove(input: Partial<MoveTablesInput> = {}) {
@@ -274,6 +274,40 @@ describe('a reversible move after its cutover (stub activities)', () => {
     });
     // Asked for: the standby side's (the source's) renamed tables, after its stream stopped.
     expect(drops).toEqual(['source shop orders']);
+  });
+
+  it('a postponed revert waits at its gate, nothing renamed, until releaseCutOver; the release does not cut over again', async () => {
+    const { activities, renamed, hooks } = twoSidedWorld();
+    const env = await stubWorker(activities);
+    const handle = await env.client.workflow.start<typeof moveTables>('moveTables', {
+      taskQueue: env.taskQueue,
+      workflowId: env.workflowId('move'),
+      args: [INPUT],
+    });
+    const status = () => handle.query(moveStatusQuery);
+    const seen = await env.run(async () => {
+      await statusReaches<MoveStatus>('on-target', status, (s) => s.phase === 'on-target');
+      await handle.signal(revertCutOverSignal, { postpone: true });
+      const atGate = await statusReaches<MoveStatus>('the revert postponed', status, (s) =>
+        Boolean(s.cutOver?.postponed),
+      );
+      const renamedAtGate = { ...renamed };
+      const hooksAtGate = [...hooks];
+      await handle.signal(releaseCutOverSignal);
+      const onSource = await statusReaches<MoveStatus>('on-source', status, (s) => s.phase === 'on-source');
+      // A while on the source: the release that let the revert go does not switch again.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const later = await status();
+      await handle.signal(completeMoveSignal);
+      return { atGate, renamedAtGate, hooksAtGate, onSource, later, result: await handle.result() };
+    });
+    expect(seen.atGate).toMatchObject({ phase: 'cutover', liveSide: 'target' });
+    expect(seen.atGate.cutOverWorkflowId).toMatch(/\/revert-1\/1$/);
+    expect(seen.renamedAtGate).toEqual({ source: true, target: false });
+    expect(seen.hooksAtGate.at(-1)).toBe('on-begin-postponed revert target→source');
+    expect(seen.onSource.switches).toMatchObject([{ direction: 'revert' }]);
+    expect(seen.later).toMatchObject({ phase: 'on-source', switches: [{ direction: 'revert' }] });
+    expect(seen.result.afterCutOver).toMatchObject({ liveSide: 'source', switches: [{ direction: 'revert' }] });
   });
 
   it('a revert attempt that fails between T1 and T4 compensates on the target: the application stays there, the next attempt switches', async () => {

@@ -15,6 +15,7 @@ const INPUT: MoveTablesInput = {
   database: 'shop',
   tables: ['order-lines', 'items'],
   postpone: true,
+  reversible: false,
 };
 
 describe('a move in the Temporal UI (stub activities)', () => {
