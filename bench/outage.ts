@@ -173,7 +173,7 @@ try {
     );
   }
   const line = (name: string, values: number[]) =>
-    `  ${name.padEnd(42)} p50 ${String(percentile(values, 50)).padStart(4)} ms   p99 ${String(percentile(values, 99)).padStart(4)} ms   max ${Math.max(...values)} ms`;
+    `  ${name.padEnd(44)} p50 ${String(percentile(values, 50)).padStart(4)} ms   p99 ${String(percentile(values, 99)).padStart(4)} ms   max ${Math.max(...values)} ms`;
   console.log(`\nover ${runs} ${switchKind}s at ${rate} writes/s, ${settings}:`);
   console.log(line('T1 start → first refused write', figures.toRefused));
   console.log(line('outage: first refused → first on other side', figures.outage));

@@ -41,6 +41,10 @@ import { verificationFailure } from './verification.js';
 
 /** T4b's wait between refusals: past T4 it is tried until it succeeds. */
 const T4B_RETRY_MS = 10_000;
+/** The window's steps: each report to the move costs the attempt a workflow task of its own. */
+const WINDOW_STEPS: ReadonlySet<CutOverStep> = new Set<CutOverStep>(['T1', 'T2', 'T3', 'T4', 'T4b', 'T5']);
+/** A window step reports to the move once it has lasted this long (a slow drain, a held hook). */
+const WINDOW_REPORT_AFTER_MS = 1_000;
 
 export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
   const tables = normalizeTables(rawInput);
@@ -99,14 +103,21 @@ export async function cutOver(rawInput: CutOverInput): Promise<CutOverResult> {
 
   const steps = cutOverSteps({ lockWaitTimeoutSeconds, drainTimeoutMs, hookTimeoutMs, maxStreamLagMs });
 
+  // A report's delivery adds a workflow task to the attempt, racing the step's own completion: in the
+  // window, a report only from a step that lasts (a quick window was twice as long with one per step).
+  // Cutovers started before replay with a report per step.
+  const quietWindow = patched('window-reports-when-slow');
   const stepDurationsMs: CutOverResult['stepDurationsMs'] = {};
   async function step<T>(name: CutOverStep, run: () => Promise<T>): Promise<T> {
     status.step = name;
-    report();
+    const lateReport = quietWindow && WINDOW_STEPS.has(name) ? new CancellationScope() : undefined;
+    if (lateReport) void lateReport.run(() => sleep(WINDOW_REPORT_AFTER_MS).then(report)).catch(() => undefined);
+    else report();
     const started = Date.now();
     try {
       return await run();
     } finally {
+      lateReport?.cancel();
       stepDurationsMs[name] = Date.now() - started;
       recordCutOverStep(name, stepDurationsMs[name]);
     }

@@ -93,6 +93,30 @@ describe('moveTables workflow (stub activities)', () => {
     expect(status.phase).toBe('done');
   });
 
+  it('the window reports to the move only from a step that lasts: none from quick steps, one from a 1.5 s drain', async () => {
+    const { env, start } = await moveWith(() => ({
+      async awaitDrain() {
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return { appliedPosition: '1-1-10', attempts: 15 };
+      },
+    }));
+    const reported = await env.run(async () => {
+      const handle = await start();
+      const { attempts } = await handle.result().then(() => handle.query(moveStatusQuery));
+      const { events } = await env.client.workflow.getHandle(attempts![0]!.workflowId).fetchHistory();
+      // The step each report to the move named, from T1's scheduling on.
+      const steps: string[] = [];
+      let fromT1 = false;
+      for (const e of events ?? []) {
+        if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'renameSourceTables') fromT1 = true;
+        const payload = e.signalExternalWorkflowExecutionInitiatedEventAttributes?.input?.payloads?.[0]?.data;
+        if (fromT1 && payload) steps.push((JSON.parse(Buffer.from(payload).toString()) as { step: string }).step);
+      }
+      return steps;
+    });
+    expect(reported).toEqual(['T3']);
+  });
+
   it('a copied table shows what it copied as its total, not the estimate the server gave', async () => {
     // InnoDB's estimate is a sample: 3% above the 970 rows the copy found.
     const { env, start } = await moveWith(() => ({
