@@ -18,7 +18,6 @@ import {
   sleep,
   startChild,
   workflowInfo,
-  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { StreamHealth } from '../contract/activities.js';
 import type { CutOverInput } from '../contract/cutover.js';
@@ -27,7 +26,7 @@ import { moveSummary } from '../contract/move-details.js';
 import type { AfterCutOverResult, MovePhase, MoveStatus, MoveSwitch, StandbyStatus } from '../contract/move.js';
 import { reversed, type MovedTables } from '../contract/tables.js';
 import { dropStandbyStep, flagStep, restartStep, summarized } from './activity-shapes.js';
-import type { cutOver } from './cutover.js';
+import type { MoveSignals } from './move-signals.js';
 import { runCutOverAttempts } from './cutover-attempts.js';
 import { errorMessage } from './failures.js';
 import { watchStreamOnce } from './stream-observer.js';
@@ -52,16 +51,8 @@ export interface AfterCutOverContext {
   retryDelayMs: number;
   lockWaitTimeoutSeconds: number;
   drainGtid?: string;
-  completeRequested(): boolean;
-  /** `completeMove` asked to drop the standby side's renamed tables. */
-  dropStandbyTables(): boolean;
-  revertRequests(): number;
-  /** The last `revertCutOver` asked to wait at the gate for `releaseCutOver`. */
-  revertPostponed(): boolean;
-  releaseRequests(): number;
-  /** A postponed revert's attempt, so that `releaseCutOver` reaches it. */
-  onSwitchAttempt(handle: ChildWorkflowHandle<typeof cutOver>): void;
-  retryRequests(): number;
+  /** What the operator's signals said, as they arrive; a postponed revert's attempt is set on it for a release to reach. */
+  said: MoveSignals;
 }
 
 /** A stream keeping the standby side current, from the live side's position at the last T4. */
@@ -183,16 +174,16 @@ export async function afterCutOver(ctx: AfterCutOverContext): Promise<AfterCutOv
     ctx.phase(live === 'target' ? 'on-target' : 'on-source');
     notifyParent(ctx.moveId, live, start, drainGtid);
 
-    const switchRequests = live === 'target' ? ctx.revertRequests : ctx.releaseRequests;
+    const switchRequests = () => (live === 'target' ? ctx.said.revertRequests : ctx.said.releaseRequests);
     const seen = switchRequests();
     let ended: AfterCutOverResult['completedBecause'] | undefined;
     try {
       // A failed standby stream cannot drain a switch: only completing is left.
       const woke = await condition(
-        () => ctx.completeRequested() || (switchRequests() > seen && !stream.failed()),
+        () => ctx.said.completeRequested || (switchRequests() > seen && !stream.failed()),
         Math.max(0, completeAt - Date.now()),
       );
-      ended = !woke ? 'complete-after' : ctx.completeRequested() ? 'complete' : undefined;
+      ended = !woke ? 'complete-after' : ctx.said.completeRequested ? 'complete' : undefined;
     } catch (err) {
       if (!isCancellation(err)) throw err;
       ended = 'abort';
@@ -202,9 +193,9 @@ export async function afterCutOver(ctx: AfterCutOverContext): Promise<AfterCutOv
     const direction = live === 'target' ? 'revert' : 'forward';
     const switchId = `${direction === 'revert' ? 'revert' : 'switch'}-${switches.length + 1}`;
     // A postponed revert waits at its gate for a release (one sent from here on).
-    const postponed = direction === 'revert' && ctx.revertPostponed();
-    const releasesBefore = ctx.releaseRequests();
-    const released = () => ctx.releaseRequests() > releasesBefore;
+    const postponed = direction === 'revert' && ctx.said.postponedRevertRequests === ctx.said.revertRequests;
+    const releasesBefore = ctx.said.releaseRequests;
+    const released = () => ctx.said.releaseRequests > releasesBefore;
     let switchedDrainGtid: string | undefined;
     try {
       const switched = await runCutOverAttempts({
@@ -223,14 +214,14 @@ export async function afterCutOver(ctx: AfterCutOverContext): Promise<AfterCutOv
         }),
         onAttempt: async (handle) => {
           if (!postponed) return;
-          ctx.onSwitchAttempt(handle);
+          ctx.said.cutOverHandle = handle;
           // A release that came before the attempt existed.
           if (released()) await handle.signal(releaseCutOverSignal);
         },
         maxAttempts: ctx.maxAttempts,
         retryDelayMs: ctx.retryDelayMs,
         lockWaitTimeoutSeconds: ctx.lockWaitTimeoutSeconds,
-        retryRequests: ctx.retryRequests,
+        retryRequests: () => ctx.said.retryRequests,
         streamFailed: stream.failed,
         streamFailure: stream.failure,
       });
@@ -283,7 +274,7 @@ async function completion(
   completeAt: number,
 ): Promise<AfterCutOverResult['completedBecause']> {
   try {
-    return (await condition(() => ctx.completeRequested(), Math.max(0, completeAt - Date.now())))
+    return (await condition(() => ctx.said.completeRequested, Math.max(0, completeAt - Date.now())))
       ? 'complete'
       : 'complete-after';
   } catch (err) {
@@ -308,7 +299,7 @@ async function finish(
   const appliedPosition = standby?.stream?.appliedPosition;
   // Only at an operator's complete, and only once the stream into them has stopped.
   const dropped =
-    completedBecause === 'complete' && standby && ctx.dropStandbyTables()
+    completedBecause === 'complete' && standby && ctx.said.dropStandbyTables
       ? await dropStandby(ctx, standby.side)
       : undefined;
   return {

@@ -15,31 +15,18 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { VerifyReport } from '../contract/activities.js';
-import { CUTOVER_DEFAULTS, type CutOverInput, type CutOverResult } from '../contract/cutover.js';
-import {
-  completeMoveSignal,
-  cutOverProgressSignal,
-  type CompleteMoveOptions,
-  revertCutOverSignal,
-  type RevertCutOverOptions,
-  movePhaseSearchAttribute,
-  moveStatusQuery,
-  pauseSignal,
-  releaseCutOverSignal,
-  resumeSignal,
-  retryCutOverSignal,
-  setChunkSizeSignal,
-} from '../contract/definitions.js';
+import type { CutOverInput, CutOverResult } from '../contract/cutover.js';
+import { movePhaseSearchAttribute, releaseCutOverSignal } from '../contract/definitions.js';
 import { failure, type FailureType } from '../contract/failures.js';
-import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
+import type { MovePhase, MoveStatus, MoveTablesInput, MoveTablesResult } from '../contract/move.js';
 import { moveDetails, moveSummary } from '../contract/move-details.js';
-import { invalid, normalizeTables, positive } from '../contract/tables.js';
 import { afterCutOver } from './after-cutover.js';
+import { moveOptions } from './move-options.js';
+import { handleMoveSignals } from './move-signals.js';
 import { verifyAfterRelease } from './verify-after-release.js';
 import { LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
 import { copyTables } from './copy-tables.js';
 import { publishDetails } from './current-details.js';
-import { setDescribedHandler } from './described-handler.js';
 import { cutOver } from './cutover.js';
 import { runCutOverAttempts } from './cutover-attempts.js';
 import { errorMessage, surfaced } from './failures.js';
@@ -47,48 +34,34 @@ import { observeStream } from './stream-observer.js';
 import { streamTables } from './stream-tables.js';
 
 const { prepare, catchUp } = moveSteps;
-/** A reversible move's `on-target` phase at most: the history its watches add stays far under Temporal's limit. */
-const MAX_COMPLETE_AFTER_SECONDS = 30 * 86_400;
-
-function isVerifyMode(value: unknown): value is VerifyMode {
-  return value === 'after-release' || value === 'before-release' || value === 'skip';
-}
 
 export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResult> {
-  const tables = normalizeTables(input);
-  const maxStreamLagMs = positive('maxStreamLagMs', input.maxStreamLagMs, CUTOVER_DEFAULTS.maxStreamLagMs);
-  const maxThreadsRunning = {
-    source: positive('maxThreadsRunning.source', input.maxThreadsRunning?.source, 50),
-    target: positive('maxThreadsRunning.target', input.maxThreadsRunning?.target, 50),
-  };
-  const verifyMode = input.verify ?? 'after-release';
-  if (!isVerifyMode(verifyMode))
-    invalid(`"verify" must be "after-release", "before-release" or "skip", got ${JSON.stringify(verifyMode)}`);
-  const verifyChunkSize = Math.floor(positive('verifyChunkSize', input.verifyChunkSize, 10_000));
-  const copyConcurrency = Math.floor(positive('copyConcurrency', input.copyConcurrency, 1));
-  const historyLimit = Math.floor(
-    positive('historyEventsBeforeContinueAsNew', input.historyEventsBeforeContinueAsNew, 10_000),
-  );
+  const {
+    tables,
+    maxStreamLagMs,
+    maxThreadsRunning,
+    verifyMode,
+    verifyChunkSize,
+    copyConcurrency,
+    chunkSize,
+    historyLimit,
+    cutOverAttempts,
+    retryDelayMs,
+    lockWaitTimeoutSeconds,
+    completeAfterSeconds,
+    cutOver: { shared, readiness },
+  } = moveOptions(input);
   const resume = input.resume;
   const moveId = workflowInfo().workflowId;
   // Moves started before cutover attempts existed replay (and finish) on their single cutover.
   const withAttempts = patched('cutover-attempts');
-  const cutOverAttempts = Math.floor(positive('cutOverAttempts', input.cutOverAttempts, 5));
-  const retryDelayMs = positive('cutOverRetryDelaySeconds', input.cutOverRetryDelaySeconds, 10) * 1_000;
-  if (input.reversible !== undefined && typeof input.reversible !== 'boolean')
-    invalid('"reversible" must be true or false');
   // Reversible unless asked otherwise; moves started before that default (no marker) stay one-way.
   const reversible = input.reversible ?? patched('reversible-by-default');
-  const completeAfterSeconds = positive('completeAfterSeconds', input.completeAfterSeconds, 7 * 86_400);
-  if (completeAfterSeconds > MAX_COMPLETE_AFTER_SECONDS)
-    invalid(
-      `"completeAfterSeconds" must be at most ${MAX_COMPLETE_AFTER_SECONDS} (30 days), got ${completeAfterSeconds}`,
-    );
 
   const status: MoveStatus = {
     phase: resume ? 'copy' : 'prepare',
     paused: false,
-    chunkSize: Math.floor(positive('chunkSize', input.chunkSize, 5_000)),
+    chunkSize,
     tables: {},
     rowsCopied: 0,
     estimatedRows: 0,
@@ -98,47 +71,9 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     streamWorkflowId: `${moveId}/stream`,
     cutOverWorkflowId: `${moveId}/cutover`,
   };
-  let released = resume?.released ?? false;
-  let retryRequests = 0;
-  let completeRequested = false;
-  let dropStandbyTables = false;
-  let revertRequests = 0;
-  /** The number of the last `revertCutOver` that asked to be postponed. */
-  let postponedRevertRequests = 0;
-  let releaseRequests = 0;
-  let cutOverHandle: ChildWorkflowHandle<typeof cutOver> | undefined;
   let result: MoveTablesResult | undefined;
   publishDetails(() => moveDetails(tables, status, result));
-  setDescribedHandler(moveStatusQuery, () => status);
-  setDescribedHandler(pauseSignal, () => {
-    status.paused = true;
-  });
-  setDescribedHandler(resumeSignal, () => {
-    status.paused = false;
-  });
-  setDescribedHandler(setChunkSizeSignal, (size) => {
-    if (Number.isInteger(size) && size > 0) status.chunkSize = size;
-  });
-  setDescribedHandler(releaseCutOverSignal, () => {
-    released = true;
-    releaseRequests++;
-    // An attempt that has ended (a reversible move's release after a revert) needs none.
-    void cutOverHandle?.signal(releaseCutOverSignal).catch(() => undefined);
-  });
-  setDescribedHandler(retryCutOverSignal, () => {
-    retryRequests++;
-  });
-  setDescribedHandler(completeMoveSignal, (options?: CompleteMoveOptions) => {
-    completeRequested = true;
-    if (options?.dropStandbyTables === true) dropStandbyTables = true;
-  });
-  setDescribedHandler(revertCutOverSignal, (options?: RevertCutOverOptions) => {
-    revertRequests++;
-    if (options?.postpone === true) postponedRevertRequests = revertRequests;
-  });
-  setDescribedHandler(cutOverProgressSignal, (progress) => {
-    status.cutOver = progress;
-  });
+  const said = handleMoveSignals(status, resume?.released ?? false);
   const phase = (next: MovePhase) => {
     status.phase = next;
     upsertSearchAttributes([{ key: movePhaseSearchAttribute, value: next }]);
@@ -245,7 +180,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
           copyStartedAt,
           copyPlans: copied.plans,
           copyLastSlices: copied.lastSlices,
-          released,
+          released: said.released,
           runs: (resume?.runs ?? 0) + 1,
         },
       });
@@ -268,36 +203,18 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     }
 
     phase('cutover');
-    /** What every cutover of the move shares, a reversible move's later switches included. */
-    const sharedOptions = (): Partial<CutOverInput> => ({
-      ...(input.drainTimeoutSeconds === undefined ? {} : { drainTimeoutSeconds: input.drainTimeoutSeconds }),
-      ...(input.drainPollIntervalMs === undefined ? {} : { drainPollIntervalMs: input.drainPollIntervalMs }),
-      ...(input.lockWaitTimeoutSeconds === undefined ? {} : { lockWaitTimeoutSeconds: input.lockWaitTimeoutSeconds }),
-      ...(input.hookTimeoutSeconds === undefined ? {} : { hookTimeoutSeconds: input.hookTimeoutSeconds }),
-      ...(input.onFailure === undefined ? {} : { onFailure: input.onFailure }),
-      ...(input.hooksHint === undefined ? {} : { hooksHint: input.hooksHint }),
-    });
-    const readinessOptions = (): Partial<CutOverInput> => ({
-      maxStreamLagMs,
-      ...(input.maxTransactionAgeSeconds === undefined
-        ? {}
-        : { maxTransactionAgeSeconds: input.maxTransactionAgeSeconds }),
-    });
     const cutOverInput = (): CutOverInput => ({
       ...tables,
-      ...sharedOptions(),
-      postpone: Boolean(input.postpone) && !released,
+      ...shared,
+      postpone: Boolean(input.postpone) && !said.released,
       ...(verifyMode === 'before-release' ? { verifyBeforeRelease: { chunkSize: verifyChunkSize } } : {}),
-      ...(withAttempts ? { ...readinessOptions(), streamWorkflowId: status.streamWorkflowId } : {}),
+      ...(withAttempts ? { ...readiness, streamWorkflowId: status.streamWorkflowId } : {}),
     });
     const onAttempt = async (handle: ChildWorkflowHandle<typeof cutOver>) => {
-      cutOverHandle = handle;
+      said.cutOverHandle = handle;
       // A release that came before the child existed.
-      if (released) await handle.signal(releaseCutOverSignal);
+      if (said.released) await handle.signal(releaseCutOverSignal);
     };
-    const attemptsLockWait = Math.ceil(
-      positive('lockWaitTimeoutSeconds', input.lockWaitTimeoutSeconds, CUTOVER_DEFAULTS.lockWaitTimeoutSeconds),
-    );
     let cutOverResult: CutOverResult;
     if (withAttempts) {
       try {
@@ -310,8 +227,8 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
           onAttempt,
           maxAttempts: cutOverAttempts,
           retryDelayMs,
-          lockWaitTimeoutSeconds: attemptsLockWait,
-          retryRequests: () => retryRequests,
+          lockWaitTimeoutSeconds,
+          retryRequests: () => said.retryRequests,
           streamFailed: () => streamError !== undefined,
           streamFailure,
         });
@@ -331,7 +248,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     status.cutOver = {
       step: 'T6',
       postponed: false,
-      released,
+      released: said.released,
       ...(cutOverResult.drainGtid ? { drainGtid: cutOverResult.drainGtid } : {}),
       ...(cutOverResult.appliedPosition ? { appliedPosition: cutOverResult.appliedPosition } : {}),
     };
@@ -358,20 +275,12 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
             status,
             phase,
             completeAfterMs: completeAfterSeconds * 1_000,
-            switchOptions: { ...sharedOptions(), ...readinessOptions() },
+            switchOptions: { ...shared, ...readiness },
             maxAttempts: cutOverAttempts,
             retryDelayMs,
-            lockWaitTimeoutSeconds: attemptsLockWait,
+            lockWaitTimeoutSeconds,
             ...(cutOverResult.drainGtid ? { drainGtid: cutOverResult.drainGtid } : {}),
-            completeRequested: () => completeRequested,
-            dropStandbyTables: () => dropStandbyTables,
-            revertRequests: () => revertRequests,
-            revertPostponed: () => postponedRevertRequests === revertRequests,
-            releaseRequests: () => releaseRequests,
-            onSwitchAttempt: (handle) => {
-              cutOverHandle = handle;
-            },
-            retryRequests: () => retryRequests,
+            said,
           })
         : undefined;
 
