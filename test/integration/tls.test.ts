@@ -245,6 +245,12 @@ describe('Temporal over mTLS', () => {
       return status.code === 0 && /"postponed":true/.test(status.stdout) ? true : undefined;
     });
     expect((await cli(mtls, 'release', moveId)).code).toBe(0);
+    // Reversible by default: on the target, then completed.
+    await eventually('the move on the target', async () => {
+      const status = await cli(mtls, 'status', moveId, '--json');
+      return /"phase":\s*"on-target"/.test(status.stdout) ? true : undefined;
+    });
+    expect((await cli(mtls, 'complete', moveId)).code).toBe(0);
     await eventually('the move done', async () => {
       const status = await cli(mtls, 'status', moveId, '--json');
       return /"phase":\s*"done"/.test(status.stdout) ? true : undefined;

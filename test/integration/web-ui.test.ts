@@ -148,7 +148,8 @@ describe('the Temporal Web UI (real browser, dev server UI)', () => {
       const modal = visible(page.getByTestId('signal-confirmation-modal'));
       await modal.getByTestId('signal-select-button').click();
       // The signal list comes from the workflow's own definitions, with their descriptions.
-      const option = modal.locator('li', { hasText: 'releaseCutOver' });
+      // By its name: other signals' descriptions mention it (a postponed revert waits for it).
+      const option = modal.locator('li', { hasText: /^\s*releaseCutOver/ });
       await expect.poll(() => option.innerText(), POLL).toContain('Releases a postponed cutover');
       await option.click();
       await modal.getByTestId('confirm-modal-button').click();
