@@ -1,21 +1,25 @@
-// Row copy throughput: `npm run bench:copy [rows,...=1000000,5000000] [rounds=3] [--target-own-core]`.
-// On one private stack, for each table size, the same table of ~110-byte rows is copied to the target by
-// `mariadb-dump | mariadb`, by `mydumper | myloader` (Debian's mydumper; 2 threads and 4, 100k-row
-// chunks, the load binlogged on the target as the move's writes are), and by a move (copy with the
-// binlog stream running, verify skipped) at copyConcurrency 1, 2 and 4, with the worker process's
-// peak RSS and each process's CPU time. The tools take turns within a round and the summary gives
-// each one's median over the rounds: on a shared machine a single run can be off by a fifth. Each
-// run starts once both servers have written out their dirty pages (`settle`).
+// Row copy throughput: `npm run bench:copy [rows,...=1000000,5000000] [rounds=3] [--table narrow|wide|both]
+// [--target-own-core]`. On one private stack, for each table and size, the same table is copied to
+// the target by `mariadb-dump | mariadb`, by `mydumper | myloader` (Debian's mydumper; 2 threads and
+// 4, 100k-row chunks, the load binlogged on the target as the move's writes are), and by a move (copy
+// with the binlog stream running, verify skipped) at copyConcurrency 1, 2 and 4, with the worker
+// process's peak RSS and each process's CPU time; beside them the ceiling: the rows written to a
+// file by the source (`SELECT … INTO OUTFILE`) and loaded by the target reading that file itself
+// (`LOAD DATA INFILE`, binlogged), with no client in between. Tables: `narrow` and `wide`
+// (dev/bench-tables.ts). The tools take turns within a round and
+// the summary gives each one's median over the rounds: on a shared machine a single run can be off
+// by a fifth. Each run starts once both servers have written out their dirty pages (`settle`).
 // --target-own-core pins the target server to the last core and everything else (source server,
 // worker, Temporal, the dump and load tools) to the others, as when the target is a machine of its
 // own: then the target's cost per row sets each tool's rate. Figures only: nothing is asserted.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2';
 import { startMove } from '../client/moves.js';
 import { BENCH_QUEUE, median, startBenchStack } from '../dev/bench-stack.js';
+import { benchTableDdl, benchTableFill, type BenchTableKind } from '../dev/bench-tables.js';
 import { ensureDebianTool, findExecutable } from '../dev/stack/prereqs.js';
 import { finishedChildrenCpuSeconds, processCpuSeconds } from '../dev/worker-process.js';
 
@@ -23,6 +27,9 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const sizes = (args[0] ?? '1000000,5000000').split(',').map(Number);
 const ROUNDS = Number(args[1] ?? 3);
 const TARGET_OWN_CORE = process.argv.includes('--target-own-core');
+const tableArg = process.argv.find((a) => a.startsWith('--table='))?.slice('--table='.length) ?? 'both';
+if (!['narrow', 'wide', 'both'].includes(tableArg)) throw new Error('--table= must be narrow, wide or both');
+const TABLES = (tableArg === 'both' ? ['narrow', 'wide'] : [tableArg]) as BenchTableKind[];
 const CONCURRENCY = [1, 2, 4];
 const MYDUMPER_THREADS = [2, 4];
 
@@ -105,7 +112,7 @@ async function timed(what: string, rows: number, work: () => Promise<unknown>): 
 }
 
 /** Each tool's median rate and CPU over the rounds, and the moves' against the best loader's. */
-function summary(rows: number): void {
+function summary(what: string): void {
   const medians = [...runs].map(([what, list]) => ({
     what,
     rate: median(list.map((r) => r.rate)),
@@ -114,7 +121,7 @@ function summary(rows: number): void {
   const loader = Math.max(...medians.filter((m) => m.what.startsWith('mydumper')).map((m) => m.rate));
   const dump = medians.find((m) => m.what.startsWith('mariadb-dump'))!.rate;
   console.log(`
-  ${rows} rows, median of ${ROUNDS} rounds:`);
+  ${what} rows, median of ${ROUNDS} rounds:`);
   console.log('  | | rows/s | vs dump | vs best myloader | CPU s (median) |\n  |---|---|---|---|---|');
   for (const m of medians)
     console.log(
@@ -123,24 +130,18 @@ function summary(rows: number): void {
   runs.clear();
 }
 
-async function fill(rows: number): Promise<void> {
+async function fill(kind: BenchTableKind, rows: number): Promise<void> {
   await source.query('DROP DATABASE IF EXISTS bench');
   await source.query('CREATE DATABASE bench');
-  await source.query(
-    `CREATE TABLE bench.t (id BIGINT PRIMARY KEY, a CHAR(32), b VARCHAR(40), n INT, at DATETIME) CHARACTER SET latin1`,
-  );
-  for (let from = 1; from <= rows; from += 1_000_000) {
-    const to = Math.min(rows, from + 999_999);
-    await source.query(
-      `INSERT INTO bench.t SELECT seq, MD5(seq), SUBSTR(SHA1(seq), 1, 30 + seq % 10), seq, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM bench.seq_${from}_to_${to}`,
-    );
-  }
+  await source.query(benchTableDdl(kind, 'bench.t'));
+  for (let from = 1; from <= rows; from += 1_000_000)
+    await source.query(benchTableFill(kind, 'bench.t', 'bench', from, Math.min(rows, from + 999_999)));
   await source.query('ANALYZE TABLE bench.t');
 }
 
 /** Before each copy: no target copy, no move state, the source table under its own name, both servers settled. */
 async function resetTarget(): Promise<void> {
-  for (const db of ['bench', 'dumpload', 'myloader', '_move_tables'])
+  for (const db of ['bench', 'dumpload', 'myloader', 'infile', '_move_tables'])
     await target.query(`DROP DATABASE IF EXISTS ${db}`);
   const [renamed] = await source.query<RowDataPacket[]>(
     "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = '_t_del'",
@@ -181,6 +182,33 @@ const connect = (c: typeof s, pwd: string) => `-h${c.host} -P${c.port} -u${c.use
 const connectLong = (c: typeof s, pwd: string) =>
   `--host ${c.host} --port ${c.port} --user ${c.user} --password "$${pwd}"`;
 
+/**
+ * The ceiling: the source writes the rows to a file (`SELECT … INTO OUTFILE`) and the target loads
+ * it reading the file itself (`LOAD DATA INFILE`, binlogged as the move's writes are): no client, no
+ * network, no escaping. Both servers run here, so the target reads what the source wrote.
+ */
+async function ceiling(rows: number): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'move-tables-infile-'));
+  chmodSync(dir, 0o777);
+  const file = path.join(dir, 't.txt');
+  try {
+    const [[created]] = await source.query<RowDataPacket[]>('SHOW CREATE TABLE bench.t');
+    await target.query('CREATE DATABASE infile');
+    await target.query(String(created!['Create Table']).replace('CREATE TABLE `t`', 'CREATE TABLE infile.t'));
+    const started = Date.now();
+    await source.query(`SELECT * FROM bench.t INTO OUTFILE ${source.escape(file)}`);
+    const written = (Date.now() - started) / 1_000;
+    await timed('ceiling: LOAD DATA INFILE', rows, async () => {
+      await target.query(`LOAD DATA INFILE ${target.escape(file)} INTO TABLE infile.t`);
+    });
+    console.log(
+      `  ${''.padEnd(32)} (the file written by SELECT … INTO OUTFILE in ${written.toFixed(1)} s, not counted)`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** One run of each tool, in turn. */
 async function round(rows: number): Promise<void> {
   await resetTarget();
@@ -205,6 +233,8 @@ async function round(rows: number): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  await resetTarget();
+  await ceiling(rows);
   for (const copyConcurrency of CONCURRENCY) {
     await resetTarget();
     bench.worker.resetPeakRss();
@@ -235,18 +265,21 @@ async function round(rows: number): Promise<void> {
 }
 
 try {
-  for (const rows of sizes) {
-    await fill(rows);
-    const [size] = await source.query<RowDataPacket[]>(
-      "SELECT AVG_ROW_LENGTH AS len FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't'",
-    );
-    console.log(`\n${rows} rows, average row length ${size[0]!.len} bytes, stream running during each move`);
-    for (let r = 1; r <= ROUNDS; r++) {
-      console.log(` round ${r}/${ROUNDS}`);
-      await round(rows);
+  for (const kind of TABLES)
+    for (const rows of sizes) {
+      await fill(kind, rows);
+      const [size] = await source.query<RowDataPacket[]>(
+        "SELECT AVG_ROW_LENGTH AS len FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't'",
+      );
+      console.log(
+        `\n${kind} table, ${rows} rows, average row length ${size[0]!.len} bytes, stream running during each move`,
+      );
+      for (let r = 1; r <= ROUNDS; r++) {
+        console.log(` round ${r}/${ROUNDS}`);
+        await round(rows);
+      }
+      summary(`${kind} table, ${rows}`);
     }
-    summary(rows);
-  }
 } finally {
   await bench.close();
 }

@@ -1,8 +1,9 @@
-// Stream apply rate and lag: `npm run bench:stream [seconds=15] [rates=5000,20000,max]`. On a
-// private stack, a stream applies a write load of multi-row inserts and updates (100 rows per
+// Stream apply rate and lag: `npm run bench:stream [seconds=15] [rates=5000,20000,max] [--table=narrow|wide]`.
+// On a private stack, a stream applies a write load of multi-row inserts and updates (100 rows per
 // statement, 6 connections) paced at each rate in row events/s (`max`: unpaced); every 100 ms a
 // probe reads the source position and times how long the target takes to cover it. Prints per
-// rate the events written and applied per second and the lag. Figures only: nothing is asserted.
+// rate the events written and applied per second and the lag. Tables: `narrow` (id, v, n) and
+// `wide` (dev/bench-tables.ts: 15 mixed-type columns, a secondary index). Figures only.
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { currentGtidPosition } from '../activities/source/server.js';
@@ -10,9 +11,25 @@ import { positionCovers } from '../activities/stream/gtid.js';
 import { readStreamState } from '../activities/target/stream-state.js';
 import { streamTables } from '../workflows/stream-tables.js';
 import { BENCH_QUEUE, median, percentile, startBenchStack } from '../dev/bench-stack.js';
+import { benchTableDdl, WIDE_ROW_COLUMNS, wideBenchRow } from '../dev/bench-tables.js';
 
-const seconds = Number(process.argv[2] ?? 15);
-const rates = (process.argv[3] ?? '5000,20000,max').split(',');
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const seconds = Number(args[0] ?? 15);
+const rates = (args[1] ?? '5000,20000,max').split(',');
+const wide = process.argv.includes('--table=wide');
+const TABLE = wide
+  ? {
+      ddl: benchTableDdl('wide', 'sbench.t'),
+      insert: `INSERT INTO sbench.t ${WIDE_ROW_COLUMNS} VALUES ?`,
+      row: wideBenchRow,
+      update: `UPDATE sbench.t SET priority = (priority + 1) % 128, note = CONCAT(COALESCE(note, ''), '+') WHERE id BETWEEN ? AND ?`,
+    }
+  : {
+      ddl: 'CREATE TABLE sbench.t (id BIGINT PRIMARY KEY, v VARCHAR(64), n INT)',
+      insert: 'INSERT INTO sbench.t (id, v, n) VALUES ?',
+      row: (id: number) => [id, `v-${id}`, id % BATCH],
+      update: 'UPDATE sbench.t SET n = n + 1, v = CONCAT(v, "+") WHERE id BETWEEN ? AND ?',
+    };
 const connections = 6;
 const BATCH = 100;
 /** Lag probes this often: enough of them for a p99 over a phase. */
@@ -41,12 +58,9 @@ async function phase(rate: string, round: number): Promise<void> {
     let next = Date.now();
     while (!stop) {
       const first = id;
-      const values = Array.from({ length: BATCH }, (_, i) => [first + i, `v-${first + i}`, i]);
-      await conn.query('INSERT INTO sbench.t (id, v, n) VALUES ?', [values]);
-      await conn.query('UPDATE sbench.t SET n = n + 1, v = CONCAT(v, "+") WHERE id BETWEEN ? AND ?', [
-        first,
-        first + BATCH - 1,
-      ]);
+      const values = Array.from({ length: BATCH }, (_, i) => TABLE.row(first + i));
+      await conn.query(TABLE.insert, [values]);
+      await conn.query(TABLE.update, [first, first + BATCH - 1]);
       events += 2 * BATCH;
       id += BATCH;
       if (Number.isFinite(interval)) {
@@ -81,7 +95,7 @@ async function phase(rate: string, round: number): Promise<void> {
 try {
   for (const side of ['source', 'target'] as const) {
     await clusters.pool(side).query('CREATE DATABASE sbench');
-    await clusters.pool(side).query('CREATE TABLE sbench.t (id BIGINT PRIMARY KEY, v VARCHAR(64), n INT)');
+    await clusters.pool(side).query(TABLE.ddl);
   }
   const start = await currentGtidPosition(clusters.pool('source'));
   const stream = await client.workflow.start(streamTables, {
