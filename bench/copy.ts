@@ -141,7 +141,7 @@ async function fill(kind: BenchTableKind, rows: number): Promise<void> {
 
 /** Before each copy: no target copy, no move state, the source table under its own name, both servers settled. */
 async function resetTarget(): Promise<void> {
-  for (const db of ['bench', 'dumpload', 'myloader', 'infile', '_move_tables'])
+  for (const db of ['bench', 'dumpload', 'myloader', 'loadinfile', '_move_tables'])
     await target.query(`DROP DATABASE IF EXISTS ${db}`);
   const [renamed] = await source.query<RowDataPacket[]>(
     "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = '_t_del'",
@@ -193,13 +193,26 @@ async function ceiling(rows: number): Promise<void> {
   const file = path.join(dir, 't.txt');
   try {
     const [[created]] = await source.query<RowDataPacket[]>('SHOW CREATE TABLE bench.t');
-    await target.query('CREATE DATABASE infile');
-    await target.query(String(created!['Create Table']).replace('CREATE TABLE `t`', 'CREATE TABLE infile.t'));
+    await target.query('CREATE DATABASE loadinfile');
+    await target.query(String(created!['Create Table']).replace('CREATE TABLE `t`', 'CREATE TABLE loadinfile.t'));
+    // Bytes as stored (CHARACTER SET binary both ways); BIT as its number, which a load takes back
+    // through a variable (the file's byte would be read as text).
+    const [columns] = await source.query<RowDataPacket[]>(
+      "SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't' ORDER BY ORDINAL_POSITION",
+    );
+    const isBit = (c: RowDataPacket) => c.type === 'bit';
+    const selected = columns.map((c) => (isBit(c) ? `CAST(\`${c.name}\` AS UNSIGNED)` : `\`${c.name}\``));
+    const loaded = columns.map((c, i) => (isBit(c) ? `@v${i}` : `\`${c.name}\``));
+    const sets = columns.flatMap((c, i) => (isBit(c) ? [`\`${c.name}\` = CAST(@v${i} AS UNSIGNED)`] : []));
     const started = Date.now();
-    await source.query(`SELECT * FROM bench.t INTO OUTFILE ${source.escape(file)}`);
+    await source.query(
+      `SELECT ${selected.join(', ')} FROM bench.t INTO OUTFILE ${source.escape(file)} CHARACTER SET binary`,
+    );
     const written = (Date.now() - started) / 1_000;
     await timed('ceiling: LOAD DATA INFILE', rows, async () => {
-      await target.query(`LOAD DATA INFILE ${target.escape(file)} INTO TABLE infile.t`);
+      await target.query(
+        `LOAD DATA INFILE ${target.escape(file)} INTO TABLE loadinfile.t CHARACTER SET binary (${loaded.join(', ')})${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
+      );
     });
     console.log(
       `  ${''.padEnd(32)} (the file written by SELECT … INTO OUTFILE in ${written.toFixed(1)} s, not counted)`,
