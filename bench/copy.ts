@@ -18,6 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2';
 import { startMove } from '../client/moves.js';
+import { lineField, loadColumns } from '../activities/copy/row-lines.js';
+import { tableColumns } from '../activities/table-info.js';
 import { BENCH_QUEUE, median, startBenchStack } from '../dev/bench-stack.js';
 import { benchTableDdl, benchTableFill, type BenchTableKind } from '../dev/bench-tables.js';
 import { ensureDebianTool, findExecutable } from '../dev/stack/prereqs.js';
@@ -195,23 +197,17 @@ async function ceiling(rows: number): Promise<void> {
     const [[created]] = await source.query<RowDataPacket[]>('SHOW CREATE TABLE bench.t');
     await target.query('CREATE DATABASE loadinfile');
     await target.query(String(created!['Create Table']).replace('CREATE TABLE `t`', 'CREATE TABLE loadinfile.t'));
-    // Bytes as stored (CHARACTER SET binary both ways); BIT as its number, which a load takes back
-    // through a variable (the file's byte would be read as text).
-    const [columns] = await source.query<RowDataPacket[]>(
-      "SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't' ORDER BY ORDINAL_POSITION",
-    );
-    const isBit = (c: RowDataPacket) => c.type === 'bit';
-    const selected = columns.map((c) => (isBit(c) ? `CAST(\`${c.name}\` AS UNSIGNED)` : `\`${c.name}\``));
-    const loaded = columns.map((c, i) => (isBit(c) ? `@v${i}` : `\`${c.name}\``));
-    const sets = columns.flatMap((c, i) => (isBit(c) ? [`\`${c.name}\` = CAST(@v${i} AS UNSIGNED)`] : []));
+    // The move's own line format: values as stored, BIT as its number, read back through a variable.
+    const columns = await tableColumns(source, 'bench', 't');
+    const { list, set } = loadColumns(columns);
     const started = Date.now();
     await source.query(
-      `SELECT ${selected.join(', ')} FROM bench.t INTO OUTFILE ${source.escape(file)} CHARACTER SET binary`,
+      `SELECT ${columns.map(lineField).join(', ')} FROM bench.t INTO OUTFILE ${source.escape(file)} CHARACTER SET binary`,
     );
     const written = (Date.now() - started) / 1_000;
     await timed('ceiling: LOAD DATA INFILE', rows, async () => {
       await target.query(
-        `LOAD DATA INFILE ${target.escape(file)} INTO TABLE loadinfile.t CHARACTER SET binary (${loaded.join(', ')})${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
+        `LOAD DATA INFILE ${target.escape(file)} INTO TABLE loadinfile.t CHARACTER SET binary ${list}${set}`,
       );
     });
     console.log(

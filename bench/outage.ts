@@ -16,7 +16,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BENCH_QUEUE, percentile, startBenchStack, streamedTable } from '../dev/bench-stack.js';
+import { BENCH_QUEUE, percentile, routedTable, startBenchStack, streamedTable } from '../dev/bench-stack.js';
 import { startRoutedLoad, type RoutedLoadTimes } from '../dev/routed-load.js';
 import { startMove } from '../client/moves.js';
 import type { CutOverResult } from '../contract/cutover.js';
@@ -104,11 +104,7 @@ async function cutOverRun(database: string, routeFile: string): Promise<Measured
 /** A reversible move cut over, then reverted under the application's writes on the target. */
 async function revertRun(database: string, routeFile: string): Promise<Measured> {
   const source = await clusters.connect('source');
-  await source.query(`CREATE DATABASE ${database}`);
-  await source.query(`CREATE TABLE ${database}.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)`);
-  await source.query(
-    `INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${ROWS}`,
-  );
+  await routedTable(source, database, ROWS);
   await source.end();
   const move = await startMove(
     client,

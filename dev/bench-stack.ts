@@ -99,13 +99,7 @@ export function percentile(values: number[], p: number): number {
 export async function streamedTable(bench: BenchStack, database: string, rows: number) {
   const source = await bench.clusters.connect('source');
   const target = await bench.clusters.connect('target');
-  for (const conn of [source, target]) {
-    await conn.query(`CREATE DATABASE ${database}`);
-    await conn.query(`CREATE TABLE ${database}.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)`);
-    await conn.query(
-      `INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`,
-    );
-  }
+  for (const conn of [source, target]) await routedTable(conn, database, rows);
   const [pos] = await source.query<mysql.RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
   const tables = { source: 'source', target: 'target', database, tables: ['t'] };
   const stream = await bench.client.workflow.start(streamTables, {
@@ -121,4 +115,13 @@ export async function streamedTable(bench: BenchStack, database: string, rows: n
       await target.end();
     },
   };
+}
+
+/** `<database>.t` with `rows` rows, in the shape dev/routed-load.ts writes to. */
+export async function routedTable(conn: mysql.Connection, database: string, rows: number): Promise<void> {
+  await conn.query(`CREATE DATABASE ${database}`);
+  await conn.query(`CREATE TABLE ${database}.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64), n INT)`);
+  await conn.query(
+    `INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`,
+  );
 }

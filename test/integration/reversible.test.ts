@@ -135,12 +135,18 @@ async function held(worker: WorkerProcess, activity: string): Promise<void> {
   );
 }
 
+/** The application's side holds the table in place, the other side only its frozen copy, with the same rows. Returns them. */
+async function expectLiveOn(live: mysql.Connection, frozen: mysql.Connection, database: string) {
+  expect(await tableNames(live, database)).toEqual(['t']);
+  expect(await tableNames(frozen, database)).toEqual(['_t_del']);
+  const rows = await allRows(live, database, 't');
+  expect(rows).toEqual(await allRows(frozen, database, '_t_del'));
+  return rows;
+}
+
 /** Reverted: the source's table in place and equal to the target's frozen one, one RENAME per step. Returns the rows. */
 async function expectReverted(source: mysql.Connection, target: mysql.Connection, database: string): Promise<number> {
-  expect(await tableNames(source, database)).toEqual(['t']);
-  expect(await tableNames(target, database)).toEqual(['_t_del']);
-  const rows = await allRows(source, database, 't');
-  expect(rows).toEqual(await allRows(target, database, '_t_del'));
+  const rows = await expectLiveOn(source, target, database);
   expect(rows).toContainEqual(expect.objectContaining({ v: 'written on the target' }));
   // Never two RENAMEs: the cutover's and T4b on the source, the revert's T1 on the target.
   expect(await renamesInSourceBinlog(source, database)).toHaveLength(2);
@@ -184,9 +190,7 @@ describe('a reversible move (real servers)', () => {
       standby: { side: 'target' },
       switches: [{ direction: 'revert' }],
     });
-    expect(await tableNames(source, database)).toEqual(['t']);
-    expect(await tableNames(target, database)).toEqual(['_t_del']);
-    expect(await allRows(source, database, 't')).toEqual(await allRows(target, database, '_t_del'));
+    await expectLiveOn(source, target, database);
     // Temporal restarted while reverted: the move and its standby stream carry on from history.
     await restartStackPart(stack().dir, 'temporal');
     const onSourceWrites = await applicationWrites('source', source, database, 8, 8_000_000);
@@ -202,9 +206,7 @@ describe('a reversible move (real servers)', () => {
     // Cut over again: the source frozen, the target's table back in place.
     await handle.signal(releaseCutOverSignal);
     await reaches('on-target', 2);
-    expect(await tableNames(source, database)).toEqual(['_t_del']);
-    expect(await tableNames(target, database)).toEqual(['t']);
-    expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
+    await expectLiveOn(target, source, database);
     const againWrites = await applicationWrites('target', target, database, 5, 7_000_000);
     // While the application is on the target: the source's renamed table follows it.
     const rows = await equalRows(
