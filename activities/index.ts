@@ -18,6 +18,7 @@ import { measureStreamLag } from './stream/stream-lag.js';
 import { streamChanges } from './stream/stream-changes.js';
 import { awaitDrain } from './target/drain.js';
 import { readCutOverFlag, restartStream, setCutOverComplete } from './target/stream-state.js';
+import { diffTables } from './verify/diff-tables.js';
 import { verifyTables } from './verify/verify-tables.js';
 
 export interface ActivityDeps {
@@ -43,6 +44,7 @@ export function createActivities({ clusters, temporal, hooksDir, hooksEnv = [] }
     watchStream: (input) => watchStream(temporal, input),
     discardTarget: (input) => discardTarget(clusters, input),
     verifyTables: (input) => verifyTables(clusters, input),
+    diffTables: (input) => diffTables(clusters, input),
     checkReadiness: (input) => checkReadiness(clusters, temporal, input),
     runHooks: (request) => runHooks(clusters, hooksDir, request, hooksEnv),
     renameSourceTables: (plan) => renameSourceTables(clusters, plan),

@@ -14,7 +14,13 @@ import {
 } from '../contract/definitions.js';
 import { moveWorkflowId } from '../contract/tables.js';
 import type { moveTables } from '../workflows/move-tables.js';
-import type { MoveStatus, MoveTablesInput, MoveTablesResult, VerifyMode } from '../contract/move.js';
+import {
+  VERIFY_MODES,
+  type MoveStatus,
+  type MoveTablesInput,
+  type MoveTablesResult,
+  type VerifyMode,
+} from '../contract/move.js';
 import { TASK_QUEUE } from '../contract/move.js';
 import { formatStatus } from './format-status.js';
 import { loadTemporalSettings, temporalConnectError, type TemporalSettings } from './temporal-config.js';
@@ -28,7 +34,7 @@ Usage: move-tables <command> [options]
 
 Commands
   start     --database DB (--tables T1,T2 | --table T ...) [--source NAME] [--target NAME] [--target-database DB]
-            [--postpone] [--chunk-size N] [--copy-concurrency N] [--drain-timeout SECONDS] [--verify after-release|before-release|skip]
+            [--postpone] [--chunk-size N] [--copy-concurrency N] [--drain-timeout SECONDS] [--verify before-cutover|after-release|before-release|skip]
             [--on-failure rollback|hold] [--attempts N] [--keep-target-on-abort] [--complete-after SECONDS | --one-way] [--wait]
             Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end
             (a reversible move: to the cutover, the application on the target).
@@ -126,8 +132,8 @@ function tablesOf(values: Values): string[] {
 
 function moveInput(values: Values): MoveTablesInput {
   const verify = values.verify as VerifyMode | undefined;
-  if (verify !== undefined && !['after-release', 'before-release', 'skip'].includes(verify))
-    throw new UsageError('--verify must be after-release, before-release or skip');
+  if (verify !== undefined && !VERIFY_MODES.includes(verify))
+    throw new UsageError(`--verify must be ${VERIFY_MODES.join(', ')}`);
   const onFailure = values['on-failure'];
   if (onFailure !== undefined && onFailure !== 'rollback' && onFailure !== 'hold')
     throw new UsageError('--on-failure must be rollback or hold');

@@ -1,7 +1,7 @@
 // One line of human-readable move status, with a progress bar: what `move-tables status` and the
 // demo print.
 import type { MoveStatus } from '../contract/move.js';
-import { standbyText } from '../contract/move-details.js';
+import { standbyText, verificationText } from '../contract/move-details.js';
 
 const BAR_WIDTH = 24;
 
@@ -26,6 +26,8 @@ export function formatStatus(status: MoveStatus): string {
   if (status.streamLagMs !== undefined) parts.push(`stream lag ${status.streamLagMs} ms`);
   if (status.stream?.lastError)
     parts.push(`STREAM FAILING (attempt ${status.stream.attempt}): ${status.stream.lastError}`);
+  const verification = verificationText(status);
+  if (verification) parts.push(verification);
   const attempt = status.attempts?.at(-1);
   // A move that has ended waits for nothing: its last gate is history.
   const ended = status.phase === 'done' || status.phase === 'failed' || status.phase === 'cancelled';

@@ -263,8 +263,59 @@ export interface VerifyReport {
   ok: boolean;
   /** Verified after release (the target already took writes): a difference may be the application's. */
   afterRelease?: boolean;
+  /** Compared before the cutover at one source position (the last slice's), in this many snapshot pairs and passes. */
+  beforeCutOver?: { position: string; snapshots: number; passes: number };
   tables: VerifyTableReport[];
   durationMs: number;
+}
+
+/** A key range of one table still to compare: keys as keyset `encodeKey` text, null an open end. */
+export interface DiffRange {
+  /** The table's name on the copy side (the move's table name). */
+  table: string;
+  after: string | null;
+  upTo: string | null;
+}
+
+/** A compared chunk whose rows differ. */
+export interface DiffDifference extends DiffRange {
+  liveRows: number;
+  copyRows: number;
+  /** Keys whose rows differ or exist on one side only (at most 20; listed for the first differences). */
+  differingKeys?: unknown[][];
+}
+
+/**
+ * Activity `diffTables`: the moved tables compared at one source position (aligned-snapshots.ts) while
+ * the stream runs, for at most `maxSnapshotSeconds` before it returns what is left.
+ */
+export interface DiffInput {
+  /** The side the application writes to, whose binlog the stream reads. */
+  live: { cluster: string; database: string };
+  /** The stream's destination, where its state lives. */
+  copy: { cluster: string; database: string };
+  /** Each table's name on both sides. */
+  tables: Array<{ live: string; copy: string }>;
+  streamId: string;
+  chunkSize: number;
+  maxSnapshotSeconds: number;
+  /** What is left to compare, in order. */
+  ranges: DiffRange[];
+}
+
+export interface DiffSlice {
+  /** The source position both snapshots stood at ('' when nothing was left to compare). */
+  position: string;
+  /** Left to compare after this slice. */
+  ranges: DiffRange[];
+  /** Compared in this slice, per table (the copy's name). */
+  compared: Record<string, { chunks: number; liveRows: number; copyRows: number }>;
+  /** Found in this slice, in order (at most MAX_SLICE_DIFFERENCES listed). */
+  differences: DiffDifference[];
+  /** Tables with more differing chunks in this slice than are listed: a re-check compares them whole. */
+  unlisted: string[];
+  /** Chunks a lost attempt of this slice had compared (its heartbeat): they were not compared again. */
+  resumedAfterChunks: number;
 }
 
 /** Checked right before T1 (activity `checkReadiness`): fails with NotReady naming what is not. */
@@ -325,6 +376,7 @@ export interface MoveTablesActivities {
   discardTarget(input: DiscardTargetInput): Promise<void>;
   watchStream(input: WatchStreamInput): Promise<StreamHealth>;
   verifyTables(input: VerifyInput): Promise<VerifyReport>;
+  diffTables(input: DiffInput): Promise<DiffSlice>;
   // The cutover.
   checkReadiness(input: ReadinessInput): Promise<Readiness>;
   runHooks(request: HookRequest): Promise<HookResult>;

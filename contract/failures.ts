@@ -43,7 +43,9 @@ export type FailureType =
   | 'HookFailed'
   | 'CutOverFailed'
   // Verification.
-  | 'VerificationFailed';
+  | 'VerificationFailed'
+  /** Retryable: the stream did not stop, or did not reach a snapshot's position, in time for a diff. */
+  | 'SnapshotNotAligned';
 
 /**
  * What a cutover's validation (before any change) fails with: an attempt failing so left the source

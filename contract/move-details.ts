@@ -75,6 +75,20 @@ export function afterCutOverActions(status: MoveStatus): string | undefined {
   return undefined;
 }
 
+/** The comparison at one source position (verify `before-cutover`): progress while it runs, what it found. */
+export function verificationText(status: MoveStatus): string | undefined {
+  const v = status.verification;
+  if (!v) return undefined;
+  if (v.state === 'equal')
+    return `verified before the cutover: both sides equal at source position ${v.position} (${v.snapshots} snapshot pair(s))`;
+  if (v.state === 'differs')
+    return `verification found differences at source position ${v.position}: ${Object.entries(v.differences)
+      .map(([table, d]) => `${code(table)} ${d.chunks} chunk(s), keys ${JSON.stringify(d.keys.slice(0, 5))}`)
+      .join('; ')}`;
+  const eta = v.pass === 1 && v.etaSeconds !== undefined && v.snapshots > 0 ? ` · ETA ${v.etaSeconds} s` : '';
+  return `verifying${v.pass > 1 ? ` again what differed (pass ${v.pass})` : ''} at one source position: ${thousands(v.rowsCompared)} of ~${thousands(v.estimatedRows)} rows compared · ${thousands(v.rowsPerSecond)} rows/s${eta}`;
+}
+
 function cutOverLine(status: MoveStatus): string | undefined {
   const attempt = status.attempts?.at(-1);
   if (!status.cutOver && !attempt) return undefined;
@@ -122,6 +136,7 @@ export function moveDetails(tables: MovedTables, status: MoveStatus, result?: Mo
     outcome || undefined,
     status.phase === 'prepare' ? undefined : copyLine(status),
     standbyText(status) ?? streamLine(status),
+    verificationText(status),
     cutOverLine(status),
     ...(status.warnings ?? []).map((warning) => `warning: ${warning}`),
   ];

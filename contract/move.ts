@@ -6,8 +6,9 @@ import type { TablesInput } from './tables.js';
 /** The task queue the move-tables worker polls. */
 export const TASK_QUEUE = 'move-tables';
 
-/** Where the checksum verification runs; see README ("Verification") for the trade-off. */
-export type VerifyMode = 'after-release' | 'before-release' | 'skip';
+/** Where the checksum verification runs; see docs/moving-tables.md ("Verification") for the trade-off. */
+export type VerifyMode = 'before-cutover' | 'after-release' | 'before-release' | 'skip';
+export const VERIFY_MODES: readonly VerifyMode[] = ['before-cutover', 'after-release', 'before-release', 'skip'];
 
 export interface MoveTablesInput
   extends
@@ -38,10 +39,18 @@ export interface MoveTablesInput
   cutOverAttempts?: number;
   /** Wait before the second attempt, doubled for each further one (at most 5 minutes); default 10. */
   cutOverRetryDelaySeconds?: number;
-  /** Default `after-release`. */
+  /**
+   * Default `before-cutover`: both sides compared at one source position once the copy has caught
+   * up, before the first attempt renames anything; a difference holds the move for an operator.
+   */
   verify?: VerifyMode;
   /** Rows per verification chunk; default 10000. */
   verifyChunkSize?: number;
+  /**
+   * `before-cutover`: the longest a pair of snapshots stays open; the comparison then goes on from
+   * its last compared key with fresh ones (as VDiff's max-diff-duration); default 30.
+   */
+  verifyMaxSnapshotSeconds?: number;
   /**
    * An aborted move drops the target tables it created, empties those it found empty, and forgets
    * its state there, so the next move of the tables just works; true keeps them as they are.
@@ -160,6 +169,8 @@ export interface MoveStatus {
   stream?: StreamHealth & { observedAt: string };
   /** What prepare found the move leaves behind (views that read a moved table). */
   warnings?: string[];
+  /** The comparison at one source position (verify `before-cutover`), while and after it runs. */
+  verification?: VerificationStatus;
   /** Earlier runs of this move (it continues as new during long copies). */
   previousRuns?: number;
   /** Which side the application uses: the source until the cutover completes (T4), the target after. */
@@ -169,6 +180,26 @@ export interface MoveStatus {
   /** A reversible move's switches after its cutover (reverts and cutovers again). */
   switches?: MoveSwitch[];
   lastError?: string;
+}
+
+/** A comparison of both sides at one source position: its progress, and what it found. */
+export interface VerificationStatus {
+  state: 'comparing' | 'differs' | 'equal';
+  /** 1, then one more for each re-check of what differed. */
+  pass: number;
+  startedAt: string;
+  /** Rows of the live side compared in this pass, their rate and the time left at that rate. */
+  rowsCompared: number;
+  estimatedRows: number;
+  rowsPerSecond: number;
+  etaSeconds?: number;
+  /** Snapshot pairs opened so far (one per slice), the last one's source position. */
+  snapshots: number;
+  position?: string;
+  /** Chunks lost workers had compared that were not compared again (a slice went on from its heartbeat). */
+  resumedChunks: number;
+  /** Per table, in the last pass: chunks that differ and the first differing keys. */
+  differences: Record<string, { chunks: number; keys: unknown[][] }>;
 }
 
 /** A reversible move after its cutover: the side the application does not use, kept current by a stream. */

@@ -43,6 +43,22 @@ export const verifyStep = shaped(
   'verifyTables',
 );
 
+/**
+ * A diff at one source position: read-only, one slice of at most `maxSnapshotSeconds` plus the time
+ * to align its snapshots; a heartbeat per chunk (a retry goes on from the last one). Its failures
+ * after 5 attempts reach the move, which holds for an operator rather than fail after its copy.
+ */
+export function diffStep(maxSnapshotSeconds: number) {
+  return shaped(
+    {
+      startToCloseTimeout: (maxSnapshotSeconds + 300) * 1_000,
+      heartbeatTimeout: '15 seconds',
+      retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+    },
+    'diffTables',
+  );
+}
+
 /** The steps of `moveTables` around its stream and cutover children. */
 export const moveSteps = {
   /** An aborted move's cleanup on the target: idempotent, retried. */

@@ -1,20 +1,19 @@
 // A move's input read once: every option checked (a bad one fails the move at once, typed) and its
 // default applied. Pure: workflow code.
 import { CUTOVER_DEFAULTS, type CutOverInput } from '../contract/cutover.js';
-import type { MoveTablesInput, VerifyMode } from '../contract/move.js';
+import { VERIFY_MODES, type MoveTablesInput, type VerifyMode } from '../contract/move.js';
 import { invalid, normalizeTables, positive } from '../contract/tables.js';
 
 /** A reversible move's `on-target` phase at most: the history its watches add stays far under Temporal's limit. */
 const MAX_COMPLETE_AFTER_SECONDS = 30 * 86_400;
 
-function isVerifyMode(value: unknown): value is VerifyMode {
-  return value === 'after-release' || value === 'before-release' || value === 'skip';
-}
-
-export function moveOptions(input: MoveTablesInput) {
-  const verifyMode = input.verify ?? 'after-release';
-  if (!isVerifyMode(verifyMode))
-    invalid(`"verify" must be "after-release", "before-release" or "skip", got ${JSON.stringify(verifyMode)}`);
+/** `defaultVerify`: the mode of a move that names none (moves started before `before-cutover` keep theirs). */
+export function moveOptions(input: MoveTablesInput, defaultVerify: VerifyMode) {
+  const verifyMode = input.verify ?? defaultVerify;
+  if (!VERIFY_MODES.includes(verifyMode))
+    invalid(
+      `"verify" must be one of ${VERIFY_MODES.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(verifyMode)}`,
+    );
   if (input.reversible !== undefined && typeof input.reversible !== 'boolean')
     invalid('"reversible" must be true or false');
   const completeAfterSeconds = positive('completeAfterSeconds', input.completeAfterSeconds, 7 * 86_400);
@@ -32,6 +31,7 @@ export function moveOptions(input: MoveTablesInput) {
     },
     verifyMode,
     verifyChunkSize: Math.floor(positive('verifyChunkSize', input.verifyChunkSize, 10_000)),
+    verifyMaxSnapshotSeconds: positive('verifyMaxSnapshotSeconds', input.verifyMaxSnapshotSeconds, 30),
     copyConcurrency: Math.floor(positive('copyConcurrency', input.copyConcurrency, 1)),
     chunkSize: Math.floor(positive('chunkSize', input.chunkSize, 5_000)),
     historyLimit: Math.floor(

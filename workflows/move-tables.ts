@@ -24,6 +24,7 @@ import { afterCutOver } from './after-cutover.js';
 import { moveOptions } from './move-options.js';
 import { handleMoveSignals } from './move-signals.js';
 import { verifyAfterRelease } from './verify-after-release.js';
+import { verifyBeforeCutOver } from './verify-before-cutover.js';
 import { LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
 import { copyTables } from './copy-tables.js';
 import { publishDetails } from './current-details.js';
@@ -36,12 +37,15 @@ import { streamTables } from './stream-tables.js';
 const { prepare, catchUp } = moveSteps;
 
 export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResult> {
+  // Compared at one source position before the cutover unless asked otherwise; moves started before
+  // that default (no marker) verify after release.
   const {
     tables,
     maxStreamLagMs,
     maxThreadsRunning,
     verifyMode,
     verifyChunkSize,
+    verifyMaxSnapshotSeconds,
     copyConcurrency,
     chunkSize,
     historyLimit,
@@ -50,7 +54,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     lockWaitTimeoutSeconds,
     completeAfterSeconds,
     cutOver: { shared, readiness },
-  } = moveOptions(input);
+  } = moveOptions(input, patched('verify-before-cutover') ? 'before-cutover' : 'after-release');
   const resume = input.resume;
   const moveId = workflowInfo().workflowId;
   // Moves started before cutover attempts existed replay (and finish) on their single cutover.
@@ -201,6 +205,19 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       status.appliedGtid = measured.appliedPosition;
       if (measured.caughtUp && measured.lagMs <= maxStreamLagMs) break;
     }
+    const verifiedBeforeCutOver =
+      verifyMode === 'before-cutover'
+        ? await verifyBeforeCutOver({
+            tables,
+            status,
+            phase,
+            chunkSize: verifyChunkSize,
+            maxSnapshotSeconds: verifyMaxSnapshotSeconds,
+            retryRequests: () => said.retryRequests,
+            checkStream,
+            streamFailed: () => streamError !== undefined,
+          })
+        : undefined;
 
     phase('cutover');
     const cutOverInput = (): CutOverInput => ({
@@ -261,7 +278,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
         ? (cutOverResult.lateAbort ?? 'an abort came after T4, the point of no return: the cutover completed instead')
         : undefined;
     if (lateAbort) status.lastError = `${lateAbort}; verification after release skipped`;
-    let verify: VerifyReport | undefined = cutOverResult.verify;
+    let verify: VerifyReport | undefined = verifiedBeforeCutOver ?? cutOverResult.verify;
     if (verifyMode === 'after-release' && !lateAbort)
       verify = await verifyAfterRelease(tables, status, phase, verifyChunkSize);
 

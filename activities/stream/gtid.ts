@@ -60,6 +60,30 @@ export function positionCovers(applied: string, required: string): boolean {
   return mysqlSetContains(GtidSet.parse(have).toString(), GtidSet.parse(need).toString());
 }
 
+/**
+ * Whether nothing of `applied` comes after `limit`, a cut of the source's binlog (a snapshot's
+ * position): MariaDB, each domain's latest sequence at most the limit's; MySQL, a subset. A single
+ * GTID is a position too.
+ */
+export function positionWithin(applied: string, limit: string): boolean {
+  const have = normalizePosition(applied);
+  if (have === '') return true;
+  const bound = normalizePosition(limit);
+  if (flavorOf(have) === 'mariadb') {
+    if (flavorOf(bound) === 'mysql')
+      throw failure('GtidMismatch', `cannot compare MariaDB position '${have}' with MySQL GTID set '${bound}'`);
+    return MariadbGtidState.parse(have).within(MariadbGtidState.parse(bound));
+  }
+  if (flavorOf(bound) === 'mariadb')
+    throw failure('GtidMismatch', `cannot compare MySQL GTID set '${have}' with MariaDB position '${bound}'`);
+  return bound !== '' && mysqlSetContains(GtidSet.parse(bound).toString(), GtidSet.parse(have).toString());
+}
+
+/** `applied` holds exactly the transactions up to the binlog cut `position`: no fewer, no more. */
+export function positionIsExactly(applied: string, position: string): boolean {
+  return positionCovers(applied, position) && positionWithin(applied, position);
+}
+
 type Intervals = Array<[bigint, bigint]>;
 
 /** Canonical MySQL set text ('uuid:1-5:7:tag:1-3,...') to (uuid, tag) → inclusive intervals. */

@@ -58,6 +58,19 @@ export class MariadbGtidState {
     return true;
   }
 
+  /**
+   * No transaction here comes after `limit` (a `gtid_binlog_pos`-like cut of the binlog): each
+   * domain's latest sequence is at most the limit's. Sequences grow in binlog order within a domain,
+   * whichever server wrote them.
+   */
+  within(limit: MariadbGtidState): boolean {
+    for (const [domain, d] of this.domains) {
+      const bound = limit.domains.get(domain);
+      if (bound === undefined || d.servers.get(d.last)! > bound.servers.get(bound.last)!) return false;
+    }
+    return true;
+  }
+
   /** One GTID per domain, the last seen: where a binlog reader resumes. */
   resumePosition(): string {
     return [...this.sortedDomains()].map(([domain, d]) => `${domain}-${d.last}-${d.servers.get(d.last)}`).join(',');

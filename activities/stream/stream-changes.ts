@@ -1,7 +1,8 @@
 // The stream applier activity: reads the source binlog from the position stored on the target,
 // applies row changes of the moved tables to the target idempotently, and commits the applied
 // position in the same transaction as the rows. Heartbeats its progress; resumes from the target's
-// stored position when retried; returns once the cut-over-complete flag (T4) is set.
+// stored position when retried; returns once the cut-over-complete flag (T4) is set. A verification
+// may hold it at a source position (stream-hold.ts): it then applies nothing past that position.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledFailure } from '@temporalio/common';
@@ -14,9 +15,10 @@ import { serverFlavor, type Clusters } from '../clusters.js';
 import { holdPrepared, takePrepared } from '../target/pending-xa.js';
 import { keyOf, opGroups, statementsFor, type RowOp, type TargetTable } from '../target/row-apply.js';
 import { applyGroup } from '../target/unique-conflicts.js';
-import { claimStream, readStreamState, registerStream, saveAppliedPosition } from '../target/stream-state.js';
+import { claimStream, registerStream, saveAppliedPosition } from '../target/stream-state.js';
+import { acknowledgeHold, readStreamControl } from '../target/stream-hold.js';
 import { readTargetTables } from '../table-info.js';
-import { AppliedPosition, resumePosition } from './gtid.js';
+import { AppliedPosition, positionWithin, resumePosition } from './gtid.js';
 import { isPermanentRowError, rowRejected, type RejectedRow } from '../target/rejected-rows.js';
 import { countEventsApplied, setStreamLag } from '../move-metrics.js';
 import { binlogReadError } from './stream-errors.js';
@@ -45,6 +47,8 @@ interface QueuedTransaction {
   ops: RowOp[];
   /** GTIDs this entry completes (several when transactions without moved rows are coalesced; none for a part of one). */
   gtids: string[];
+  /** A part of a transaction: the GTID it belongs to. */
+  partOf?: string;
   timestamp: number;
   xa?: XaStep;
   /** Size of its rows (rowBytes). */
@@ -88,7 +92,14 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
         last.gtids.push(...gtids);
         return;
       }
-      queue.push({ ops: tx.ops, gtids, timestamp: tx.timestamp, bytes: tx.bytes, ...(tx.xa ? { xa: tx.xa } : {}) });
+      queue.push({
+        ops: tx.ops,
+        gtids,
+        timestamp: tx.timestamp,
+        bytes: tx.bytes,
+        ...(tx.partOf ? { partOf: tx.partOf } : {}),
+        ...(tx.xa ? { xa: tx.xa } : {}),
+      });
       queuedRows += tx.ops.length;
       queuedBytes += tx.bytes;
       // Paused as the queue fills, not after the next apply: the reader parses events while an
@@ -144,17 +155,23 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       applyBatch(target, input, owner, targets, applied, batch, progress, targetName);
     let lastFlagCheck = 0;
     let lastHeartbeat = 0;
+    /** A verification's hold: the last source position this stream may apply. */
+    let holdAt: string | undefined;
     for (;;) {
       if (fatal) throw fatal;
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure('stream cancelled');
       const now = Date.now();
       if (now - lastFlagCheck >= FLAG_CHECK_MS) {
         lastFlagCheck = now;
-        const current = await readStreamState(target, input.streamId);
-        if (current?.cutOverComplete) {
+        const control = await readStreamControl(target, input.streamId);
+        if (control?.cutOverComplete) {
           await apply(queue.splice(0));
           return { ...progress, stoppedBecause: 'cut-over-complete' };
         }
+        holdAt = control?.hold?.at;
+        // Between batches: nothing past the hold is applied from here on.
+        if (control?.hold && control.hold.heldAt === null)
+          await acknowledgeHold(target, input.streamId, control.hold.at, progress.appliedPosition);
       }
       if (now - lastHeartbeat >= HEARTBEAT_MS) {
         lastHeartbeat = now;
@@ -175,10 +192,16 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       while (
         take < queue.length &&
         (take === 0 ||
-          (rows + queue[take]!.ops.length <= MAX_BATCH_ROWS && bytes + queue[take]!.bytes <= MAX_BATCH_BYTES))
+          (rows + queue[take]!.ops.length <= MAX_BATCH_ROWS && bytes + queue[take]!.bytes <= MAX_BATCH_BYTES)) &&
+        (holdAt === undefined || admitWithin(queue, take, holdAt))
       ) {
         rows += queue[take]!.ops.length;
         bytes += queue[take++]!.bytes;
+      }
+      if (take === 0) {
+        // Held: what is queued comes after the hold's position.
+        await sleep(IDLE_WAIT_MS);
+        continue;
       }
       await apply(queue.splice(0, take));
       queuedRows -= rows;
@@ -192,6 +215,21 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     await stopZongji(zongji);
     await target.end().catch(() => undefined);
   }
+}
+
+/**
+ * Whether the hold at `limit` admits queue entry `i` (a part of a transaction: by its transaction's
+ * GTID). Coalesced transactions without moved rows may straddle the limit: the admitted ones are
+ * split off into an entry of their own.
+ */
+function admitWithin(queue: QueuedTransaction[], i: number, limit: string): boolean {
+  const entry = queue[i]!;
+  const gtids = entry.gtids.length > 0 ? entry.gtids : entry.partOf ? [entry.partOf] : [];
+  const admitted = gtids.findIndex((gtid) => !positionWithin(gtid, limit));
+  if (admitted === -1) return gtids.length > 0;
+  if (admitted === 0 || entry.ops.length > 0) return false;
+  queue.splice(i, 1, { ...entry, gtids: gtids.slice(0, admitted) }, { ...entry, gtids: gtids.slice(admitted) });
+  return true;
 }
 
 /**

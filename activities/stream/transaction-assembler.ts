@@ -18,6 +18,8 @@ export type XaStep = { phase: 'prepare'; xid: string } | { phase: 'commit' | 'ro
 export interface CompletedTransaction {
   /** Undefined on a part of a transaction still under way. */
   gtid: string | undefined;
+  /** On such a part: the GTID of the transaction it belongs to. */
+  partOf?: string;
   ops: RowOp[];
   /** Size of the rows (rowBytes): what they hold of the worker's memory. */
   bytes: number;
@@ -197,7 +199,13 @@ export class TransactionAssembler {
   /** Hands on what a big transaction has so far; an XA transaction's rows wait for its decision. */
   private handOnPart(tx: OpenTransaction): void {
     if (this.current?.xaEnded !== undefined) return;
-    this.onComplete({ gtid: undefined, ops: tx.ops.splice(0), bytes: tx.bytes, timestamp: tx.timestamp });
+    this.onComplete({
+      gtid: undefined,
+      ...(tx.gtid === undefined ? {} : { partOf: tx.gtid }),
+      ops: tx.ops.splice(0),
+      bytes: tx.bytes,
+      timestamp: tx.timestamp,
+    });
     tx.bytes = 0;
   }
 

@@ -1,6 +1,6 @@
 // The move's durable state on the target, next to the rows it covers: database `_move_tables`
 // with one row per stream (applied GTID position, cut-over flag and the target position read with
-// it, where a reverse stream starts), one per copied table range
+// it, where a reverse stream starts, a verification's hold), one per copied table range
 // (last copied key), and one per prepared XA transaction the source has not decided yet. The schema is created by prepare and by a stream's registration, the two ways a
 // move's state comes to exist; everything else reads and writes rows.
 import type mysql from 'mysql2/promise';
@@ -18,6 +18,18 @@ export const PENDING_XA_TABLE = `\`${STATE_DATABASE}\`.\`pending_xa\``;
  */
 const STATE_CHARSET = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
 
+/**
+ * Columns of the streams table added after its first version, in order: the stream's owner; where a
+ * reverse stream starts; a verification's hold (stream-hold.ts).
+ */
+const STREAM_COLUMNS_ADDED: Array<[string, string]> = [
+  ['owner', 'VARCHAR(64) NULL AFTER drain_gtid'],
+  ['reverse_start', 'TEXT NULL AFTER drain_gtid'],
+  ['hold_at', 'TEXT NULL AFTER owner'],
+  ['hold_expires', 'TIMESTAMP(3) NULL AFTER hold_at'],
+  ['held_at', 'TEXT NULL AFTER hold_expires'],
+];
+
 export async function ensureStateSchema(conn: Queryable): Promise<void> {
   await conn.query(`CREATE DATABASE IF NOT EXISTS \`${STATE_DATABASE}\` ${STATE_CHARSET}`);
   await conn.query(`CREATE TABLE IF NOT EXISTS ${STREAMS_TABLE} (
@@ -27,6 +39,9 @@ export async function ensureStateSchema(conn: Queryable): Promise<void> {
     drain_gtid TEXT NULL,
     reverse_start TEXT NULL,
     owner VARCHAR(64) NULL,
+    hold_at TEXT NULL,
+    hold_expires TIMESTAMP(3) NULL,
+    held_at TEXT NULL,
     updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
   ) ENGINE=InnoDB DEFAULT ${STATE_CHARSET}`);
   await conn.query(`CREATE TABLE IF NOT EXISTS ${PENDING_XA_TABLE} (
@@ -35,20 +50,14 @@ export async function ensureStateSchema(conn: Queryable): Promise<void> {
     ops LONGTEXT NOT NULL,
     PRIMARY KEY (stream_id, xid)
   ) ENGINE=InnoDB DEFAULT ${STATE_CHARSET}`);
-  // State created by a version before stream owners: add the column (both flavors, no IF NOT EXISTS).
-  const [owner] = await conn.query<mysql.RowDataPacket[]>(
-    "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'streams' AND COLUMN_NAME = 'owner'",
-    [STATE_DATABASE],
-  );
-  if (!owner.length)
-    await conn.query(`ALTER TABLE ${STREAMS_TABLE} ADD COLUMN owner VARCHAR(64) NULL AFTER drain_gtid`);
-  // State created by a version before the reverse stream: where it starts is recorded with the flag.
-  const [reverseStart] = await conn.query<mysql.RowDataPacket[]>(
-    "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'streams' AND COLUMN_NAME = 'reverse_start'",
-    [STATE_DATABASE],
-  );
-  if (!reverseStart.length)
-    await conn.query(`ALTER TABLE ${STREAMS_TABLE} ADD COLUMN reverse_start TEXT NULL AFTER drain_gtid`);
+  // State created by an earlier version: add the streams' later columns (both flavors, no IF NOT EXISTS).
+  for (const [column, definition] of STREAM_COLUMNS_ADDED) {
+    const [present] = await conn.query<mysql.RowDataPacket[]>(
+      "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'streams' AND COLUMN_NAME = ?",
+      [STATE_DATABASE, column],
+    );
+    if (!present.length) await conn.query(`ALTER TABLE ${STREAMS_TABLE} ADD COLUMN ${column} ${definition}`);
+  }
   await conn.query(`CREATE TABLE IF NOT EXISTS ${COPY_PROGRESS_TABLE} (
     stream_id VARCHAR(191) NOT NULL,
     table_name VARCHAR(64) NOT NULL,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AppliedPosition, flavorOf, positionCovers, resumePosition } from '../../activities/stream/gtid.js';
+import {
+  AppliedPosition,
+  flavorOf,
+  positionCovers,
+  positionIsExactly,
+  positionWithin,
+  resumePosition,
+} from '../../activities/stream/gtid.js';
 import { MariadbGtidState } from '../../activities/stream/mariadb-gtid-state.js';
 
 const U1 = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
@@ -87,5 +94,35 @@ describe('MySQL GTID sets', () => {
     expect(flavorOf(`${U1}:1`)).toBe('mysql');
     expect(flavorOf('0-1-2')).toBe('mariadb');
     expect(() => positionCovers(`${U1}:1-5`, '1-1-1')).toThrow(/cannot compare/);
+  });
+});
+
+describe('a snapshot position as a limit (verification holds)', () => {
+  it('MariaDB: a GTID or an applied state is within a binlog cut when no domain went past it', () => {
+    expect(positionWithin('0-1-5', '0-1-5,1-2-9')).toBe(true);
+    expect(positionWithin('0-1-6', '0-1-5,1-2-9')).toBe(false);
+    // Another server of the domain: compared by sequence, which grows in binlog order.
+    expect(positionWithin('0-2-4', '0-1-5')).toBe(true);
+    expect(positionWithin('0-2-7', '0-1-5')).toBe(false);
+    // A domain the cut has not seen came after it; '' (stop where you are) admits nothing.
+    expect(positionWithin('2-1-1', '0-1-5')).toBe(false);
+    expect(positionWithin('0-1-1', '')).toBe(false);
+    // A state of several servers is within when its latest is.
+    expect(positionWithin('0-2-3,0-1-5,1-2-9', '0-1-5,1-2-9')).toBe(true);
+  });
+
+  it('MariaDB: exactly at the cut: every transaction up to it, none after', () => {
+    expect(positionIsExactly('0-2-3,0-1-5,1-2-9', '0-1-5,1-2-9')).toBe(true);
+    expect(positionIsExactly('0-1-4,1-2-9', '0-1-5,1-2-9')).toBe(false);
+    expect(positionIsExactly('0-1-6,1-2-9', '0-1-5,1-2-9')).toBe(false);
+  });
+
+  it('MySQL: within is a subset; exactly is the same set', () => {
+    expect(positionWithin(`${U1}:7`, `${U1}:1-10`)).toBe(true);
+    expect(positionWithin(`${U1}:11`, `${U1}:1-10`)).toBe(false);
+    expect(positionWithin(`${U2}:1`, `${U1}:1-10`)).toBe(false);
+    expect(positionIsExactly(`${U1}:1-10,${U2}:1-3`, `${U2}:1-3,${U1}:1-10`)).toBe(true);
+    expect(positionIsExactly(`${U1}:1-11`, `${U1}:1-10`)).toBe(false);
+    expect(() => positionWithin('0-1-5', `${U1}:1-10`)).toThrow(/cannot compare/);
   });
 });

@@ -67,7 +67,7 @@ async function heldThenRetried(overrides: NonNullable<Parameters<typeof stubActi
 const count = (calls: string[], name: string) => calls.filter((c) => c === name).length;
 
 describe('moveTables workflow (stub activities)', () => {
-  it('prepares, streams, copies, catches up, cuts over and verifies, in that order', async () => {
+  it('prepares, streams, copies, catches up, verifies at one position, cuts over, in that order', async () => {
     const { world, env, start } = await moveWith(() => ({}));
     const { result, status } = await env.run(async () => {
       const handle = await start();
@@ -77,18 +77,20 @@ describe('moveTables workflow (stub activities)', () => {
       'prepareMove',
       'copyRows',
       'measureStreamLag',
+      'diffTables',
       'validateCutOver',
       'renameSourceTables',
       'setCutOverComplete',
-      'verifyTables',
     ];
     expect(world.calls.filter((c) => order.includes(c))).toEqual(order);
+    // The default verification ran before the cutover: none after it.
+    expect(world.calls).not.toContain('verifyTables');
     expect(world.calls).toContain('streamChanges');
     expect(result).toMatchObject({
       startPosition: '1-1-1',
       rowsCopied: 100,
       cutOver: { drainGtid: '1-1-10' },
-      verify: { ok: true },
+      verify: { ok: true, beforeCutOver: { position: '1-1-2', snapshots: 1, passes: 1 } },
     });
     expect(status.phase).toBe('done');
   });
@@ -326,25 +328,30 @@ describe('moveTables workflow (stub activities)', () => {
   });
 
   it('a difference found after release is reported with its keys; the completed move does not fail', async () => {
-    const { env, start } = await moveWith(() => ({
-      async verifyTables() {
-        return {
-          ok: false,
-          durationMs: 1,
-          tables: [
-            {
-              table: 'orders',
-              sourceTable: '_orders_del',
-              sourceRows: 100,
-              targetRows: 100,
-              chunks: 1,
-              mismatchedChunks: 1,
-              mismatches: [{ afterKey: null, upToKey: null, sourceRows: 100, targetRows: 100, differingKeys: [[42]] }],
-            },
-          ],
-        };
-      },
-    }));
+    const { env, start } = await moveWith(
+      () => ({
+        async verifyTables() {
+          return {
+            ok: false,
+            durationMs: 1,
+            tables: [
+              {
+                table: 'orders',
+                sourceTable: '_orders_del',
+                sourceRows: 100,
+                targetRows: 100,
+                chunks: 1,
+                mismatchedChunks: 1,
+                mismatches: [
+                  { afterKey: null, upToKey: null, sourceRows: 100, targetRows: 100, differingKeys: [[42]] },
+                ],
+              },
+            ],
+          };
+        },
+      }),
+      { verify: 'after-release' },
+    );
     const { result, status } = await env.run(async () => {
       const handle = await start();
       return { result: await handle.result(), status: await handle.query(moveStatusQuery) };
