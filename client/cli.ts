@@ -1,5 +1,6 @@
 // `move-tables`: start, follow and steer moves from a terminal. Talks to Temporal only: cluster
 // credentials stay with the worker. Run `move-tables help` for commands and exit codes.
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import {
@@ -11,6 +12,7 @@ import {
   resumeSignal,
   retryCutOverSignal,
   setChunkSizeSignal,
+  verifyMoveSignal,
 } from '../contract/definitions.js';
 import { moveWorkflowId } from '../contract/tables.js';
 import type { moveTables } from '../workflows/move-tables.js';
@@ -22,11 +24,20 @@ import {
   type VerifyMode,
 } from '../contract/move.js';
 import { TASK_QUEUE } from '../contract/move.js';
+import { verificationText } from '../contract/move-details.js';
 import { formatStatus } from './format-status.js';
 import { loadTemporalSettings, temporalConnectError, type TemporalSettings } from './temporal-config.js';
 import { MoveAlreadyRunningError, startMove } from './moves.js';
 
-export const EXIT = { ok: 0, moveFailed: 1, usage: 2, notFound: 3, alreadyRunning: 4, unreachable: 5 } as const;
+export const EXIT = {
+  ok: 0,
+  moveFailed: 1,
+  usage: 2,
+  notFound: 3,
+  alreadyRunning: 4,
+  unreachable: 5,
+  differs: 6,
+} as const;
 
 const HELP = `move-tables: move MySQL/MariaDB tables online between clusters (durable on Temporal)
 
@@ -52,6 +63,9 @@ Commands
                                A reversible move on the target switches the application back to the source (the cutover
                                protocol reversed, same hooks with GH_OST_REVERT=true); release then cuts over again.
                                --postpone: the revert waits at its gate (on-begin-postponed) until release.
+  verify    <move>             Compares both sides at one source position now, without stopping the move (before the
+                               cutover: the source with the target; after it: the live side with the standby side);
+                               prints its progress, then equal (exit 0) or the differing keys (exit 6).
   complete  <move> [--drop-standby-tables]
                                Ends a reversible move after its cutover: the stream keeping the unused side current stops;
                                that side's renamed tables are kept, or dropped with --drop-standby-tables.
@@ -76,8 +90,8 @@ Options for every command
   --task-queue NAME     (env MOVE_TABLES_TASK_QUEUE, default "move-tables"; start only)
   --json                Machine-readable output.
 
-Exit codes: 0 done; 1 the move failed or was cancelled; 2 bad usage; 3 no such move;
-4 a move of these tables is already running; 5 Temporal unreachable.`;
+Exit codes: 0 done; 1 the move failed or was cancelled (verify: could not compare); 2 bad usage; 3 no such move;
+4 a move of these tables is already running; 5 Temporal unreachable; 6 verify found differences.`;
 
 class UsageError extends Error {}
 
@@ -240,6 +254,33 @@ async function follow(
   }
 }
 
+/** `verify`: asks the move to compare both sides now and follows that comparison to its outcome. */
+async function verifyNow(handle: WorkflowHandle<typeof moveTables>, values: Values): Promise<number> {
+  const requestId = randomUUID();
+  await handle.signal(verifyMoveSignal, { requestId });
+  let last = '';
+  for (;;) {
+    const status = await handle.query(moveStatusQuery);
+    const verification = status.verification?.requestId === requestId ? status.verification : undefined;
+    const line = verification ? (verificationText(status) ?? '') : `verify: waiting for the move (${status.phase})`;
+    if (line !== last && !values.json) console.log(line);
+    last = line;
+    if (verification && verification.state !== 'comparing') {
+      if (values.json) console.log(JSON.stringify(verification));
+      return verification.state === 'equal'
+        ? EXIT.ok
+        : verification.state === 'differs'
+          ? EXIT.differs
+          : EXIT.moveFailed;
+    }
+    if (['done', 'failed', 'cancelled'].includes(status.phase) && !verification) {
+      print(values, { error: 'the move has ended' }, 'verify: the move has ended');
+      return EXIT.moveFailed;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const [command, ...rest] = positionals;
@@ -312,6 +353,8 @@ async function run(argv: string[]): Promise<number> {
         print(values, { workflowId: handle.workflowId, signal: command }, `${command}: sent to ${handle.workflowId}`);
         return EXIT.ok;
       }
+      case 'verify':
+        return await verifyNow(handleOf(), values);
       case 'complete': {
         const handle = handleOf();
         const drop = values['drop-standby-tables'] === true;

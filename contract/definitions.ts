@@ -10,6 +10,17 @@ export const releaseCutOverSignal = defineSignal('releaseCutOver');
 /** A holding move (attempts used up, or tables left renamed) starts a new cutover attempt now. */
 export const retryCutOverSignal = defineSignal('retryCutOver');
 
+/**
+ * Compares both sides at one source position now, while the move goes on (nothing stops or holds):
+ * before the cutover the source against the target, after a reversible cutover the live side against
+ * the standby side. `requestId` names the request in the status's `verification`.
+ */
+export const verifyMoveSignal = defineSignal<[VerifyMoveOptions?]>('verifyMove');
+
+export interface VerifyMoveOptions {
+  requestId?: string;
+}
+
 /** Current step, postponement, drain GTID, applied position and last error. */
 export const cutOverStatusQuery = defineQuery<CutOverStatus>('cutOverStatus');
 
@@ -64,7 +75,9 @@ export interface MoveCutOverNotice {
 const DESCRIPTIONS: Record<string, string> = {
   [releaseCutOverSignal.name]: 'Releases a postponed cutover: the cutover goes on from T0 (no input).',
   [retryCutOverSignal.name]:
-    'Starts the next cutover attempt now: ends the wait between attempts, or a hold (tables left renamed are renamed back first).',
+    'Starts the next cutover attempt now: ends the wait between attempts, or a hold (tables left renamed are renamed back first; a verification that found differences compares those ranges again).',
+  [verifyMoveSignal.name]:
+    'Compares both sides at one source position now, without stopping the move: before the cutover the source against the target, after it the live side against the standby side. Progress and outcome in the status\'s verification (input: none, or {"requestId": "..."}).',
   [cutOverStatusQuery.name]: 'The cutover step, postponement, drain GTID, applied position and last error.',
   [cutOverProgressSignal.name]: "Sent by a move's cutover attempt to its move with each step (not for operators).",
   [moveStatusQuery.name]:

@@ -75,18 +75,27 @@ export function afterCutOverActions(status: MoveStatus): string | undefined {
   return undefined;
 }
 
-/** The comparison at one source position (verify `before-cutover`): progress while it runs, what it found. */
+/** The comparison at one source position (before the cutover, or `verifyMove`): progress, or what it found. */
 export function verificationText(status: MoveStatus): string | undefined {
   const v = status.verification;
   if (!v) return undefined;
-  if (v.state === 'equal')
-    return `verified before the cutover: both sides equal at source position ${v.position} (${v.snapshots} snapshot pair(s))`;
-  if (v.state === 'differs')
-    return `verification found differences at source position ${v.position}: ${Object.entries(v.differences)
-      .map(([table, d]) => `${code(table)} ${d.chunks} chunk(s), keys ${JSON.stringify(d.keys.slice(0, 5))}`)
-      .join('; ')}`;
-  const eta = v.pass === 1 && v.etaSeconds !== undefined && v.snapshots > 0 ? ` · ETA ${v.etaSeconds} s` : '';
-  return `verifying${v.pass > 1 ? ` again what differed (pass ${v.pass})` : ''} at one source position: ${thousands(v.rowsCompared)} of ~${thousands(v.estimatedRows)} rows compared · ${thousands(v.rowsPerSecond)} rows/s${eta}`;
+  const what = v.trigger === 'before-cutover' ? 'verification before the cutover' : `verifyMove (${v.direction})`;
+  switch (v.state) {
+    case 'equal':
+      return `${what}: both sides equal at source position ${v.position} (${v.snapshots} snapshot pair(s))`;
+    case 'differs':
+      return `${what} found differences at source position ${v.position}: ${Object.entries(v.differences)
+        .map(([table, d]) => `${code(table)} ${d.chunks} chunk(s), keys ${JSON.stringify(d.keys.slice(0, 5))}`)
+        .join('; ')}`;
+    case 'refused':
+      return `${what} not run: ${v.reason}`;
+    case 'failed':
+      return `${what} ${v.reason}`;
+    default: {
+      const eta = v.pass === 1 && v.etaSeconds !== undefined && v.snapshots > 0 ? ` · ETA ${v.etaSeconds} s` : '';
+      return `${what}${v.pass > 1 ? `, again what differed (pass ${v.pass})` : ''}: ${thousands(v.rowsCompared)} of ~${thousands(v.estimatedRows)} rows compared · ${thousands(v.rowsPerSecond)} rows/s${eta}`;
+    }
+  }
 }
 
 function cutOverLine(status: MoveStatus): string | undefined {

@@ -184,7 +184,15 @@ export interface MoveStatus {
 
 /** A comparison of both sides at one source position: its progress, and what it found. */
 export interface VerificationStatus {
-  state: 'comparing' | 'differs' | 'equal';
+  /** The move's own, before its cutover (`verify: "before-cutover"`), or an operator's `verifyMove`. */
+  trigger: 'before-cutover' | 'on-demand';
+  /** Live side → the side its stream keeps (`source → target` before the cutover). */
+  direction: string;
+  /** An on-demand comparison's `requestId`, when it gave one. */
+  requestId?: string;
+  /** `refused`: an on-demand comparison that cannot run now (`reason`); `failed`: one that could not finish. */
+  state: 'comparing' | 'differs' | 'equal' | 'refused' | 'failed';
+  reason?: string;
   /** 1, then one more for each re-check of what differed. */
   pass: number;
   startedAt: string;

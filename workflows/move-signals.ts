@@ -11,8 +11,10 @@ import {
   retryCutOverSignal,
   revertCutOverSignal,
   setChunkSizeSignal,
+  verifyMoveSignal,
   type CompleteMoveOptions,
   type RevertCutOverOptions,
+  type VerifyMoveOptions,
 } from '../contract/definitions.js';
 import type { MoveStatus } from '../contract/move.js';
 import type { cutOver } from './cutover.js';
@@ -29,6 +31,8 @@ export interface MoveSignals {
   revertRequests: number;
   /** The number of the last `revertCutOver` that asked to be postponed. */
   postponedRevertRequests: number;
+  /** `verifyMove` requests, oldest first. */
+  verifyRequests: VerifyMoveOptions[];
   /** The running cutover attempt: a release is passed on to it. */
   cutOverHandle?: ChildWorkflowHandle<typeof cutOver>;
 }
@@ -43,6 +47,7 @@ export function handleMoveSignals(status: MoveStatus, released: boolean): MoveSi
     dropStandbyTables: false,
     revertRequests: 0,
     postponedRevertRequests: 0,
+    verifyRequests: [],
   };
   setDescribedHandler(moveStatusQuery, () => status);
   setDescribedHandler(pauseSignal, () => {
@@ -70,6 +75,9 @@ export function handleMoveSignals(status: MoveStatus, released: boolean): MoveSi
   setDescribedHandler(revertCutOverSignal, (options?: RevertCutOverOptions) => {
     said.revertRequests++;
     if (options?.postpone === true) said.postponedRevertRequests = said.revertRequests;
+  });
+  setDescribedHandler(verifyMoveSignal, (options?: VerifyMoveOptions) => {
+    said.verifyRequests.push(typeof options?.requestId === 'string' ? { requestId: options.requestId } : {});
   });
   setDescribedHandler(cutOverProgressSignal, (progress) => {
     status.cutOver = progress;

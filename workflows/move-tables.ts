@@ -25,6 +25,7 @@ import { moveOptions } from './move-options.js';
 import { handleMoveSignals } from './move-signals.js';
 import { verifyAfterRelease } from './verify-after-release.js';
 import { verifyBeforeCutOver } from './verify-before-cutover.js';
+import { serveVerifyRequests } from './verify-on-demand.js';
 import { LAG_MEASURE_TIMEOUT_MS, moveSteps, summarized } from './activity-shapes.js';
 import { copyTables } from './copy-tables.js';
 import { publishDetails } from './current-details.js';
@@ -78,6 +79,13 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
   let result: MoveTablesResult | undefined;
   publishDetails(() => moveDetails(tables, status, result));
   const said = handleMoveSignals(status, resume?.released ?? false);
+  serveVerifyRequests({
+    tables,
+    status,
+    requests: said.verifyRequests,
+    chunkSize: verifyChunkSize,
+    maxSnapshotSeconds: verifyMaxSnapshotSeconds,
+  });
   const phase = (next: MovePhase) => {
     status.phase = next;
     upsertSearchAttributes([{ key: movePhaseSearchAttribute, value: next }]);

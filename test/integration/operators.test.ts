@@ -119,6 +119,10 @@ describe('move-tables CLI', () => {
     expect((await cli('status', workflowId)).stdout).toMatch(
       /^on-target .*live on the target, the source kept current: standby stream .*revert to switch back, complete to finish \(by itself at /,
     );
+    // On demand, while the move goes on: the live target against the source's renamed table.
+    const verified = await cli('verify', workflowId);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/verifyMove \(target → source\): both sides equal at source position \d+-\d+-\d+/);
     // A postponed revert waits at its gate, nothing renamed, until released.
     expect((await cli('revert', workflowId, '--postpone')).code).toBe(0);
     await eventually('the revert postponed', async () => ((await status()).cutOver?.postponed ? true : undefined));
@@ -131,6 +135,16 @@ describe('move-tables CLI', () => {
     expect((await cli('status', workflowId)).stdout).toMatch(
       /^on-source .*live on the source, the target kept current: .*release to cut over again, complete to finish/,
     );
+    // A row changed behind the move on the standby side: verify names its key (exit 6); repaired, equal.
+    const [[original]] = await target.query<mysql.RowDataPacket[]>(`SELECT v FROM ${database}._t_del WHERE id = 7`);
+    await target.query(`UPDATE ${database}._t_del SET v = 'changed behind the move' WHERE id = 7`);
+    const differs = await cli('verify', workflowId);
+    expect(differs.code).toBe(6);
+    expect(differs.stdout).toMatch(
+      /verifyMove \(source → target\) found differences at source position .*`_t_del` 1 chunk\(s\), keys \[\["7"\]\]/,
+    );
+    await target.query(`UPDATE ${database}._t_del SET v = ? WHERE id = 7`, [original!.v]);
+    expect((await cli('verify', workflowId)).code).toBe(0);
     expect((await cli('complete', workflowId, '--drop-standby-tables')).code).toBe(0);
     const followed = await cli('status', workflowId, '--watch');
     expect(followed.code).toBe(0);
@@ -156,6 +170,14 @@ describe('move-tables CLI', () => {
         ? true
         : undefined,
     );
+    // At the gate, before anything is renamed: the source against the target.
+    const verified = await cli('verify', workflowId, '--json');
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({
+      trigger: 'on-demand',
+      direction: 'source → target',
+      state: 'equal',
+    });
     expect((await cli('abort', workflowId)).code).toBe(0);
     const watched = await cli('status', workflowId, '--watch');
     expect(watched.code).toBe(1);

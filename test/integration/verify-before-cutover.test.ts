@@ -120,7 +120,9 @@ describe('verification before the cutover (at one source position)', () => {
       [QUIET, QUIET + 1, QUIET + 2, QUIET + 3, EXTRA].map(String).sort(),
     );
     expect(status.hold).toMatchObject({ renamedTables: [] });
-    expect(status.hold!.reason).toMatch(/found differences at source position [\d-]+: t: [12] chunk\(s\) differ, keys /);
+    expect(status.hold!.reason).toMatch(
+      /found differences at source position [\d-]+: t: [12] chunk\(s\) differ, keys /,
+    );
     expect(status.attempts ?? []).toEqual([]);
     // Nothing renamed: the application still writes to the source table.
     expect(await tableNames(source, database)).toContain('t');

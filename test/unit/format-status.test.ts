@@ -52,4 +52,43 @@ describe('move-tables status line', () => {
     expect(line).toContain('STREAM FAILING (attempt 4): connect ECONNREFUSED 127.0.0.1:3307');
     expect(line).toContain('next attempt at 2026-11-24T16:00:00.000Z');
   });
+
+  it('shows a verification at one position: its progress with rate and ETA, then the keys that differ', () => {
+    const verification: NonNullable<MoveStatus['verification']> = {
+      trigger: 'before-cutover',
+      direction: 'source → target',
+      state: 'comparing',
+      pass: 1,
+      startedAt: '',
+      rowsCompared: 250_000,
+      estimatedRows: 1_000_000,
+      rowsPerSecond: 50_000,
+      etaSeconds: 15,
+      snapshots: 3,
+      resumedChunks: 0,
+      differences: {},
+    };
+    expect(formatStatus({ ...base, phase: 'verify', verification })).toContain(
+      'verification before the cutover: 250,000 of ~1,000,000 rows compared · 50,000 rows/s · ETA 15 s',
+    );
+    const differs = formatStatus({
+      ...base,
+      phase: 'holding',
+      verification: {
+        ...verification,
+        state: 'differs',
+        position: '0-1-42',
+        differences: { orders: { chunks: 2, keys: [[7], [9]] } },
+      },
+    });
+    expect(differs).toContain(
+      'verification before the cutover found differences at source position 0-1-42: `orders` 2 chunk(s), keys [[7],[9]]',
+    );
+    const refused = formatStatus({
+      ...base,
+      phase: 'copy',
+      verification: { ...verification, trigger: 'on-demand', state: 'refused', reason: 'the copy is not done' },
+    });
+    expect(refused).toContain('verifyMove (source → target) not run: the copy is not done');
+  });
 });

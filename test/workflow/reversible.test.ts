@@ -3,13 +3,14 @@
 // completeAfterSeconds, an abort). The real-server counterpart is test/integration/reversible.test.ts.
 import { Context } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
-import type { MoveTablesActivities, StreamInput } from '../../contract/activities.js';
+import type { DiffInput, MoveTablesActivities, StreamInput } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
 import {
   completeMoveSignal,
   moveStatusQuery,
   releaseCutOverSignal,
   revertCutOverSignal,
+  verifyMoveSignal,
 } from '../../contract/definitions.js';
 import type { MoveStatus, MoveTablesInput } from '../../contract/move.js';
 import type { moveTables } from '../../workflows/move-tables.js';
@@ -26,8 +27,13 @@ const INPUT: MoveTablesInput = {
 
 async function reversibleMove(input: Partial<MoveTablesInput> = {}) {
   const streams: StreamInput[] = [];
+  const diffs: DiffInput[] = [];
   let reverseStopped = false;
   const { world, activities } = stubActivities((w) => ({
+    async diffTables(diff) {
+      diffs.push(diff);
+      return { position: '1-1-2', ranges: [], compared: {}, differences: [], unlisted: [], resumedAfterChunks: 0 };
+    },
     async streamChanges(stream) {
       streams.push(stream);
       if (!stream.intoOldTables) {
@@ -61,7 +67,7 @@ async function reversibleMove(input: Partial<MoveTablesInput> = {}) {
       () => handle.query(moveStatusQuery),
       (s) => s.phase === 'on-target' && s.standby?.stream !== undefined,
     );
-  return { world, env, handle, streams, onTarget, reverseStopped: () => reverseStopped };
+  return { world, env, handle, streams, diffs, onTarget, reverseStopped: () => reverseStopped };
 }
 
 /**
@@ -166,6 +172,28 @@ describe('a reversible move after its cutover (stub activities)', () => {
     });
     // A held watch costs nothing until something changes, and at most ~6 events an hour then.
     expect(later - at).toBeLessThanOrEqual(6);
+  });
+
+  it('verifyMove on the target compares the live target with the source kept current; the move goes on', async () => {
+    const { env, handle, onTarget, diffs } = await reversibleMove();
+    const status = await env.run(async () => {
+      await onTarget();
+      await handle.signal(verifyMoveSignal, { requestId: 'r1' });
+      const verified = await statusReaches(
+        'verified on demand',
+        () => handle.query(moveStatusQuery),
+        (s) => s.verification?.requestId === 'r1' && s.verification.state !== 'comparing',
+      );
+      await handle.signal(completeMoveSignal);
+      await handle.result();
+      return verified;
+    });
+    expect(status.phase).toBe('on-target');
+    expect(status.verification).toMatchObject({ trigger: 'on-demand', state: 'equal', direction: 'target → source' });
+    // The first comparison was the move's own, before its cutover, forward; this one runs in reverse.
+    expect(diffs.map((d) => `${d.live.cluster} → ${d.copy.cluster}`)).toEqual(['source → target', 'target → source']);
+    expect(diffs[1]).toMatchObject({ tables: [{ live: 'orders', copy: '_orders_del' }] });
+    expect(diffs[1]!.streamId).not.toBe(diffs[0]!.streamId);
   });
 
   it('left open, completes by itself after completeAfterSeconds', async () => {

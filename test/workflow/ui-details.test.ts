@@ -62,6 +62,7 @@ describe('a move in the Temporal UI (stub activities)', () => {
         '- **next: postponed: send signal releaseCutOver to cut over**',
         '- rows copied: 200 of ~200 (100%)',
         '- stream: lag 0 ms · applied 1-1-5',
+        '- verification before the cutover: both sides equal at source position 1-1-2 (1 snapshot pair(s))',
         '- cutover attempt 1: step postponed',
       ].join('\n'),
     );
@@ -87,6 +88,7 @@ describe('a move in the Temporal UI (stub activities)', () => {
         'retryCutOver',
         'revertCutOver',
         'setChunkSize',
+        'verifyMove',
       ].sort(),
     );
     expect(seen.done.signals.every((s) => s.description && s.description !== s.name)).toBe(true);

@@ -2,8 +2,8 @@
 // a difference holds the move before any cutover step, retry re-compares only what differed, a
 // comparison that cannot run holds rather than fail the move after its copy.
 import { describe, expect, it } from 'vitest';
-import type { DiffInput, DiffSlice } from '../../contract/activities.js';
-import { moveStatusQuery, retryCutOverSignal } from '../../contract/definitions.js';
+import type { DiffInput, DiffSlice, MoveTablesActivities } from '../../contract/activities.js';
+import { moveStatusQuery, retryCutOverSignal, verifyMoveSignal } from '../../contract/definitions.js';
 import { failure } from '../../contract/failures.js';
 import type { MoveTablesInput } from '../../contract/move.js';
 import type { moveTables } from '../../workflows/move-tables.js';
@@ -30,9 +30,13 @@ function slice(input: DiffInput, extra: Partial<DiffSlice> = {}): DiffSlice {
   };
 }
 
-async function moveWith(diffTables: (input: DiffInput) => Promise<DiffSlice>) {
+async function moveWith(
+  diffTables: (input: DiffInput) => Promise<DiffSlice>,
+  overrides: Partial<MoveTablesActivities> = {},
+) {
   const inputs: DiffInput[] = [];
   const { world, activities } = stubActivities(() => ({
+    ...overrides,
     async diffTables(input) {
       inputs.push(input);
       return diffTables(input);
@@ -120,5 +124,62 @@ describe('verify before the cutover (stub activities)', () => {
       expect((await handle.result()).verify).toMatchObject({ ok: true });
     });
     expect(world.calls.filter((c) => c === 'copyRows').length).toBe(2);
+  });
+
+  it('verifyMove during the copy is refused with the reason; while holding on a difference it compares again, forward', async () => {
+    let calls = 0;
+    const { env, start, inputs } = await moveWith(
+      async (input) =>
+        ++calls === 1
+          ? slice(input, { differences: [{ table: 'orders', after: null, upTo: null, liveRows: 1, copyRows: 0 }] })
+          : slice(input),
+      {
+        async copyRows(input) {
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          return {
+            table: input.table,
+            rowsCopied: 100,
+            estimatedRows: 100,
+            done: true,
+            rowsPerSecond: 1_000,
+            throttledMs: 0,
+          };
+        },
+      },
+    );
+    await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'copying',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'copy',
+      );
+      await handle.signal(verifyMoveSignal, { requestId: 'during-copy' });
+      const refused = await statusReaches(
+        'refused',
+        () => handle.query(moveStatusQuery),
+        (s) => s.verification?.requestId === 'during-copy',
+      );
+      expect(refused.verification).toMatchObject({
+        state: 'refused',
+        reason: expect.stringMatching(/the copy is not done/),
+      });
+      await statusReaches(
+        'holding',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'holding',
+      );
+      await handle.signal(verifyMoveSignal, { requestId: 'while-held' });
+      const again = await statusReaches(
+        'compared on demand',
+        () => handle.query(moveStatusQuery),
+        (s) => s.verification?.requestId === 'while-held' && s.verification.state !== 'comparing',
+      );
+      // The hold stays until retryCutOver: an on-demand comparison decides nothing.
+      expect(again).toMatchObject({ phase: 'holding', verification: { trigger: 'on-demand', state: 'equal' } });
+      await handle.signal(retryCutOverSignal);
+      expect((await handle.result()).verify).toMatchObject({ ok: true, beforeCutOver: { passes: 2 } });
+    });
+    expect(inputs.map((i) => i.ranges.length)).toEqual([2, 2, 1]);
   });
 });
