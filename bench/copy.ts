@@ -20,10 +20,10 @@ import type { RowDataPacket } from 'mysql2';
 import { startMove } from '../client/moves.js';
 import { lineField, loadColumns } from '../activities/copy/row-lines.js';
 import { tableColumns } from '../activities/table-info.js';
-import { BENCH_QUEUE, median, startBenchStack } from '../dev/bench-stack.js';
-import { benchTableDdl, benchTableFill, type BenchTableKind } from '../dev/bench-tables.js';
+import { BENCH_QUEUE, median, serversCpuSeconds, settle, startBenchStack } from '../dev/bench-stack.js';
+import { createBenchTable, type BenchTableKind } from '../dev/bench-tables.js';
 import { ensureDebianTool, findExecutable } from '../dev/stack/prereqs.js';
-import { finishedChildrenCpuSeconds, processCpuSeconds } from '../dev/worker-process.js';
+import { finishedChildrenCpuSeconds } from '../dev/worker-process.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const sizes = (args[0] ?? '1000000,5000000').split(',').map(Number);
@@ -69,13 +69,7 @@ function run(command: string): Promise<void> {
   });
 }
 
-/** CPU seconds both servers have used so far. */
-function serversCpu(): { source: number; target: number } {
-  return {
-    source: processCpuSeconds(bench.state.servers.source.pid),
-    target: processCpuSeconds(bench.state.servers.target.pid),
-  };
-}
+const serversCpu = () => serversCpuSeconds(bench);
 
 interface Run {
   rate: number;
@@ -132,15 +126,6 @@ function summary(what: string): void {
   runs.clear();
 }
 
-async function fill(kind: BenchTableKind, rows: number): Promise<void> {
-  await source.query('DROP DATABASE IF EXISTS bench');
-  await source.query('CREATE DATABASE bench');
-  await source.query(benchTableDdl(kind, 'bench.t'));
-  for (let from = 1; from <= rows; from += 1_000_000)
-    await source.query(benchTableFill(kind, 'bench.t', 'bench', from, Math.min(rows, from + 999_999)));
-  await source.query('ANALYZE TABLE bench.t');
-}
-
 /** Before each copy: no target copy, no move state, the source table under its own name, both servers settled. */
 async function resetTarget(): Promise<void> {
   for (const db of ['bench', 'dumpload', 'myloader', 'loadinfile', '_move_tables'])
@@ -150,31 +135,6 @@ async function resetTarget(): Promise<void> {
   );
   if (renamed.length) await source.query('RENAME TABLE bench._t_del TO bench.t');
   await Promise.all([settle(source), settle(target)]);
-}
-
-const SETTLE_LIMIT_MS = 60_000;
-
-/**
- * Waits until the server has written its dirty pages (the last copy's, or the dropped tables'), so
- * no run pays for the flushing of the one before it: without this the same run's target CPU varied
- * by a third.
- */
-async function settle(pool: typeof source): Promise<void> {
-  const [[setting]] = await pool.query<RowDataPacket[]>('SELECT @@GLOBAL.innodb_max_dirty_pages_pct AS pct');
-  await pool.query('SET GLOBAL innodb_max_dirty_pages_pct = 0');
-  try {
-    const until = Date.now() + SETTLE_LIMIT_MS;
-    while (Date.now() < until) {
-      const [[dirty]] = await pool.query<RowDataPacket[]>(
-        "SELECT VARIABLE_VALUE AS pages FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'",
-      );
-      if (Number(dirty!.pages) <= 100) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    console.log(`  (dirty pages still being written after ${SETTLE_LIMIT_MS / 1_000} s; going on)`);
-  } finally {
-    await pool.query('SET GLOBAL innodb_max_dirty_pages_pct = ?', [setting!.pct]);
-  }
 }
 
 const dump = findExecutable('mariadb-dump') ?? 'mysqldump';
@@ -276,7 +236,7 @@ async function round(rows: number): Promise<void> {
 try {
   for (const kind of TABLES)
     for (const rows of sizes) {
-      await fill(kind, rows);
+      await createBenchTable(source, kind, rows);
       const [size] = await source.query<RowDataPacket[]>(
         "SELECT AVG_ROW_LENGTH AS len FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't'",
       );

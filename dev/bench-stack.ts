@@ -10,7 +10,7 @@ import { choosePorts, downStack, stackEnv, upStack, type StackState } from './st
 import { loadClusterConfig } from '../worker/cluster-config.js';
 import { streamTables } from '../workflows/stream-tables.js';
 import { repoRoot } from './stack/paths.js';
-import { SHIPPED_WORKER, spawnWorkerProcess, type WorkerProcess } from './worker-process.js';
+import { processCpuSeconds, SHIPPED_WORKER, spawnWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 export const BENCH_QUEUE = 'bench';
 
@@ -78,6 +78,39 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
 /** `dist/` up to date with the sources (what `bin/move-tables-worker` does before it starts). */
 export function buildShippedWorker(): void {
   execFileSync('bash', ['-c', 'source scripts/lib/ensure-build.sh'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+/** CPU seconds both servers of the stack have used so far. */
+export function serversCpuSeconds(bench: BenchStack): { source: number; target: number } {
+  return {
+    source: processCpuSeconds(bench.state.servers.source.pid),
+    target: processCpuSeconds(bench.state.servers.target.pid),
+  };
+}
+
+const SETTLE_LIMIT_MS = 60_000;
+
+/**
+ * Waits until the server has written its dirty pages (the last copy's, or the dropped tables'), so
+ * no run pays for the flushing of the one before it: without this the same run's target CPU varied
+ * by a third.
+ */
+export async function settle(pool: mysql.Pool): Promise<void> {
+  const [[setting]] = await pool.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.innodb_max_dirty_pages_pct AS pct');
+  await pool.query('SET GLOBAL innodb_max_dirty_pages_pct = 0');
+  try {
+    const until = Date.now() + SETTLE_LIMIT_MS;
+    while (Date.now() < until) {
+      const [[dirty]] = await pool.query<mysql.RowDataPacket[]>(
+        "SELECT VARIABLE_VALUE AS pages FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'",
+      );
+      if (Number(dirty!.pages) <= 100) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    console.log(`  (dirty pages still being written after ${SETTLE_LIMIT_MS / 1_000} s; going on)`);
+  } finally {
+    await pool.query('SET GLOBAL innodb_max_dirty_pages_pct = ?', [setting!.pct]);
+  }
 }
 
 export function median(values: number[]): number {

@@ -1,8 +1,9 @@
-// The benchmarks' table shapes (bench:copy, bench:stream). `narrow`: ~110-byte rows of five simple
+// The benchmarks' table shapes (bench:copy, bench:stream, bench:verify). `narrow`: ~110-byte rows of five simple
 // columns. `wide`: ~200-byte rows of 15 mixed-type columns, as real tables are: utf8mb4 text with a
 // secondary index, DECIMAL, DOUBLE, ENUM, SET, BIT, JSON, BLOB, DATETIME(6), DATE, TIME(3), TINYINT,
 // unsigned BIGINT and a nullable TEXT; its values hold multibyte characters, quotes, tabs, NUL bytes
 // and newlines: what a client must escape.
+import type { Queryable } from '../activities/clusters.js';
 
 export type BenchTableKind = 'narrow' | 'wide';
 
@@ -46,6 +47,16 @@ export function benchTableFill(kind: BenchTableKind, table: string, database: st
       '2024-01-01' + INTERVAL seq % 900 DAY, SEC_TO_TIME(seq % 86400 + (seq % 1000) / 1000), seq % 128,
       18446744073709551615 - seq, IF(seq % 5 = 0, NULL, CONCAT('note ', REPEAT(SUBSTR(MD5(seq), 1, 9), 3)))
     FROM ${seq}`;
+}
+
+/** `bench.t` of `kind` with rows 1..`rows` on `pool`'s server (the database made anew), its statistics fresh. */
+export async function createBenchTable(pool: Queryable, kind: BenchTableKind, rows: number): Promise<void> {
+  await pool.query('DROP DATABASE IF EXISTS bench');
+  await pool.query('CREATE DATABASE bench');
+  await pool.query(benchTableDdl(kind, 'bench.t'));
+  for (let from = 1; from <= rows; from += 1_000_000)
+    await pool.query(benchTableFill(kind, 'bench.t', 'bench', from, Math.min(rows, from + 999_999)));
+  await pool.query('ANALYZE TABLE bench.t');
 }
 
 /** The columns `wideBenchRow` gives values for, in order. */

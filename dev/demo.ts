@@ -179,7 +179,7 @@ try {
     `  write load:      ${stats.inserts} inserts, ${stats.updates} updates, ${stats.keyChanges} key changes, ${stats.deletes} deletes at ${stats.acceptedPerSecond.toFixed(0)}/s; ${stats.rejected} turned away by the RENAME`,
   );
   console.log(
-    `  checksum:        ${verify.ok ? 'MATCH' : 'MISMATCH'}: ${verify.tables.map((t) => `${t.table} ${t.targetRows} rows in ${t.chunks} chunks, ${t.mismatchedChunks} differing`).join('; ')} (${verify.durationMs} ms)`,
+    `  checksum:        ${verify.ok ? 'MATCH' : 'MISMATCH'}: ${verify.tables.map((t) => `${t.table} ${t.targetRows} rows in ${t.chunks} chunks, ${t.mismatchedChunks} differing`).join('; ')} (${verify.durationMs} ms${verify.beforeCutOver ? `, before the cutover at source position ${verify.beforeCutOver.position} in ${verify.beforeCutOver.snapshots} snapshot pair(s), under the write load` : ''})`,
   );
   if (after)
     console.log(

@@ -4,6 +4,7 @@
 // read view held for hours would keep the servers' undo from being purged). Its heartbeat carries the
 // slice so far: a retry after a lost worker goes on from the last compared chunk, with fresh snapshots.
 import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import type { DiffInput, DiffSlice } from '../../contract/activities.js';
 import { failure } from '../../contract/failures.js';
 import type { Clusters } from '../clusters.js';
@@ -54,6 +55,8 @@ export async function diffTables(clusters: Clusters, input: DiffInput): Promise<
       return compared;
     };
     while (slice.ranges.length > 0 && Date.now() < deadline) {
+      // An aborted move: stop between chunks (the snapshots close, nothing holds the stream).
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the comparison was cancelled');
       const range = slice.ranges[0]!;
       const listKeys = slice.differences.length < MAX_SLICE_KEYED_DIFFERENCES;
       const from = range.after === null ? null : decodeKey(range.after);

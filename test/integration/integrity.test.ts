@@ -608,7 +608,7 @@ describe('verification after release', () => {
     defer(() => w.stop().catch(() => undefined));
     const handle = await startOneWayMove(
       client,
-      { source: 'source', target: 'target', database, tables: ['t'] },
+      { source: 'source', target: 'target', database, tables: ['t'], verify: 'after-release' },
       env.MOVE_TABLES_TASK_QUEUE,
     );
     await eventually('the verification held', async () =>

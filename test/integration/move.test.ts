@@ -136,7 +136,15 @@ describe('moveTables', () => {
     const taskQueue = await ownedWorker(defer);
     const handle = await startOneWayMove(
       client,
-      { source: 'source', target: 'target', database, tables: ['t'], postpone: true, verifyChunkSize: 1_000 },
+      {
+        source: 'source',
+        target: 'target',
+        database,
+        tables: ['t'],
+        postpone: true,
+        verify: 'after-release',
+        verifyChunkSize: 1_000,
+      },
       taskQueue,
     );
     await moveReaches(handle, 'postponed cutover', (s) => s.cutOver?.step === 'postponed');

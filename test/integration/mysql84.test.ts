@@ -127,7 +127,11 @@ describe.skipIf(!docker)(`cutover on MySQL 8.4 (testcontainers)${docker ? '' : '
           },
         ],
       });
-      expect(result).toMatchObject({ rowsCopied: 10, verify: { ok: true } });
+      // Verified before the cutover at one MySQL GTID set (the snapshot opened under a brief read lock).
+      expect(result).toMatchObject({
+        rowsCopied: 10,
+        verify: { ok: true, beforeCutOver: { position: expect.stringMatching(/^[0-9a-f-]{36}:/) as unknown } },
+      });
       const [rows] = await dst.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM snow.ids');
       expect(Number(rows[0]!.n)).toBe(10);
     } finally {
