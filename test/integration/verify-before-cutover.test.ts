@@ -33,8 +33,8 @@ const EXTRA = QUIET - 10;
 
 async function quietRows(source: mysql.Connection, database: string): Promise<void> {
   await source.query(
-    `INSERT INTO ${database}.t (id, v, n) VALUES (?, 'q1', 1), (?, 'q2', 2), (?, 'q3', 3), (?, 'q4', 4)`,
-    [QUIET, QUIET + 1, QUIET + 2, QUIET + 3],
+    `INSERT INTO ${database}.t (id, v, n) VALUES (?, 'q1', 1), (?, 'q2', 2), (?, 'q3', 3), (?, 'q4', 4), (?, 'q5', 5)`,
+    [QUIET, QUIET + 1, QUIET + 2, QUIET + 3, QUIET + 4],
   );
 }
 
@@ -80,7 +80,7 @@ describe('verification before the cutover (at one source position)', () => {
     );
   });
 
-  it('holds before T1 naming a swapped value, a missing row, an extra row and a rogue write; retry re-checks only those ranges', async () => {
+  it('holds before T1 naming a swapped value, a missing row, an extra row, a rogue write and a changed number; retry re-checks only those ranges', async () => {
     const { database, source, target } = await sourceTableAndTarget('vdiffbad', 20_000, defer);
     await quietRows(source, database);
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
@@ -107,6 +107,8 @@ describe('verification before the cutover (at one source position)', () => {
     await target.query(`DELETE FROM ${t} WHERE id = ?`, [QUIET + 2]);
     await target.query(`INSERT INTO ${t} (id, v, n) VALUES (?, 'extra', 0)`, [EXTRA]);
     await target.query(`UPDATE ${t} SET v = 'rogue' WHERE id = ?`, [QUIET + 3]);
+    // And a number changed, its text compared as it is (not hashed on its own).
+    await target.query(`UPDATE ${t} SET n = 6 WHERE id = ?`, [QUIET + 4]);
 
     const status = await eventually(
       'the move holds with the differences',
@@ -117,7 +119,7 @@ describe('verification before the cutover (at one source position)', () => {
       { timeoutMs: 120_000 },
     );
     expect(keysOf(status.verification!.differences.t!.keys)).toEqual(
-      [QUIET, QUIET + 1, QUIET + 2, QUIET + 3, EXTRA].map(String).sort(),
+      [QUIET, QUIET + 1, QUIET + 2, QUIET + 3, QUIET + 4, EXTRA].map(String).sort(),
     );
     expect(status.hold).toMatchObject({ renamedTables: [] });
     expect(status.hold!.reason).toMatch(
@@ -135,6 +137,7 @@ describe('verification before the cutover (at one source position)', () => {
     );
     await target.query(`INSERT INTO ${t} (id, v, n) VALUES (?, 'q3', 3)`, [QUIET + 2]);
     await target.query(`DELETE FROM ${t} WHERE id = ?`, [EXTRA]);
+    await target.query(`UPDATE ${t} SET n = 5 WHERE id = ?`, [QUIET + 4]);
     await handle.signal(retryCutOverSignal);
     const result = await handle.result();
     const stats = await load.stop();
@@ -146,7 +149,7 @@ describe('verification before the cutover (at one source position)', () => {
     expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
     recordFault(
       'a swapped value, a missing row, an extra row and a rogue write on the target before the cutover, under writes',
-      'the move holds before T1 with the five keys, nothing renamed; retry re-checks only the differing chunk, then cuts over',
+      'the move holds before T1 with the six keys (a number changed too), nothing renamed; retry re-checks only the differing chunk, then cuts over',
       `held naming ${keysOf(status.verification!.differences.t!.keys).length} keys; pass 2 compared ${after.verification!.rowsCompared} rows; completed, equal`,
     );
   });
