@@ -18,7 +18,8 @@ import { applyGroup } from '../target/unique-conflicts.js';
 import { claimStream, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { acknowledgeHold, readStreamControl } from '../target/stream-hold.js';
 import { readTargetTables } from '../table-info.js';
-import { AppliedPosition, positionWithin, resumePosition } from './gtid.js';
+import { AppliedPosition, resumePosition } from './gtid.js';
+import { admitWithin } from './hold-admission.js';
 import { isPermanentRowError, rowRejected, type RejectedRow } from '../target/rejected-rows.js';
 import { countEventsApplied, setStreamLag } from '../move-metrics.js';
 import { binlogReadError } from './stream-errors.js';
@@ -33,6 +34,8 @@ const RESUME_AT_ROWS = 2_500;
 const PAUSE_AT_BYTES = 8 * 1024 * 1024;
 const RESUME_AT_BYTES = 2 * 1024 * 1024;
 const FLAG_CHECK_MS = 200;
+/** While held: the stream waits anyway, and a verification waits for it to move or to be let go. */
+const HOLD_CHECK_MS = 20;
 const HEARTBEAT_MS = 1_000;
 const IDLE_WAIT_MS = 10;
 
@@ -161,7 +164,7 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
       if (fatal) throw fatal;
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure('stream cancelled');
       const now = Date.now();
-      if (now - lastFlagCheck >= FLAG_CHECK_MS) {
+      if (now - lastFlagCheck >= (holdAt === undefined ? FLAG_CHECK_MS : HOLD_CHECK_MS)) {
         lastFlagCheck = now;
         const control = await readStreamControl(target, input.streamId);
         if (control?.cutOverComplete) {
@@ -215,21 +218,6 @@ export async function streamChanges(clusters: Clusters, input: StreamInput): Pro
     await stopZongji(zongji);
     await target.end().catch(() => undefined);
   }
-}
-
-/**
- * Whether the hold at `limit` admits queue entry `i` (a part of a transaction: by its transaction's
- * GTID). Coalesced transactions without moved rows may straddle the limit: the admitted ones are
- * split off into an entry of their own.
- */
-function admitWithin(queue: QueuedTransaction[], i: number, limit: string): boolean {
-  const entry = queue[i]!;
-  const gtids = entry.gtids.length > 0 ? entry.gtids : entry.partOf ? [entry.partOf] : [];
-  const admitted = gtids.findIndex((gtid) => !positionWithin(gtid, limit));
-  if (admitted === -1) return gtids.length > 0;
-  if (admitted === 0 || entry.ops.length > 0) return false;
-  queue.splice(i, 1, { ...entry, gtids: gtids.slice(0, admitted) }, { ...entry, gtids: gtids.slice(admitted) });
-  return true;
 }
 
 /**

@@ -182,4 +182,28 @@ describe('verify before the cutover (stub activities)', () => {
     });
     expect(inputs.map((i) => i.ranges.length)).toEqual([2, 2, 1]);
   });
+
+  it('an abort while holding on a difference ends the move as before T1: nothing renamed, the target discarded', async () => {
+    const { world, env, start } = await moveWith(async (input) =>
+      slice(input, { differences: [{ table: 'orders', after: null, upTo: null, liveRows: 1, copyRows: 0 }] }),
+    );
+    const outcome = await env.run(async () => {
+      const handle = await start();
+      await statusReaches(
+        'holding',
+        () => handle.query(moveStatusQuery),
+        (s) => s.phase === 'holding',
+      );
+      await handle.cancel();
+      const failed = await handle.result().then(
+        () => 'completed',
+        (err: Error) => err.message,
+      );
+      return { failed, status: await handle.query(moveStatusQuery) };
+    });
+    expect(outcome.failed).toMatch(/cancel/i);
+    expect(outcome.status.phase).toBe('cancelled');
+    expect(cutOverCalls(world.calls)).toEqual([]);
+    expect(world.calls).toContain('discardTarget');
+  });
 });
