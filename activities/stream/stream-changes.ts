@@ -14,7 +14,7 @@ import { oldTableName } from '../../contract/identifiers.js';
 import { serverFlavor, type Clusters } from '../clusters.js';
 import { holdPrepared, takePrepared } from '../target/pending-xa.js';
 import { keyOf, opGroups, statementsFor, type RowOp, type TargetTable } from '../target/row-apply.js';
-import { applyGroup } from '../target/unique-conflicts.js';
+import { applyGroup, formattedGroup } from '../target/unique-conflicts.js';
 import { claimStream, registerStream, saveAppliedPosition } from '../target/stream-state.js';
 import { acknowledgeHold, readStreamControl } from '../target/stream-hold.js';
 import { readTargetTables } from '../table-info.js';
@@ -246,8 +246,15 @@ async function applyBatch(
     // Runs of plain transactions share multi-row statements; XA steps go one by one, in order.
     let run: RowOp[] = [];
     const flush = async () => {
-      for (const group of opGroups(run)) {
-        for (const evicted of await applyGroup(target, group)) {
+      const groups = opGroups(run);
+      let next = groups.length > 0 ? formattedGroup(target, groups[0]!) : '';
+      for (let i = 0; i < groups.length; i++) {
+        // Sent before the next group is escaped: the worker's escaping overlaps the target's apply.
+        const applying = applyGroup(target, groups[i]!, next);
+        // Awaited below; a failure to format meanwhile must not leave it unobserved.
+        applying.catch(() => undefined);
+        if (i + 1 < groups.length) next = formattedGroup(target, groups[i + 1]!);
+        for (const evicted of await applying) {
           // Keys only: row values never reach the logs.
           Context.current().log.info(
             'a replayed row image took a unique value from a newer row, which a later event writes again',

@@ -59,15 +59,21 @@ async function holderKey(conn: mysql.Connection, op: RowOp, columns: string[]): 
   return (rows[0] as unknown as unknown[] | undefined) ?? [];
 }
 
-/**
- * Applies a group of ops in its open transaction. An upsert group that collides on a unique
- * secondary key is applied op by op, each colliding row taken out of the way first (returned, for
- * the log); any other error is thrown as it is.
- */
-export async function applyGroup(conn: mysql.Connection, group: RowOp[]): Promise<Eviction[]> {
+/** A group's statement as the text the server gets (escaped as the connection's `query` would). */
+export function formattedGroup(conn: mysql.Connection, group: RowOp[]): string {
   const statement = statementFor(group);
+  return conn.format(statement.sql, statement.values);
+}
+
+/**
+ * Applies a group of ops in its open transaction, as `formatted` (formattedGroup), sent at once:
+ * the caller formats the next group while the server runs this one. An upsert group that collides
+ * on a unique secondary key is applied op by op, each colliding row taken out of the way first
+ * (returned, for the log); any other error is thrown as it is.
+ */
+export async function applyGroup(conn: mysql.Connection, group: RowOp[], formatted: string): Promise<Eviction[]> {
   try {
-    await conn.query(statement.sql, statement.values);
+    await conn.query(formatted);
     return [];
   } catch (err) {
     // A failed statement is rolled back alone: the transaction goes on.
