@@ -54,6 +54,8 @@ export async function verifyBeforeCutOver(ctx: VerifyBeforeCutOverContext): Prom
   let first: VerifyTableReport[] | undefined;
   let ranges = wholeTables(sides);
   for (;;) {
+    // Shown again after a hold (an operator's verifyMove may have shown its own meanwhile).
+    status.verification = verification;
     let pass: DiffPassResult;
     try {
       pass = await diffPass(sides, ranges, verification, {

@@ -54,7 +54,8 @@ export async function diffTables(clusters: Clusters, input: DiffInput): Promise<
       tables.set(name, compared);
       return compared;
     };
-    while (slice.ranges.length > 0 && Date.now() < deadline) {
+    // At least one chunk a slice, however short the snapshots may live: every slice moves on.
+    for (let chunks = 0; slice.ranges.length > 0 && (chunks === 0 || Date.now() < deadline); chunks++) {
       // An aborted move: stop between chunks (the snapshots close, nothing holds the stream).
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the comparison was cancelled');
       const range = slice.ranges[0]!;

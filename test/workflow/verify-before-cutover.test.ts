@@ -179,6 +179,12 @@ describe('verify before the cutover (stub activities)', () => {
       expect(again).toMatchObject({ phase: 'holding', verification: { trigger: 'on-demand', state: 'equal' } });
       await handle.signal(retryCutOverSignal);
       expect((await handle.result()).verify).toMatchObject({ ok: true, beforeCutOver: { passes: 2 } });
+      // The move's own re-check shown again, not the operator's comparison before it.
+      expect((await handle.query(moveStatusQuery)).verification).toMatchObject({
+        trigger: 'before-cutover',
+        state: 'equal',
+        pass: 2,
+      });
     });
     expect(inputs.map((i) => i.ranges.length)).toEqual([2, 2, 1]);
   });
