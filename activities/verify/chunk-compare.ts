@@ -6,27 +6,14 @@ import type mysql from 'mysql2/promise';
 import { qualified } from '../../contract/identifiers.js';
 import type { Queryable } from '../clusters.js';
 import { afterKey, orderBy, upToKey, type Key, type KeyPart } from '../copy/keyset.js';
+import { NUMERIC_TYPES } from '../copy/row-literals.js';
 import { exactValue, keyColumns, keyPart, keyValue, rowKeyOf, tableColumns, type Column } from '../table-info.js';
 
 /** Most differing keys named per chunk. */
 const MAX_LISTED_KEYS = 20;
 
 /** Types whose text never holds '#' and stays short: hashed as they are, in the row's digest. */
-const PLAIN_TYPES = new Set([
-  'tinyint',
-  'smallint',
-  'mediumint',
-  'int',
-  'bigint',
-  'decimal',
-  'float',
-  'double',
-  'year',
-  'date',
-  'datetime',
-  'timestamp',
-  'time',
-]);
+const PLAIN_TYPES: ReadonlySet<string> = new Set([...NUMERIC_TYPES, 'date', 'datetime', 'timestamp', 'time']);
 
 /** A column's part of its row's digest text: NULL as 'N', apart from any value. */
 function digestPart(column: Column): string {
