@@ -41,8 +41,14 @@ export interface AlignedSnapshots {
   close(): Promise<void>;
 }
 
-async function startSnapshot(conn: mysql.Connection): Promise<void> {
+/** A connection whose transactions are consistent snapshots (whatever the server's default isolation). */
+async function snapshotConnection(clusters: Clusters, cluster: string): Promise<mysql.Connection> {
+  const conn = await clusters.connect(cluster);
   await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  return conn;
+}
+
+async function startSnapshot(conn: mysql.Connection): Promise<void> {
   await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
 }
 
@@ -132,8 +138,11 @@ export async function alignedSnapshots(
   alive: () => void,
 ): Promise<AlignedSnapshots> {
   const state = clusters.pool(input.copy.cluster);
-  const live = await clusters.connect(input.live.cluster);
-  const copy = await clusters.connect(input.copy.cluster);
+  const live = await snapshotConnection(clusters, input.live.cluster);
+  const copy = await snapshotConnection(clusters, input.copy.cluster).catch(async (err: unknown) => {
+    await live.end().catch(() => undefined);
+    throw err;
+  });
   const close = async () => {
     await Promise.all([live.end().catch(() => undefined), copy.end().catch(() => undefined)]);
   };
