@@ -18,6 +18,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 # As bin/move-tables-worker: a bounded heap (the worker's buffers are bounded in bytes), not a tight one.
 ENV NODE_OPTIONS=--max-old-space-size=1024
+# As bin/move-tables-worker: two malloc arenas (less resident memory, fewer page faults).
+ENV MALLOC_ARENA_MAX=2
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist

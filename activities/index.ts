@@ -13,6 +13,7 @@ import { dropStandbyTables } from './source/drop-standby.js';
 import { inspectRename, renameBack, renameSourceTables } from './source/rename.js';
 import { captureDrainGtid, describeCluster } from './source/server.js';
 import { observeStream, watchStream } from './stream/stream-health.js';
+import { addDeferredKeys } from './target/deferred-keys.js';
 import { discardTarget } from './target/discard-target.js';
 import { measureStreamLag } from './stream/stream-lag.js';
 import { streamChanges } from './stream/stream-changes.js';
@@ -43,6 +44,7 @@ export function createActivities({ clusters, temporal, hooksDir, hooksEnv = [] }
     observeStream: (streamWorkflowId) => observeStream(temporal, streamWorkflowId),
     watchStream: (input) => watchStream(temporal, input),
     discardTarget: (input) => discardTarget(clusters, input),
+    addDeferredKeys: (input) => addDeferredKeys(clusters, input),
     verifyTables: (input) => verifyTables(clusters, input),
     diffTables: (input) => diffTables(clusters, input),
     checkReadiness: (input) => checkReadiness(clusters, temporal, input),

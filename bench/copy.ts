@@ -2,7 +2,8 @@
 // [--target-own-core]`. On one private stack, for each table and size, the same table is copied to
 // the target by `mariadb-dump | mariadb`, by `mydumper | myloader` (Debian's mydumper; 2 threads and
 // 4, 100k-row chunks, the load binlogged on the target as the move's writes are), and by a move (copy
-// with the binlog stream running, verify skipped) at copyConcurrency 1, 2 and 4, with the worker
+// with the binlog stream running, verify skipped) at copyConcurrency 1, 2 and 4 (on the wide table also
+// at 2 with its secondary key kept through the load, deferSecondaryKeys false), with the worker
 // process's peak RSS and each process's CPU time; beside them the ceiling: the rows written to a
 // file by the source (`SELECT … INTO OUTFILE`) and loaded by the target reading that file itself
 // (`LOAD DATA INFILE`, binlogged), with no client in between. Tables: `narrow` and `wide`
@@ -179,7 +180,7 @@ async function ceiling(rows: number): Promise<void> {
 }
 
 /** One run of each tool, in turn. */
-async function round(rows: number): Promise<void> {
+async function round(kind: BenchTableKind, rows: number): Promise<void> {
   await resetTarget();
   await target.query('CREATE DATABASE dumpload');
   await timed('mariadb-dump | mariadb', rows, () =>
@@ -204,33 +205,39 @@ async function round(rows: number): Promise<void> {
   }
   await resetTarget();
   await ceiling(rows);
-  for (const copyConcurrency of CONCURRENCY) {
-    await resetTarget();
-    bench.worker.resetPeakRss();
-    const cpu = () => ({ worker: bench.worker.cpuSeconds(), ...serversCpu() });
-    const cpuBefore = cpu();
-    const handle = await startMove(
-      client,
-      {
-        source: 'source',
-        target: 'target',
-        database: 'bench',
-        tables: ['t'],
-        verify: 'skip',
-        copyConcurrency,
-        reversible: false,
-      },
-      BENCH_QUEUE,
-    );
-    const result = await handle.result();
-    const cpuAfter = cpu();
-    const { historyLength } = await handle.describe();
-    record(`move, copyConcurrency ${copyConcurrency}`, result.copySeconds, {
-      rate: result.copyRowsPerSecond,
-      cpu: cpuUsed(cpuBefore, cpuAfter),
-      note: `worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB, history ${historyLength} events`,
-    });
-  }
+  for (const copyConcurrency of CONCURRENCY) await moveRun(copyConcurrency, true);
+  // The same move keeping the secondary keys through the load: what deferring them gains.
+  if (kind === 'wide') await moveRun(2, false);
+}
+
+/** One move of bench.t, its copy timed by the move itself (the deferred keys' build included). */
+async function moveRun(copyConcurrency: number, deferSecondaryKeys: boolean): Promise<void> {
+  await resetTarget();
+  bench.worker.resetPeakRss();
+  const cpu = () => ({ worker: bench.worker.cpuSeconds(), ...serversCpu() });
+  const cpuBefore = cpu();
+  const handle = await startMove(
+    client,
+    {
+      source: 'source',
+      target: 'target',
+      database: 'bench',
+      tables: ['t'],
+      verify: 'skip',
+      copyConcurrency,
+      deferSecondaryKeys,
+      reversible: false,
+    },
+    BENCH_QUEUE,
+  );
+  const result = await handle.result();
+  const cpuAfter = cpu();
+  const { historyLength } = await handle.describe();
+  record(`move, copyConcurrency ${copyConcurrency}${deferSecondaryKeys ? '' : ', keys kept'}`, result.copySeconds, {
+    rate: result.copyRowsPerSecond,
+    cpu: cpuUsed(cpuBefore, cpuAfter),
+    note: `worker peak RSS ${(bench.worker.peakRss() / 1048576).toFixed(0)} MB, history ${historyLength} events`,
+  });
 }
 
 try {
@@ -245,7 +252,7 @@ try {
       );
       for (let r = 1; r <= ROUNDS; r++) {
         console.log(` round ${r}/${ROUNDS}`);
-        await round(rows);
+        await round(kind, rows);
       }
       summary(`${kind} table, ${rows}`);
     }

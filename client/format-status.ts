@@ -1,7 +1,7 @@
 // One line of human-readable move status, with a progress bar: what `move-tables status` and the
 // demo print.
 import type { MoveStatus } from '../contract/move.js';
-import { standbyText, verificationText } from '../contract/move-details.js';
+import { deferredKeysText, standbyText, verificationText } from '../contract/move-details.js';
 
 const BAR_WIDTH = 24;
 
@@ -17,7 +17,9 @@ export function formatStatus(status: MoveStatus): string {
     progressBar(status.rowsCopied, status.estimatedRows),
     `${status.rowsCopied}/${status.estimatedRows} rows`,
   ];
-  if (status.phase === 'copy')
+  const keys = deferredKeysText(status);
+  if (keys) parts.push(keys);
+  else if (status.phase === 'copy')
     parts.push(
       `${status.rowsPerSecond} rows/s`,
       `ETA ${status.etaSeconds === undefined ? '?' : `${status.etaSeconds} s`}`,

@@ -38,6 +38,20 @@ export interface DiscardTargetInput {
   emptied: string[];
 }
 
+/** A plain secondary key the copy leaves out, as SHOW CREATE TABLE writes it on the target. */
+export interface DeferredKey {
+  name: string;
+  /** `KEY `name` (`a`,`b`)`: what ADD takes. */
+  definition: string;
+}
+
+/** Activity `addDeferredKeys`: per table, the keys prepare left out for the copy. */
+export interface AddDeferredKeysInput {
+  target: string;
+  targetDatabase: string;
+  keys: Record<string, DeferredKey[]>;
+}
+
 /** Activity `watchStream`: the stream's health once it differs from `last` in what an operator acts on. */
 export interface WatchStreamInput {
   streamWorkflowId: string;
@@ -227,6 +241,8 @@ export interface PrepareResult {
   estimatedRows: Record<string, number>;
   /** What the move leaves behind (views that read a moved table); absent before this field existed. */
   warnings?: string[];
+  /** Per created table, the plain secondary keys left out for the copy, added once it ends. */
+  deferredKeys?: Record<string, DeferredKey[]>;
 }
 
 export interface VerifyInput {
@@ -374,6 +390,7 @@ export interface MoveTablesActivities {
   measureStreamLag(input: StreamLagInput): Promise<StreamLag>;
   observeStream(streamWorkflowId: string): Promise<StreamHealth>;
   discardTarget(input: DiscardTargetInput): Promise<void>;
+  addDeferredKeys(input: AddDeferredKeysInput): Promise<void>;
   watchStream(input: WatchStreamInput): Promise<StreamHealth>;
   verifyTables(input: VerifyInput): Promise<VerifyReport>;
   diffTables(input: DiffInput): Promise<DiffSlice>;
@@ -403,8 +420,15 @@ export interface CutOverFlag {
   reverseStart?: string;
 }
 
-/** Activity `prepareMove`: the moved tables, and whether the move keeps the source current after its cutover. */
-export type PrepareInput = MovedTables & { reversible?: boolean };
+/**
+ * Activity `prepareMove`: the moved tables, whether the move keeps the source current after its
+ * cutover, and whether the copy defers secondary keys.
+ */
+export type PrepareInput = MovedTables & {
+  reversible?: boolean;
+  /** Create the tables without their plain secondary keys, for `addDeferredKeys` after the copy. */
+  deferSecondaryKeys?: boolean;
+};
 
 /** Activity `validateCutOver`: the moved tables, and whether the target's tables wait under their old names. */
 export type ValidateInput = MovedTables & { targetRenamed?: boolean };

@@ -31,10 +31,20 @@ export function moveSummary(
   return `${tables.tables.map((t) => name(`${tables.database}.${t}`)).join(', ')} ${tables.source} → ${tables.target}`;
 }
 
+/** The copy's last part, while it runs: the secondary keys it left out of the load being built. */
+export function deferredKeysText(status: MoveStatus): string | undefined {
+  const keys = status.deferredKeys;
+  return keys?.state === 'adding'
+    ? `building the ${keys.keys} secondary key(s) the copy deferred, on ${keys.tables} table(s)`
+    : undefined;
+}
+
 function copyLine(status: MoveStatus): string {
   const estimated = Math.max(status.estimatedRows, status.rowsCopied);
   const percent = estimated > 0 ? Math.floor((status.rowsCopied / estimated) * 100) : 100;
   const line = `rows copied: ${thousands(status.rowsCopied)} of ~${thousands(estimated)} (${percent}%)`;
+  const keys = deferredKeysText(status);
+  if (keys) return `${line} · ${keys}`;
   if (status.phase !== 'copy') return line;
   const eta = status.etaSeconds === undefined ? '' : ` · ETA ${status.etaSeconds} s`;
   return `${line} · ${thousands(status.rowsPerSecond)} rows/s${eta}`;

@@ -31,6 +31,12 @@ export interface MoveTablesInput
    * table) with its own resume point; default 1. Small tables get fewer ranges.
    */
   copyConcurrency?: number;
+  /**
+   * Tables the move creates are copied without their plain secondary keys, which are then built
+   * once, online, before the catch-up (what a load maintaining them row by row costs the target far
+   * more); default true. Unique keys, and tables with foreign keys, are always created whole.
+   */
+  deferSecondaryKeys?: boolean;
   /** The copy waits while a server's Threads_running exceeds this; default 50 on each. */
   maxThreadsRunning?: { source?: number; target?: number };
   /** Cut over once the stream trails the source by less than this (checked again right before each T1); default 1000. */
@@ -171,6 +177,8 @@ export interface MoveStatus {
   warnings?: string[];
   /** The comparison at one source position (verify `before-cutover`), while and after it runs. */
   verification?: VerificationStatus;
+  /** The secondary keys the copy left out, built once its rows are in (the last part of `copy`). */
+  deferredKeys?: { state: 'adding' | 'added'; keys: number; tables: number; seconds?: number };
   /** Earlier runs of this move (it continues as new during long copies). */
   previousRuns?: number;
   /** Which side the application uses: the source until the cutover completes (T4), the target after. */

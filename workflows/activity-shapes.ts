@@ -92,6 +92,19 @@ export const moveSteps = {
       { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 5 } },
       'planCopyRanges',
     ),
+    /**
+     * The deferred keys' ALTERs: as long as the build takes, a heartbeat a second; idempotent (a retry
+     * waits out a lost worker's ALTER on the server, then adds what is missing), so retried until done,
+     * as the copy is: failing here would end a move whose rows are all copied.
+     */
+    ...shaped(
+      {
+        startToCloseTimeout: '7 days',
+        heartbeatTimeout: '30 seconds',
+        retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+      },
+      'addDeferredKeys',
+    ),
   },
   catchUp: shaped(
     {

@@ -16,6 +16,8 @@ export function moveOptions(input: MoveTablesInput, defaultVerify: VerifyMode) {
     );
   if (input.reversible !== undefined && typeof input.reversible !== 'boolean')
     invalid('"reversible" must be true or false');
+  if (input.deferSecondaryKeys !== undefined && typeof input.deferSecondaryKeys !== 'boolean')
+    invalid('"deferSecondaryKeys" must be true or false');
   const completeAfterSeconds = positive('completeAfterSeconds', input.completeAfterSeconds, 7 * 86_400);
   if (completeAfterSeconds > MAX_COMPLETE_AFTER_SECONDS)
     invalid(
@@ -32,6 +34,7 @@ export function moveOptions(input: MoveTablesInput, defaultVerify: VerifyMode) {
     verifyMode,
     verifyChunkSize: Math.floor(positive('verifyChunkSize', input.verifyChunkSize, 10_000)),
     verifyMaxSnapshotSeconds: positive('verifyMaxSnapshotSeconds', input.verifyMaxSnapshotSeconds, 30),
+    deferSecondaryKeys: input.deferSecondaryKeys ?? true,
     copyConcurrency: Math.floor(positive('copyConcurrency', input.copyConcurrency, 1)),
     chunkSize: Math.floor(positive('chunkSize', input.chunkSize, 5_000)),
     historyLimit: Math.floor(

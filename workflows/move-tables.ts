@@ -35,7 +35,7 @@ import { errorMessage, surfaced } from './failures.js';
 import { observeStream } from './stream-observer.js';
 import { streamTables } from './stream-tables.js';
 
-const { prepare, catchUp } = moveSteps;
+const { prepare, copy, catchUp } = moveSteps;
 
 export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResult> {
   // Compared at one source position before the cutover unless asked otherwise; moves started before
@@ -47,6 +47,7 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
     verifyMode,
     verifyChunkSize,
     verifyMaxSnapshotSeconds,
+    deferSecondaryKeys,
     copyConcurrency,
     chunkSize,
     historyLimit,
@@ -106,7 +107,11 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
       (await summarized(
         prepare.prepareMove,
         `prepare: check both clusters, the binlog settings and the schemas${reversible ? ' (the reverse path too)' : ''}; create the target tables`,
-        reversible ? { ...tables, reversible } : tables,
+        {
+          ...tables,
+          ...(reversible ? { reversible } : {}),
+          ...(deferSecondaryKeys ? { deferSecondaryKeys } : {}),
+        },
       ).catch((err: unknown) => {
         throw surfaced(err);
       }));
@@ -197,7 +202,25 @@ export async function moveTables(input: MoveTablesInput): Promise<MoveTablesResu
         },
       });
     }
-    const copySeconds = copied.seconds;
+    // The rows are in: the keys prepare left out are built now, before anything compares or cuts over.
+    const deferredKeys = prepared.deferredKeys ?? {};
+    const keyTables = Object.keys(deferredKeys);
+    let keySeconds = 0;
+    if (keyTables.length) {
+      const keys = keyTables.reduce((sum, table) => sum + deferredKeys[table]!.length, 0);
+      const started = Date.now();
+      status.deferredKeys = { state: 'adding', keys, tables: keyTables.length };
+      await summarized(
+        copy.addDeferredKeys,
+        `copy: build the ${keys} secondary key(s) left out of the load (${keyTables.join(', ')})`,
+        { target: tables.target, targetDatabase: tables.targetDatabase, keys: deferredKeys },
+      );
+      keySeconds = (Date.now() - started) / 1_000;
+      status.deferredKeys = { state: 'added', keys, tables: keyTables.length, seconds: keySeconds };
+      status.rowsPerSecond = Math.round(status.rowsCopied / Math.max(copied.seconds + keySeconds, 0.001));
+    }
+    // The copy ends with its keys built: its time and rate count them.
+    const copySeconds = copied.seconds + keySeconds;
     status.etaSeconds = 0;
 
     phase('catch-up');

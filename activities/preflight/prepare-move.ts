@@ -17,6 +17,8 @@ import { chooseRowKey } from '../row-key.js';
 import { estimatedRows } from '../table-info.js';
 import { checkSourceTables } from './source-tables.js';
 import { acceptsLocalLoad, LOCAL_LOAD_OFF } from '../target/load-rows.js';
+import { deferKeys, keysDeferredBefore } from '../target/deferred-keys.js';
+import type { DeferredKey } from '../../contract/activities.js';
 
 async function targetTableState(
   target: mysql.Pool,
@@ -60,7 +62,7 @@ async function checkReversePath(clusters: Clusters, tables: MovedTables): Promis
 
 /** Activity `prepareMove`. */
 export async function prepareMove(clusters: Clusters, input: PrepareInput): Promise<PrepareResult> {
-  const { reversible, ...tables } = input;
+  const { reversible, deferSecondaryKeys, ...tables } = input;
   const warnings = await checkSourceTables(clusters, tables);
   await checkPrivileges(clusters, 'source', tables.source, tables.database);
   await checkPrivileges(clusters, 'target', tables.target, tables.targetDatabase);
@@ -74,6 +76,7 @@ export async function prepareMove(clusters: Clusters, input: PrepareInput): Prom
   for (const warning of warnings) log.warn(warning);
 
   const toCreate: string[] = [];
+  const deferredKeys: Record<string, DeferredKey[]> = {};
   for (const table of tables.tables) {
     const state = await targetTableState(target, tables.targetDatabase, table);
     if (state === 'has-rows') {
@@ -84,6 +87,11 @@ export async function prepareMove(clusters: Clusters, input: PrepareInput): Prom
       );
     }
     if (state === 'absent') toCreate.push(table);
+    // An earlier attempt of this prepare created it and left its keys out: they still are.
+    else if (deferSecondaryKeys) {
+      const keys = await keysDeferredBefore(target, source, tables, table);
+      if (keys.length) deferredKeys[table] = keys;
+    }
   }
 
   await resetMoveState(target, tables.streamId);
@@ -112,6 +120,10 @@ export async function prepareMove(clusters: Clusters, input: PrepareInput): Prom
           { table },
         );
       }
+      if (deferSecondaryKeys) {
+        const keys = await deferKeys(creator, source, tables, table);
+        if (keys.length) deferredKeys[table] = keys;
+      }
     }
   } finally {
     await creator.end().catch(() => undefined);
@@ -122,5 +134,6 @@ export async function prepareMove(clusters: Clusters, input: PrepareInput): Prom
     createdTables: toCreate,
     estimatedRows: Object.fromEntries(tables.tables.map((t, i) => [t, estimates[i]!])),
     warnings,
+    ...(Object.keys(deferredKeys).length ? { deferredKeys } : {}),
   };
 }

@@ -73,6 +73,7 @@ export function stubActivities(overrides: (world: StubWorld) => Partial<MoveTabl
       return { running: !world.cutOverComplete, attempt: 1, appliedPosition: '1-1-5', lagMs: 0 };
     },
     async discardTarget() {},
+    async addDeferredKeys() {},
     async watchStream(input) {
       // Held until the modelled stream stops (its only change here), as the real watch holds until a change.
       const ctx = Context.current();

@@ -26,6 +26,12 @@ describe('move-tables status line', () => {
     expect(formatStatus({ ...atGate, phase: 'failed', lastError: 'the binlog stream failed' })).not.toMatch(/release/);
   });
 
+  it('says when the copy builds the secondary keys it deferred, in place of its rate', () => {
+    const line = formatStatus({ ...base, phase: 'copy', deferredKeys: { state: 'adding', keys: 1, tables: 1 } });
+    expect(line).toContain('building the 1 secondary key(s) the copy deferred, on 1 table(s)');
+    expect(line).not.toContain('rows/s');
+  });
+
   it('says a holding move has its tables renamed, and what to do', () => {
     const line = formatStatus({
       ...base,

@@ -37,6 +37,18 @@ describe('move details', () => {
     );
   });
 
+  it('copy: the deferred secondary keys being built once the rows are in', () => {
+    const building = status({
+      rowsCopied: 5_000_000,
+      deferredKeys: { state: 'adding', keys: 3, tables: 2 },
+    });
+    expect(moveDetails(tables, building)).toContain(
+      '- rows copied: 5,000,000 of ~5,000,000 (100%) · building the 3 secondary key(s) the copy deferred, on 2 table(s)',
+    );
+    const built = status({ phase: 'catch-up', deferredKeys: { state: 'added', keys: 3, tables: 2, seconds: 4 } });
+    expect(moveDetails(tables, built)).not.toContain('secondary key');
+  });
+
   it('names the action that unblocks a paused copy, a wait between attempts and a hold', () => {
     expect(moveDetails(tables, status({ paused: true }))).toContain('- **next: copy paused: send signal resume**');
     expect(moveDetails(tables, status({ phase: 'cutover-wait', nextAttemptAt: '2026-11-30T10:00:00.000Z' }))).toContain(

@@ -95,6 +95,63 @@ describe('moveTables workflow (stub activities)', () => {
     expect(status.phase).toBe('done');
   });
 
+  it('builds the keys prepare deferred once the rows are in, before the catch-up; the copy time counts them', async () => {
+    const keys = { orders: [{ name: 'placed', definition: 'KEY `placed` (`placed`)' }] };
+    const inputs: unknown[] = [];
+    const { world, env, start } = await moveWith(
+      () => ({
+        async prepareMove(tables) {
+          expect(tables).toMatchObject({ deferSecondaryKeys: true });
+          return {
+            startPosition: '1-1-1',
+            createdTables: ['orders'],
+            estimatedRows: { orders: 100 },
+            deferredKeys: keys,
+          };
+        },
+        async addDeferredKeys(input) {
+          inputs.push(input);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        },
+      }),
+      { verify: 'skip' },
+    );
+    const { result, status } = await env.run(async () => {
+      const handle = await start();
+      const building = await statusReaches(
+        'building the deferred keys',
+        () => handle.query(moveStatusQuery),
+        (s) => s.deferredKeys?.state === 'adding',
+      );
+      expect(building.phase).toBe('copy');
+      return { result: await handle.result(), status: await handle.query(moveStatusQuery) };
+    });
+    const order = ['copyRows', 'addDeferredKeys', 'measureStreamLag', 'renameSourceTables'];
+    expect(world.calls.filter((c) => order.includes(c))).toEqual(order);
+    expect(inputs).toEqual([{ target: 'target', targetDatabase: 'shop', keys }]);
+    expect(status.deferredKeys).toMatchObject({ state: 'added', keys: 1, tables: 1 });
+    expect(result.copySeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  it('builds no keys when prepare deferred none, or when asked not to defer', async () => {
+    const { world, env, start } = await moveWith(
+      () => ({
+        async prepareMove(tables) {
+          expect(tables).not.toHaveProperty('deferSecondaryKeys');
+          return { startPosition: '1-1-1', createdTables: ['orders'], estimatedRows: { orders: 100 } };
+        },
+      }),
+      { verify: 'skip', deferSecondaryKeys: false },
+    );
+    const status = await env.run(async () => {
+      const handle = await start();
+      await handle.result();
+      return handle.query(moveStatusQuery);
+    });
+    expect(world.calls).not.toContain('addDeferredKeys');
+    expect(status.deferredKeys).toBeUndefined();
+  });
+
   it('the window reports to the move only from a step that lasts: none from quick steps, one from a 1.5 s drain', async () => {
     const { env, start } = await moveWith(() => ({
       async awaitDrain() {
