@@ -45,13 +45,15 @@ Usage: move-tables <command> [options]
 
 Commands
   start     --database DB (--tables T1,T2 | --table T ...) [--source NAME] [--target NAME] [--target-database DB]
-            [--postpone] [--chunk-size N] [--copy-concurrency N] [--drain-timeout SECONDS] [--verify before-cutover|after-release|before-release|skip]
+            [--postpone] [--chunk-size N] [--copy-concurrency N] [--keep-secondary-keys] [--drain-timeout SECONDS] [--verify before-cutover|after-release|before-release|skip]
             [--on-failure rollback|hold] [--attempts N] [--keep-target-on-abort] [--complete-after SECONDS | --one-way] [--wait]
             Starts a move; prints its workflow id and the commands to follow it. --wait follows it to the end
             (a reversible move: to the cutover, the application on the target).
             A move is reversible: after the cutover, the target's changes stream back to the source's renamed
             tables and the move stays open (phase on-target) until complete, or --complete-after (default 7 days).
             --one-way: the move ends at its cutover, the source tables left frozen (no binlog needed on the target).
+            --keep-secondary-keys: keep the tables' plain secondary keys through the copy's load (by default they
+            are built once the rows are in, which costs the target less).
   status    <move> [--watch]   Phase, progress bar with rate and ETA, stream lag, cutover step.
   release   <move>             Releases a postponed cutover or revert (a reverted move: cuts over again).
   retry     <move>             A holding move starts a new cutover attempt now (tables left renamed are renamed back first);
@@ -104,6 +106,7 @@ const options = {
   'target-database': { type: 'string' },
   postpone: { type: 'boolean' },
   'keep-target-on-abort': { type: 'boolean' },
+  'keep-secondary-keys': { type: 'boolean' },
   // The default; still accepted from scripts written when it had to be asked for.
   reversible: { type: 'boolean' },
   'one-way': { type: 'boolean' },
@@ -168,6 +171,7 @@ function moveInput(values: Values): MoveTablesInput {
     ...(values.postpone ? { postpone: true } : {}),
     ...(chunkSize ? { chunkSize } : {}),
     ...(copyConcurrency ? { copyConcurrency } : {}),
+    ...(values['keep-secondary-keys'] ? { deferSecondaryKeys: false } : {}),
     ...(drain ? { drainTimeoutSeconds: drain } : {}),
     ...(verify ? { verify } : {}),
     ...(onFailure ? { onFailure } : {}),

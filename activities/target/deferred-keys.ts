@@ -103,7 +103,7 @@ async function keyNames(conn: Queryable, database: string, table: string): Promi
 async function runningAlter(target: Queryable, database: string, table: string): Promise<number | undefined> {
   const [rows] = await target.query<mysql.RowDataPacket[]>(
     'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()',
-    [`${MARK} ALTER TABLE ${qualified(database, table)} %`],
+    [`${MARK} ALTER TABLE ${qualified(database, table)} `.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'],
   );
   return rows.length ? Number(rows[0]!.id) : undefined;
 }

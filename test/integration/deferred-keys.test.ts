@@ -9,6 +9,7 @@ import { moveStatusQuery } from '../../contract/definitions.js';
 import type { MoveStatus } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
+import { saveHistory } from '../support/histories.js';
 import { allRows, sourceTableAndTarget } from '../support/move-fixture.js';
 import { startOneWayMove } from '../support/one-way-move.js';
 import { sourceWriteLoad, spawnWorkerProcess, sql, temporalClient, uniqueName } from '../support/stack.js';
@@ -94,6 +95,7 @@ describe('secondary keys deferred by the copy (real servers)', () => {
     expect(result.verify).toMatchObject({ ok: true });
     expect(await definition(target, database, 't')).toBe(before);
     expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
+    await saveHistory('move-deferred-keys-lost-worker', handle);
     const sameBuild = stillWaiting?.id === waiting.id;
     recordFault(
       'SIGKILL of the worker while its ALTER building the deferred secondary keys waits on the target, under writes',
