@@ -169,7 +169,7 @@ function keep(place: RowPlace, packet: RowPacket, offset: number): void {
 }
 
 /** The callback connection under a promise one, whose query command is reachable (mysql2 has it). */
-const callbackConnection = (conn: mysql.Connection) =>
+export const callbackConnection = (conn: mysql.Connection) =>
   (conn as unknown as { connection: CallbackConnection }).connection;
 
 /**

@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import { qualified } from '../../contract/identifiers.js';
+import { callbackConnection } from '../copy/read-lines.js';
 import { loadColumns } from '../copy/row-lines.js';
 import type { Queryable } from '../clusters.js';
 import type { Column } from '../table-info.js';
@@ -38,13 +39,30 @@ export function loadStatement(database: string, table: string, columns: Column[]
   );
 }
 
-/** `data` as a stream of packet-sized pieces. */
-function packets(data: Buffer): Readable {
-  return Readable.from(
-    (function* () {
-      for (let from = 0; from < data.length; from += PACKET_BYTES) yield data.subarray(from, from + PACKET_BYTES);
-    })(),
-  );
+/**
+ * The parts of mysql2 3.x's connection the file's packets are written with (its types omit them; see
+ * read-lines.ts for why package.json pins mysql2): its own writes of packets past 16 MB use them so.
+ */
+interface PacketWriter {
+  sequenceId: number;
+  _bumpSequenceId(packets: number): void;
+  write(buffer: Buffer): void;
+}
+
+/**
+ * Writes `data` as the file's packets straight from the chunk's buffer, each after its 4-byte
+ * header: mysql2's infile stream copies every piece into a new buffer first (a second copy of every
+ * row, and external memory its garbage collector ran for). Returns the stream mysql2 reads the file
+ * from, empty: its end sends the empty packet that closes the file, after these.
+ */
+function sentInPlace(writer: PacketWriter, data: Buffer): Readable {
+  for (let from = 0; from < data.length; from += PACKET_BYTES) {
+    const piece = data.subarray(from, from + PACKET_BYTES);
+    writer.write(Buffer.from([piece.length & 0xff, (piece.length >> 8) & 0xff, piece.length >> 16, writer.sequenceId]));
+    writer._bumpSequenceId(1);
+    writer.write(piece);
+  }
+  return Readable.from([]);
 }
 
 /**
@@ -55,7 +73,7 @@ function packets(data: Buffer): Readable {
 export async function loadRows(conn: mysql.Connection, statement: string, lines: Buffer): Promise<boolean> {
   const [result] = await conn.query<mysql.ResultSetHeader>({
     sql: statement,
-    infileStreamFactory: () => packets(lines),
+    infileStreamFactory: () => sentInPlace(callbackConnection(conn) as unknown as PacketWriter, lines),
   });
   const skipped = Number(/Skipped: (\d+)/.exec(result.info)?.[1] ?? 0);
   if (result.warningStatus !== skipped) return false;
