@@ -2,17 +2,28 @@
 // rows are in, online, while the stream applies the application's writes (real servers). A worker
 // SIGKILLed while its ALTER waits on the target loses nothing: the next one waits out or redoes it.
 import type { Client } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import type mysql from 'mysql2/promise';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { prepareMove } from '../../activities/preflight/prepare-move.js';
 import { moveStatusQuery } from '../../contract/definitions.js';
+import { normalizeTables } from '../../contract/tables.js';
+import type { PrepareResult } from '../../contract/activities.js';
 import type { MoveStatus } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
 import { allRows, sourceTableAndTarget } from '../support/move-fixture.js';
 import { startOneWayMove } from '../support/one-way-move.js';
-import { sourceWriteLoad, spawnWorkerProcess, sql, temporalClient, uniqueName } from '../support/stack.js';
+import {
+  sourceWriteLoad,
+  spawnWorkerProcess,
+  sql,
+  temporalClient,
+  testClusters,
+  uniqueName,
+} from '../support/stack.js';
 import { eventually, moveReaches } from '../support/waiting.js';
 
 const delayingWorker = fileURLToPath(new URL('../support/delaying-worker.ts', import.meta.url));
@@ -150,5 +161,33 @@ describe('secondary keys deferred by the copy (real servers)', () => {
     expect(await definition(target, database, 't')).toBe(before);
     expect(worker.output()).toMatch(/ALTER of t is still running \(process \d+\): waiting for it/);
     await handle.cancel();
+  });
+
+  it('a retried prepare finds the keys an earlier attempt left out; a table the operator created whole keeps its own', async () => {
+    const { database, source, target } = await sourceTableAndTarget('dkeysprep', 10, defer);
+    await source.query(`ALTER TABLE ${database}.t ADD KEY v (v), ADD UNIQUE KEY n_id (n, id)`);
+    const clusters = testClusters();
+    defer(() => clusters.close());
+    const input = {
+      ...normalizeTables({ source: 'source', target: 'target', database, tables: ['t'] }),
+      deferSecondaryKeys: true,
+    };
+    const prepare = (): Promise<PrepareResult> => new MockActivityEnvironment().run(prepareMove, clusters, input);
+    const first = await prepare();
+    expect(first.createdTables).toEqual(['t']);
+    expect(first.deferredKeys).toEqual({ t: [{ name: 'v', definition: 'KEY `v` (`v`)' }] });
+    expect(await keyNames(target, database)).toEqual(['PRIMARY', 'n_id']);
+    // The attempt is retried (its worker lost after the table was made): the table is found empty.
+    const retried = await prepare();
+    expect(retried.createdTables).toEqual([]);
+    expect(retried.deferredKeys).toEqual(first.deferredKeys);
+    // Made by the operator with every key: nothing deferred, nothing to build.
+    await target.query(`DROP TABLE ${database}.t`);
+    const [[created]] = await source.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${database}.t`);
+    await target.query(`USE ${database}`);
+    await target.query(String(created!['Create Table']));
+    const existing = await prepare();
+    expect(existing.createdTables).toEqual([]);
+    expect(existing.deferredKeys).toBeUndefined();
   });
 });
