@@ -232,6 +232,13 @@ export class Clusters {
 
 export type Queryable = mysql.Pool | mysql.Connection;
 
+/**
+ * The callback connection under a promise one, whose commands and packet writes are reachable
+ * (mysql2 has it): the copy's line reader and its load use its internals (package.json pins mysql2).
+ */
+export const callbackConnection = (conn: mysql.Connection): CoreConnection =>
+  (conn as unknown as { connection: CoreConnection }).connection;
+
 export async function serverFlavor(conn: Queryable): Promise<Flavor> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
   return /mariadb/i.test(String(rows[0]?.version)) ? 'mariadb' : 'mysql';

@@ -1,7 +1,7 @@
 // Table facts read from information_schema on either side: the row key, columns, row estimate.
 import type mysql from 'mysql2/promise';
 import { failure } from '../contract/failures.js';
-import { quoteIdentifier } from '../contract/identifiers.js';
+import { qualified, quoteIdentifier } from '../contract/identifiers.js';
 import type { Queryable } from './clusters.js';
 import { chooseRowKey, type RowKey } from './row-key.js';
 import type { KeyPart } from './copy/keyset.js';
@@ -91,6 +91,12 @@ export async function rowKeyOf(conn: Queryable, database: string, table: string,
         { database, table },
       );
   }
+}
+
+/** The table's definition as the server writes it (SHOW CREATE TABLE): live, on both flavors. */
+export async function createTableText(conn: Queryable, database: string, table: string): Promise<string> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${qualified(database, table)}`);
+  return String(rows[0]!['Create Table']);
 }
 
 /** The server's average row length in bytes (information_schema.TABLES.AVG_ROW_LENGTH): a first guess at row size. */

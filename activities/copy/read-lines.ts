@@ -2,8 +2,8 @@
 // value, array or string is made per row (holding 5,000-row chunks as arrays had the worker's garbage
 // collector copy and promote them, its largest cost per row after the socket writes), and each
 // value's bytes are escaped here, not in the source's SQL: the source is the application's primary.
-import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
+import { callbackConnection } from '../clusters.js';
 import type { Key } from './keyset.js';
 
 /** A chunk's rows as LF-ended lines, with the keys that bound it. */
@@ -167,10 +167,6 @@ function keep(place: RowPlace, packet: RowPacket, offset: number): void {
   place.offset = offset;
   place.end = packet.end;
 }
-
-/** The callback connection under a promise one, whose query command is reachable (mysql2 has it). */
-export const callbackConnection = (conn: mysql.Connection) =>
-  (conn as unknown as { connection: CallbackConnection }).connection;
 
 /**
  * Runs `sql` on `conn` (a row: the values that make its line, `plain` saying which print with no byte to

@@ -14,7 +14,7 @@ import { checkPrivileges } from '../source/privileges.js';
 import { checkSourceBinlog, currentGtidPosition } from '../source/server.js';
 import { resetMoveState, STATE_DATABASE } from '../target/state-store.js';
 import { chooseRowKey } from '../row-key.js';
-import { estimatedRows } from '../table-info.js';
+import { createTableText, estimatedRows } from '../table-info.js';
 import { checkSourceTables } from './source-tables.js';
 import { acceptsLocalLoad, LOCAL_LOAD_OFF } from '../target/load-rows.js';
 import { deferKeys, keysDeferredBefore } from '../target/deferred-keys.js';
@@ -104,10 +104,7 @@ export async function prepareMove(clusters: Clusters, input: PrepareInput): Prom
   const creator = await clusters.connectTargetWriter(tables.target);
   try {
     for (const table of toCreate) {
-      const [rows] = await source.query<mysql.RowDataPacket[]>(
-        `SHOW CREATE TABLE ${qualified(tables.database, table)}`,
-      );
-      const ddl = String(rows[0]!['Create Table']).replace(
+      const ddl = (await createTableText(source, tables.database, table)).replace(
         /^CREATE TABLE `(?:[^`]|``)+`/,
         `CREATE TABLE ${qualified(tables.targetDatabase, table)}`,
       );

@@ -9,6 +9,7 @@ import { CUTOVER_DEFAULTS } from '../../contract/cutover.js';
 import { failure } from '../../contract/failures.js';
 import { qualified } from '../../contract/identifiers.js';
 import type { Clusters, Queryable } from '../clusters.js';
+import { createTableText } from '../table-info.js';
 import { asServerError } from './rejected-rows.js';
 
 /** ER_LOCK_WAIT_TIMEOUT (a metadata lock wait past lock_wait_timeout). */
@@ -19,8 +20,7 @@ const ACCESS_DENIED = new Set([1044, 1142, 1227]);
 /** The table's next AUTO_INCREMENT value, or undefined when it has none. */
 export async function autoIncrementOf(conn: Queryable, database: string, table: string): Promise<bigint | undefined> {
   // SHOW CREATE TABLE reads the live counter on both flavors (MySQL 8 caches information_schema's).
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${qualified(database, table)}`);
-  const ddl = String(rows[0]!['Create Table']);
+  const ddl = await createTableText(conn, database, table);
   // The table options line (`) ENGINE=... AUTO_INCREMENT=N ...`), not a comment or a default.
   const options = /\n\)([^\n]*)/.exec(ddl)?.[1] ?? '';
   const value = /\bAUTO_INCREMENT=(\d+)/.exec(options)?.[1];

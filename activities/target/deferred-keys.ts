@@ -9,6 +9,7 @@ import type mysql from 'mysql2/promise';
 import type { AddDeferredKeysInput, DeferredKey } from '../../contract/activities.js';
 import { qualified } from '../../contract/identifiers.js';
 import type { Clusters, Queryable } from '../clusters.js';
+import { createTableText } from '../table-info.js';
 
 /** A plain secondary key's line in SHOW CREATE TABLE (unique, full-text and spatial keys start otherwise). */
 const PLAIN_KEY = /^\s+KEY `((?:[^`]|``)+)` \(.*?,?$/;
@@ -28,11 +29,6 @@ export function deferrableKeys(createTable: string): DeferredKey[] {
     .filter((match): match is RegExpExecArray => match !== null)
     .map((match) => ({ name: match[1]!.replaceAll('``', '`'), definition: match[0].trim().replace(/,$/, '') }));
 }
-
-const showCreate = async (conn: Queryable, database: string, table: string): Promise<string> => {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${qualified(database, table)}`);
-  return String(rows[0]!['Create Table']);
-};
 
 /** Whether another table's foreign key references `database.table` (its keys may back that reference). */
 async function referenced(source: Queryable, database: string, table: string): Promise<boolean> {
@@ -56,7 +52,7 @@ export async function deferKeys(
   table: string,
 ): Promise<DeferredKey[]> {
   if (await referenced(source, tables.database, table)) return [];
-  const keys = deferrableKeys(await showCreate(target, tables.targetDatabase, table));
+  const keys = deferrableKeys(await createTableText(target, tables.targetDatabase, table));
   if (keys.length)
     await target.query(
       `ALTER TABLE ${qualified(tables.targetDatabase, table)} ${keys.map((k) => `DROP KEY ${quoteKey(k)}`).join(', ')}`,
@@ -74,7 +70,7 @@ export async function keysDeferredBefore(
   tables: { database: string; targetDatabase: string },
   table: string,
 ): Promise<DeferredKey[]> {
-  const keys = deferrableKeys(await showCreate(source, tables.database, table));
+  const keys = deferrableKeys(await createTableText(source, tables.database, table));
   if (!keys.length || (await referenced(source, tables.database, table))) return [];
   const deferred = new Set(keys.map((k) => k.name));
   const kept = [...(await keyNames(source, tables.database, table))].filter((name) => !deferred.has(name));

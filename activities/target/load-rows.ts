@@ -8,9 +8,8 @@
 import { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import { qualified } from '../../contract/identifiers.js';
-import { callbackConnection } from '../copy/read-lines.js';
 import { loadColumns } from '../copy/row-lines.js';
-import type { Queryable } from '../clusters.js';
+import { callbackConnection, type Queryable } from '../clusters.js';
 import type { Column } from '../table-info.js';
 import { DUPLICATE_KEY } from './rejected-rows.js';
 

@@ -7,6 +7,7 @@ import type mysql from 'mysql2/promise';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareMove } from '../../activities/preflight/prepare-move.js';
+import { createTableText } from '../../activities/table-info.js';
 import { moveStatusQuery } from '../../contract/definitions.js';
 import { normalizeTables } from '../../contract/tables.js';
 import type { PrepareResult } from '../../contract/activities.js';
@@ -14,7 +15,7 @@ import type { MoveStatus } from '../../contract/move.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { recordFault } from '../support/fault-report.js';
 import { saveHistory } from '../support/histories.js';
-import { allRows, sourceTableAndTarget } from '../support/move-fixture.js';
+import { allRows, sourceTableAndTarget, tableDefinition } from '../support/move-fixture.js';
 import { startOneWayMove } from '../support/one-way-move.js';
 import {
   sourceWriteLoad,
@@ -32,13 +33,6 @@ let client: Client;
 beforeAll(async () => {
   client = await temporalClient();
 });
-
-/** The table's definition without its name line (and AUTO_INCREMENT counter). */
-async function definition(conn: mysql.Connection, database: string, table: string): Promise<string> {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${database}.${table}`);
-  const ddl = String(rows[0]!['Create Table']);
-  return ddl.slice(ddl.indexOf('\n')).replace(/ AUTO_INCREMENT=\d+/, '');
-}
 
 async function keyNames(conn: mysql.Connection, database: string): Promise<string[]> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>(
@@ -63,7 +57,7 @@ describe('secondary keys deferred by the copy (real servers)', () => {
     await source.query(
       `ALTER TABLE ${database}.t ADD KEY v (v), ADD UNIQUE KEY n_id (n, id), ADD KEY n_v (n, v) COMMENT 'both'`,
     );
-    const before = await definition(source, database, 't');
+    const before = await tableDefinition(source, database, 't');
     const env = { MOVE_TABLES_TASK_QUEUE: uniqueName('q') };
     const first = await spawnWorkerProcess(env);
     defer(() => first.stop().catch(() => undefined));
@@ -104,7 +98,7 @@ describe('secondary keys deferred by the copy (real servers)', () => {
     const stats = await load.stop();
     expect(stats.errors).toEqual([]);
     expect(result.verify).toMatchObject({ ok: true });
-    expect(await definition(target, database, 't')).toBe(before);
+    expect(await tableDefinition(target, database, 't')).toBe(before);
     expect(await allRows(target, database, 't')).toEqual(await allRows(source, database, '_t_del'));
     await saveHistory('move-deferred-keys-lost-worker', handle);
     const sameBuild = stillWaiting?.id === waiting.id;
@@ -118,7 +112,7 @@ describe('secondary keys deferred by the copy (real servers)', () => {
   it('waits out an ALTER of the keys still running on the target (as a lost worker leaves one), then adds only what it lacks', async () => {
     const { database, source, target } = await sourceTableAndTarget('dkeysleft', 20_000, defer);
     await source.query(`ALTER TABLE ${database}.t ADD KEY v (v), ADD KEY n_v (n, v)`);
-    const before = await definition(source, database, 't');
+    const before = await tableDefinition(source, database, 't');
     const reader = await sql('target');
     const left = await sql('target');
     defer(async () => {
@@ -158,7 +152,7 @@ describe('secondary keys deferred by the copy (real servers)', () => {
     expect(await leftBuild).toBe('added v');
     const gate = await moveReaches(handle, 'the postpone gate', (s: MoveStatus) => s.cutOver?.postponed === true);
     expect(gate.deferredKeys).toMatchObject({ state: 'added', keys: 2 });
-    expect(await definition(target, database, 't')).toBe(before);
+    expect(await tableDefinition(target, database, 't')).toBe(before);
     expect(worker.output()).toMatch(/ALTER of t is still running \(process \d+\): waiting for it/);
     await handle.cancel();
   });
@@ -183,9 +177,8 @@ describe('secondary keys deferred by the copy (real servers)', () => {
     expect(retried.deferredKeys).toEqual(first.deferredKeys);
     // Made by the operator with every key: nothing deferred, nothing to build.
     await target.query(`DROP TABLE ${database}.t`);
-    const [[created]] = await source.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${database}.t`);
     await target.query(`USE ${database}`);
-    await target.query(String(created!['Create Table']));
+    await target.query(await createTableText(source, database, 't'));
     const existing = await prepare();
     expect(existing.createdTables).toEqual([]);
     expect(existing.deferredKeys).toBeUndefined();

@@ -13,6 +13,7 @@ import type { MoveStatus } from '../../contract/move.js';
 import { autoIncrementOf } from '../../activities/target/auto-increment.js';
 import { cleanupAfterEach } from '../support/cleanups.js';
 import { rowsCopiedByInsert } from '../support/copy-results.js';
+import { tableDefinition } from '../support/move-fixture.js';
 import { recordFault } from '../support/fault-report.js';
 import { ownedWorker, sql, temporalClient, uniqueName } from '../support/stack.js';
 import { failureOf, moveReaches } from '../support/waiting.js';
@@ -295,13 +296,6 @@ function writeLoad(conn: mysql.Connection, database: string) {
   };
 }
 
-/** A table's definition as the server prints it, without its name and AUTO_INCREMENT counter. */
-async function definition(conn: mysql.Connection, database: string, table: string): Promise<string> {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${qualified(database, table)}`);
-  const ddl = String(rows[0]!['Create Table']);
-  return ddl.slice(ddl.indexOf('\n')).replace(/ AUTO_INCREMENT=\d+/, '');
-}
-
 /** Every row of a table as the server prints it: each column (generated and invisible ones too) exactly. */
 async function exactTable(conn: mysql.Connection, database: string, table: string): Promise<string[]> {
   const [columns] = await conn.query<mysql.RowDataPacket[]>(
@@ -340,7 +334,7 @@ describe('schema zoo', () => {
       `CREATE VIEW ${qualified(database, 'gen_view')} AS SELECT id, v FROM ${qualified(database, 'gen')}`,
     );
     const definitions = new Map<string, string>();
-    for (const table of ZOO) definitions.set(table.name, await definition(source, database, table.name));
+    for (const table of ZOO) definitions.set(table.name, await tableDefinition(source, database, table.name));
     for (const table of ZOO)
       for (let k = 1; k <= SEEDED; k++) await app.query(...table.upsert(qualified(database, table.name), k, k * 7919));
 
@@ -396,7 +390,7 @@ describe('schema zoo', () => {
     // The plain secondary keys left out of the load were built after it: each table's definition
     // (keys, their order and comments included) reads as the source's did before the move.
     for (const table of ZOO)
-      expect(await definition(target, database, table.name), table.name).toBe(definitions.get(table.name));
+      expect(await tableDefinition(target, database, table.name), table.name).toBe(definitions.get(table.name));
     const sourceCounter = await autoIncrementOf(source, database, oldTableName('ai', oldTableTemplate));
     expect(await autoIncrementOf(target, database, 'ai')).toBe(sourceCounter);
     const [inserted] = await target.query<mysql.ResultSetHeader>(`INSERT INTO ${ai} (v) VALUES (42)`);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
+import { createTableText } from '../../activities/table-info.js';
 import { streamIdFor } from '../../contract/tables.js';
 import { streamTables } from '../../workflows/stream-tables.js';
 import type { Defer } from './cleanups.js';
@@ -38,6 +39,12 @@ export async function createSourceTable(
       `INSERT INTO ${database}.t (id, v, n) SELECT seq, CONCAT('row-', seq), seq FROM ${database}.seq_1_to_${rows}`,
     );
   return { database, source };
+}
+
+/** A table's definition as the server prints it, without its name line and AUTO_INCREMENT counter. */
+export async function tableDefinition(conn: mysql.Connection, database: string, table: string): Promise<string> {
+  const ddl = await createTableText(conn, database, table);
+  return ddl.slice(ddl.indexOf('\n')).replace(/ AUTO_INCREMENT=\d+/, '');
 }
 
 /** `createSourceTable` plus a target connection, both closed by `defer` after the test. */
